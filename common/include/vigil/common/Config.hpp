@@ -1,0 +1,66 @@
+#pragma once
+// The configuration: one TOML file (config/vigil.toml documents every key) plus environment
+// overrides VIGIL_<SECTION>_<KEY>. Loaded once and validated; a bad file stops the process.
+
+#include <stdexcept>
+#include <string>
+
+namespace vigil::common {
+
+class ConfigError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct Config {
+    struct Server {
+        std::string listen{"0.0.0.0"};
+        int port{8080};
+        std::string webRoot{"web"};
+        std::string nodeId;  // Empty: derived from host name and pid.
+        std::string roles{"signaling"};
+    } server;
+    struct Redis {
+        std::string url{"redis://127.0.0.1:6379/0"};
+        int connectTimeoutMs{2000};
+        int commandTimeoutMs{5000};
+    } redis;
+    struct Auth {
+        int sessionIdleMinutes{30};
+        int lockoutAttempts{5};
+        int lockoutWindowMinutes{15};
+        int lockoutMinutes{15};
+        int wsAuthTimeoutSeconds{10};
+        int passwordMinLength{8};
+    } auth;
+    struct Protocol {
+        int maxMessageBytes{65536};
+        int rateLimitPerSecond{20};
+        int abuseStrikes{10};
+    } protocol;
+    struct Attendance {
+        int heartbeatTimeoutSeconds{30};
+        int joinEarlyMinutes{10};
+        double requiredHoursPerMonth{8.0};
+        std::string utcOffset{"+08:00"};
+        int spotCheckSeconds{60};
+    } attendance;
+    struct Log {
+        std::string level{"info"};
+    } log;
+
+    // Reads `path` (it must exist), then applies VIGIL_* environment overrides.
+    // Throws ConfigError naming the file and the key.
+    static Config load(const std::string& path);
+    // Parses TOML text; `origin` names it in errors. Environment overrides are applied
+    // when `applyEnvironment` is set.
+    static Config parse(const std::string& text, const std::string& origin, bool applyEnvironment);
+
+    // Minutes east of UTC of attendance.utc_offset.
+    int utcOffsetMinutes() const;
+};
+
+// "+08:00" -> 480; throws std::invalid_argument.
+int parseUtcOffset(const std::string& text);
+
+}  // namespace vigil::common

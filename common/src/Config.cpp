@@ -1,0 +1,228 @@
+#include "vigil/common/Config.hpp"
+
+#include <spdlog/spdlog.h>
+#include <toml++/toml.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <vector>
+
+namespace vigil::common {
+
+namespace {
+
+// One row per key: how to read it from TOML and from an environment string.
+struct Key {
+    std::string name;  // section.key
+    std::function<void(Config&, const toml::node&)> fromToml;
+    std::function<void(Config&, const std::string&)> fromText;
+};
+
+[[noreturn]] void bad(const std::string& what) { throw std::invalid_argument(what); }
+
+Key intKey(std::string name, std::function<int&(Config&)> field, long lo, long hi) {
+    auto check = [lo, hi](long long v) {
+        if (v < lo || v > hi) bad("must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+        return static_cast<int>(v);
+    };
+    return {std::move(name),
+            [field, check](Config& c, const toml::node& n) {
+                auto v = n.value_exact<int64_t>();
+                if (!v) bad("must be an integer");
+                field(c) = check(*v);
+            },
+            [field, check](Config& c, const std::string& s) {
+                if (s.empty() || s.find_first_not_of("-0123456789") != std::string::npos || s.size() > 12) {
+                    bad("must be an integer");
+                }
+                field(c) = check(std::stoll(s));
+            }};
+}
+
+Key stringKey(std::string name, std::function<std::string&(Config&)> field,
+              std::function<void(const std::string&)> validate) {
+    return {std::move(name),
+            [field, validate](Config& c, const toml::node& n) {
+                auto v = n.value_exact<std::string>();
+                if (!v) bad("must be a string");
+                validate(*v);
+                field(c) = *v;
+            },
+            [field, validate](Config& c, const std::string& s) {
+                validate(s);
+                field(c) = s;
+            }};
+}
+
+Key doubleKey(std::string name, std::function<double&(Config&)> field, double lo, double hi) {
+    auto check = [lo, hi](double v) {
+        if (!std::isfinite(v) || v < lo || v > hi) {
+            bad("must be a number between " + std::to_string(lo) + " and " + std::to_string(hi));
+        }
+        return v;
+    };
+    return {std::move(name),
+            [field, check](Config& c, const toml::node& n) {
+                auto v = n.value<double>();
+                if (!v || !(n.is_floating_point() || n.is_integer())) bad("must be a number");
+                field(c) = check(*v);
+            },
+            [field, check](Config& c, const std::string& s) {
+                char* end = nullptr;
+                double v = std::strtod(s.c_str(), &end);
+                if (s.empty() || end == nullptr || *end != '\0') bad("must be a number");
+                field(c) = check(v);
+            }};
+}
+
+void anyString(const std::string&) {}
+
+void validateRoles(const std::string& roles) {
+    std::stringstream ss(roles);
+    std::string role;
+    bool any = false;
+    while (std::getline(ss, role, ',')) {
+        if (role != "signaling" && role != "media") bad("unknown role '" + role + "' (signaling, media)");
+        any = true;
+    }
+    if (!any) bad("must name at least one role");
+}
+
+void validateLevel(const std::string& level) {
+    static const std::vector<std::string> levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
+    for (const auto& l : levels) {
+        if (l == level) return;
+    }
+    bad("must be one of trace, debug, info, warn, error, critical, off");
+}
+
+void validateRedisUrl(const std::string& url) {
+    if (url.rfind("redis://", 0) != 0) bad("must be a redis:// URL");
+}
+
+void validateOffset(const std::string& s) { (void)parseUtcOffset(s); }
+
+void validateNotEmpty(const std::string& s) {
+    if (s.empty()) bad("must not be empty");
+}
+
+#define VIGIL_INT(section, key, member, lo, hi) \
+    intKey(#section "." #key, [](Config& c) -> int& { return c.member; }, lo, hi)
+#define VIGIL_STR(section, key, member, validate) \
+    stringKey(#section "." #key, [](Config& c) -> std::string& { return c.member; }, validate)
+
+const std::vector<Key>& keys() {
+    static const std::vector<Key> table{
+        VIGIL_STR(server, listen, server.listen, validateNotEmpty),
+        VIGIL_INT(server, port, server.port, 1, 65535),
+        VIGIL_STR(server, web_root, server.webRoot, validateNotEmpty),
+        VIGIL_STR(server, node_id, server.nodeId, anyString),
+        VIGIL_STR(server, roles, server.roles, validateRoles),
+        VIGIL_STR(redis, url, redis.url, validateRedisUrl),
+        VIGIL_INT(redis, connect_timeout_ms, redis.connectTimeoutMs, 50, 60000),
+        VIGIL_INT(redis, command_timeout_ms, redis.commandTimeoutMs, 50, 120000),
+        VIGIL_INT(auth, session_idle_minutes, auth.sessionIdleMinutes, 1, 24 * 60),
+        VIGIL_INT(auth, lockout_attempts, auth.lockoutAttempts, 1, 100),
+        VIGIL_INT(auth, lockout_window_minutes, auth.lockoutWindowMinutes, 1, 24 * 60),
+        VIGIL_INT(auth, lockout_minutes, auth.lockoutMinutes, 1, 24 * 60),
+        VIGIL_INT(auth, ws_auth_timeout_seconds, auth.wsAuthTimeoutSeconds, 1, 300),
+        VIGIL_INT(auth, password_min_length, auth.passwordMinLength, 6, 128),
+        VIGIL_INT(protocol, max_message_bytes, protocol.maxMessageBytes, 1024, 1 << 20),
+        VIGIL_INT(protocol, rate_limit_per_second, protocol.rateLimitPerSecond, 1, 10000),
+        VIGIL_INT(protocol, abuse_strikes, protocol.abuseStrikes, 1, 1000),
+        VIGIL_INT(attendance, heartbeat_timeout_seconds, attendance.heartbeatTimeoutSeconds, 5, 3600),
+        VIGIL_INT(attendance, join_early_minutes, attendance.joinEarlyMinutes, 0, 240),
+        doubleKey("attendance.required_hours_per_month",
+                  [](Config& c) -> double& { return c.attendance.requiredHoursPerMonth; }, 0.0, 744.0),
+        VIGIL_STR(attendance, utc_offset, attendance.utcOffset, validateOffset),
+        VIGIL_INT(attendance, spot_check_seconds, attendance.spotCheckSeconds, 5, 3600),
+        VIGIL_STR(log, level, log.level, validateLevel),
+    };
+    return table;
+}
+
+#undef VIGIL_INT
+#undef VIGIL_STR
+
+const Key* findKey(const std::string& name) {
+    for (const auto& k : keys()) {
+        if (k.name == name) return &k;
+    }
+    return nullptr;
+}
+
+std::string envName(const std::string& key) {
+    std::string out = "VIGIL_";
+    for (char ch : key) out += ch == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    return out;
+}
+
+}  // namespace
+
+int parseUtcOffset(const std::string& s) {
+    // [+-]HH:MM
+    if (s.size() != 6 || (s[0] != '+' && s[0] != '-') || s[3] != ':' || !std::isdigit(s[1]) ||
+        !std::isdigit(s[2]) || !std::isdigit(s[4]) || !std::isdigit(s[5])) {
+        throw std::invalid_argument("must look like +08:00");
+    }
+    int hours = (s[1] - '0') * 10 + (s[2] - '0');
+    int minutes = (s[4] - '0') * 10 + (s[5] - '0');
+    if (hours > 14 || minutes > 59) throw std::invalid_argument("must be between -14:00 and +14:00");
+    int total = hours * 60 + minutes;
+    return s[0] == '-' ? -total : total;
+}
+
+int Config::utcOffsetMinutes() const { return parseUtcOffset(attendance.utcOffset); }
+
+Config Config::parse(const std::string& text, const std::string& origin, bool applyEnvironment) {
+    Config config;
+    toml::table root;
+    try {
+        root = toml::parse(text, origin);
+    } catch (const toml::parse_error& e) {
+        std::ostringstream msg;
+        msg << origin << ":" << e.source().begin.line << ": " << e.description();
+        throw ConfigError(msg.str());
+    }
+    for (auto&& [sectionName, sectionNode] : root) {
+        std::string section(sectionName.str());
+        auto* table = sectionNode.as_table();
+        if (table == nullptr) throw ConfigError(origin + ": unknown key '" + section + "'");
+        for (auto&& [keyName, node] : *table) {
+            std::string name = section + "." + std::string(keyName.str());
+            const Key* key = findKey(name);
+            if (key == nullptr) throw ConfigError(origin + ": unknown key '" + name + "'");
+            try {
+                key->fromToml(config, node);
+            } catch (const std::invalid_argument& e) {
+                throw ConfigError(origin + ": bad value for '" + name + "': " + e.what());
+            }
+        }
+    }
+    if (applyEnvironment) {
+        for (const auto& key : keys()) {
+            const char* value = std::getenv(envName(key.name).c_str());
+            if (value == nullptr) continue;
+            try {
+                key.fromText(config, value);
+            } catch (const std::invalid_argument& e) {
+                throw ConfigError("environment: bad value for '" + key.name + "' (" + envName(key.name) +
+                                  "): " + e.what());
+            }
+        }
+    }
+    return config;
+}
+
+Config Config::load(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw ConfigError(path + ": cannot read the configuration file");
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return parse(buffer.str(), path, true);
+}
+
+}  // namespace vigil::common

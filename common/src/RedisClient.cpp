@@ -1,0 +1,313 @@
+#include "vigil/common/RedisClient.hpp"
+
+#include <hiredis/adapters/glib.h>
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "vigil/common/Log.hpp"
+
+namespace vigil::common {
+
+namespace {
+auto logger() {
+    static auto l = log("redis");
+    return l;
+}
+
+std::vector<const char*> argvOf(const std::vector<std::string>& args, std::vector<size_t>& lens) {
+    std::vector<const char*> argv;
+    argv.reserve(args.size());
+    lens.clear();
+    for (const auto& a : args) {
+        argv.push_back(a.data());
+        lens.push_back(a.size());
+    }
+    return argv;
+}
+}  // namespace
+
+RedisEndpoint RedisEndpoint::parseUrl(const std::string& url) {
+    const std::string scheme = "redis://";
+    if (url.rfind(scheme, 0) != 0) throw std::invalid_argument("must start with redis://");
+    RedisEndpoint e;
+    std::string rest = url.substr(scheme.size());
+    if (auto at = rest.rfind('@'); at != std::string::npos) {
+        std::string auth = rest.substr(0, at);
+        rest = rest.substr(at + 1);
+        if (auto colon = auth.find(':'); colon != std::string::npos) auth = auth.substr(colon + 1);
+        e.password = auth;
+    }
+    if (auto slash = rest.find('/'); slash != std::string::npos) {
+        std::string db = rest.substr(slash + 1);
+        rest = rest.substr(0, slash);
+        if (!db.empty()) {
+            if (db.find_first_not_of("0123456789") != std::string::npos || db.size() > 4) {
+                throw std::invalid_argument("database must be a number");
+            }
+            e.db = std::stoi(db);
+        }
+    }
+    if (auto colon = rest.rfind(':'); colon != std::string::npos) {
+        std::string port = rest.substr(colon + 1);
+        rest = rest.substr(0, colon);
+        if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) {
+            throw std::invalid_argument("port must be a number");
+        }
+        e.port = std::stoi(port);
+        if (e.port < 1 || e.port > 65535) throw std::invalid_argument("port out of range");
+    }
+    if (rest.empty()) throw std::invalid_argument("missing host");
+    e.host = rest;
+    return e;
+}
+
+RedisClient::RedisClient(EventLoop& loop, Options options)
+    : loop_(loop), options_(std::move(options)) {}
+
+RedisClient::~RedisClient() {
+    stopping_ = true;
+    connectTimer_.cancel();
+    reconnectTimer_.cancel();
+    deadlineTimer_.cancel();
+    if (ac_ != nullptr) {
+        redisAsyncContext* ac = ac_;
+        ac_ = nullptr;
+        connected_ = false;
+        ac->data = nullptr;
+        redisAsyncFree(ac);  // Calls pending callbacks with a null reply.
+    }
+    releaseSource();
+}
+
+void RedisClient::start() {
+    loop_.assertInLoop();
+    stopping_ = false;
+    if (ac_ == nullptr) connect();
+    if (!deadlineTimer_.active()) {
+        deadlineTimer_ = loop_.every(std::chrono::milliseconds(100), [this]() {
+            checkDeadlines();
+            return true;
+        });
+    }
+}
+
+void RedisClient::connect() {
+    const auto& ep = options_.endpoint;
+    redisAsyncContext* ac = redisAsyncConnect(ep.host.c_str(), ep.port);
+    if (ac == nullptr || ac->err != 0) {
+        logger()->warn("{}: cannot connect to {}:{}: {}", options_.name, ep.host, ep.port,
+                       ac != nullptr ? ac->errstr : "out of memory");
+        if (ac != nullptr) redisAsyncFree(ac);
+        scheduleReconnect();
+        return;
+    }
+    ac_ = ac;
+    ac_->data = this;
+    source_ = redis_source_new(ac_);
+    g_source_attach(source_, loop_.context());
+    redisAsyncSetConnectCallback(ac_, &RedisClient::connectCallback);
+    redisAsyncSetDisconnectCallback(ac_, &RedisClient::disconnectCallback);
+    connectTimer_ = loop_.after(options_.connectTimeout, [this]() {
+        if (ac_ != nullptr && !connected_) dropConnection("connect timed out");
+    });
+}
+
+void RedisClient::scheduleReconnect() {
+    if (stopping_) return;
+    reconnectTimer_ = loop_.after(backoff_, [this]() {
+        if (ac_ == nullptr && !stopping_) connect();
+    });
+    backoff_ = std::min(backoff_ * 2, std::chrono::milliseconds(5000));
+}
+
+// The GLib source must outlive hiredis' cleanup hook, which runs while the context is
+// freed; and after the context is gone its dispatch must not call into it again.
+void RedisClient::releaseSource() {
+    if (source_ == nullptr) return;
+    auto* rs = reinterpret_cast<RedisSource*>(source_);
+    rs->poll_fd.events = 0;
+    rs->poll_fd.revents = 0;
+    GSource* s = source_;
+    source_ = nullptr;
+    loop_.post([s]() {
+        g_source_destroy(s);
+        g_source_unref(s);
+    });
+}
+
+void RedisClient::dropConnection(const std::string& why) {
+    if (ac_ == nullptr) return;
+    logger()->warn("{}: dropping connection: {}", options_.name, why);
+    redisAsyncContext* ac = ac_;
+    ac_ = nullptr;
+    connected_ = false;
+    ac->data = nullptr;
+    redisAsyncFree(ac);  // Pending callbacks get a null reply: their awaiters fail.
+    releaseSource();
+    connectTimer_.cancel();
+    scheduleReconnect();
+}
+
+void RedisClient::connectCallback(const redisAsyncContext* ac, int status) {
+    if (auto* self = static_cast<RedisClient*>(ac->data)) self->onConnected(status);
+}
+
+void RedisClient::disconnectCallback(const redisAsyncContext* ac, int status) {
+    if (auto* self = static_cast<RedisClient*>(ac->data)) self->onDisconnected(status);
+}
+
+void RedisClient::onConnected(int status) {
+    connectTimer_.cancel();
+    if (status != REDIS_OK) {
+        logger()->warn("{}: connect to {}:{} failed: {}", options_.name, options_.endpoint.host,
+                       options_.endpoint.port, ac_ != nullptr ? ac_->errstr : "?");
+        // hiredis frees the context after this callback returns.
+        ac_ = nullptr;
+        connected_ = false;
+        releaseSource();
+        scheduleReconnect();
+        return;
+    }
+    connected_ = true;
+    backoff_ = std::chrono::milliseconds(200);
+    logger()->info("{}: connected to {}:{}", options_.name, options_.endpoint.host, options_.endpoint.port);
+    if (!options_.endpoint.password.empty()) send({"AUTH", options_.endpoint.password});
+    if (options_.endpoint.db != 0) send({"SELECT", std::to_string(options_.endpoint.db)});
+    if (!channels_.empty()) {
+        std::vector<std::string> args{"SUBSCRIBE"};
+        args.insert(args.end(), channels_.begin(), channels_.end());
+        std::vector<size_t> lens;
+        auto argv = argvOf(args, lens);
+        redisAsyncCommandArgv(ac_, &RedisClient::messageCallback, nullptr, static_cast<int>(argv.size()),
+                              argv.data(), lens.data());
+    }
+}
+
+void RedisClient::onDisconnected(int status) {
+    logger()->warn("{}: disconnected ({})", options_.name, status == REDIS_OK ? "clean" : "error");
+    ac_ = nullptr;
+    connected_ = false;
+    releaseSource();
+    scheduleReconnect();
+}
+
+void RedisClient::subscribe(std::vector<std::string> channels, MessageHandler handler) {
+    channels_ = std::move(channels);
+    messageHandler_ = std::move(handler);
+}
+
+void RedisClient::messageCallback(redisAsyncContext* ac, void* reply, void* /*privdata*/) {
+    if (auto* self = static_cast<RedisClient*>(ac->data)) self->onMessage(reply);
+}
+
+void RedisClient::onMessage(void* raw) {
+    auto* reply = static_cast<redisReply*>(raw);
+    if (reply == nullptr || reply->type != REDIS_REPLY_ARRAY || reply->elements != 3) return;
+    std::string kind(reply->element[0]->str != nullptr ? reply->element[0]->str : "");
+    if (kind != "message" || reply->element[2]->type != REDIS_REPLY_STRING) return;
+    std::string channel(reply->element[1]->str, reply->element[1]->len);
+    std::string message(reply->element[2]->str, reply->element[2]->len);
+    try {
+        if (messageHandler_) messageHandler_(channel, message);
+    } catch (const std::exception& e) {
+        logger()->error("{}: message handler threw: {}", options_.name, e.what());
+    }
+}
+
+bool RedisClient::issue(const std::vector<std::string>& args, CommandAwaiter* awaiter) {
+    if (ac_ == nullptr || !connected_) return false;
+    std::vector<size_t> lens;
+    auto argv = argvOf(args, lens);
+    pending_.push_back({awaiter, std::chrono::steady_clock::now() + options_.commandTimeout});
+    int rc = redisAsyncCommandArgv(ac_, &RedisClient::replyCallback, awaiter,
+                                   static_cast<int>(argv.size()), argv.data(), lens.data());
+    if (rc != REDIS_OK) {
+        pending_.pop_back();
+        return false;
+    }
+    return true;
+}
+
+void RedisClient::send(std::vector<std::string> args) {
+    if (!issue(args, nullptr)) {
+        logger()->warn("{}: {} not sent: not connected", options_.name, args.empty() ? "" : args[0]);
+    }
+}
+
+void RedisClient::replyCallback(redisAsyncContext* ac, void* reply, void* privdata) {
+    auto* self = static_cast<RedisClient*>(ac->data);
+    auto* awaiter = static_cast<CommandAwaiter*>(privdata);
+    if (self != nullptr) {
+        self->onReply(reply, awaiter);
+        return;
+    }
+    // The client is dropping this connection: fail the awaiter directly.
+    if (awaiter != nullptr) {
+        RedisClient& owner = awaiter->client_;
+        owner.pending_.erase(std::remove_if(owner.pending_.begin(), owner.pending_.end(),
+                                            [&](const Pending& p) { return p.awaiter == awaiter; }),
+                             owner.pending_.end());
+        awaiter->failure_ = "redis connection lost";
+        awaiter->handle_.resume();
+    }
+}
+
+void RedisClient::onReply(void* raw, CommandAwaiter* awaiter) {
+    if (!pending_.empty()) pending_.pop_front();
+    if (awaiter == nullptr) {
+        auto* reply = static_cast<redisReply*>(raw);
+        if (reply != nullptr && reply->type == REDIS_REPLY_ERROR) {
+            logger()->warn("{}: error reply: {}", options_.name, std::string(reply->str, reply->len));
+        }
+        return;
+    }
+    if (raw == nullptr) {
+        awaiter->failure_ = "redis connection lost";
+    } else {
+        awaiter->result_ = RedisValue::fromReply(static_cast<redisReply*>(raw));
+    }
+    awaiter->handle_.resume();
+}
+
+void RedisClient::checkDeadlines() {
+    // The fire-and-forget entries' awaiter is null; pending_ also drops them when the
+    // connection is freed.
+    if (ac_ == nullptr) {
+        pending_.clear();
+        return;
+    }
+    if (!pending_.empty() && pending_.front().deadline < std::chrono::steady_clock::now()) {
+        dropConnection("command timed out");
+    }
+}
+
+bool RedisClient::CommandAwaiter::await_suspend(std::coroutine_handle<> h) {
+    handle_ = h;
+    if (!client_.issue(args_, this)) {
+        failure_ = "redis unavailable";
+        return false;  // Resume at once; await_resume throws.
+    }
+    return true;
+}
+
+RedisValue RedisClient::CommandAwaiter::await_resume() {
+    if (!failure_.empty()) throw RedisError(failure_);
+    if (result_.kind == RedisValue::Kind::Error) throw RedisError("redis: " + result_.str);
+    return std::move(result_);
+}
+
+Task<void> RedisClient::waitConnected(std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!connected_) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            throw RedisError("cannot reach redis at " + options_.endpoint.host + ":" +
+                             std::to_string(options_.endpoint.port));
+        }
+        co_await loop_.sleep(std::chrono::milliseconds(20));
+    }
+}
+
+}  // namespace vigil::common

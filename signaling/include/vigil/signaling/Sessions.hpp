@@ -1,0 +1,50 @@
+#pragma once
+// Login, session tokens and lockout. A token is 256 random bits shown once to the client;
+// Redis keeps only its SHA-256, with an idle expiry refreshed on use. Five wrong passwords
+// within the window lock the account for the lockout period. Every outcome is audited.
+
+#include <optional>
+#include <string>
+
+#include "vigil/common/Config.hpp"
+#include "vigil/common/EventLoop.hpp"
+#include "vigil/common/Task.hpp"
+#include "vigil/common/WorkerPool.hpp"
+#include "vigil/signaling/AuditLog.hpp"
+#include "vigil/signaling/Directory.hpp"
+
+namespace vigil::signaling {
+
+struct LoginResult {
+    std::string token;
+    User user;
+    int expiresInSeconds{0};
+};
+
+class Sessions {
+public:
+    Sessions(common::EventLoop& loop, common::RedisClient& redis, common::WorkerPool& hashing,
+             Directory& directory, AuditLog& audit, const common::Config::Auth& config)
+        : loop_(loop), redis_(redis), hashing_(hashing), directory_(directory), audit_(audit), config_(config) {}
+
+    // Throws ApiError unauthenticated (wrong name or password, disabled) or account_locked.
+    common::Task<LoginResult> login(std::string username, std::string password, std::string origin);
+    // The user behind a live token (refreshing its expiry), or nothing.
+    common::Task<std::optional<User>> resolve(std::string token);
+    common::Task<void> logout(std::string token);
+    // Issues a session without a password check: for tools that already hold authority
+    // (the load benchmark, the admin CLI).
+    common::Task<std::string> issue(const std::string& userId);
+
+private:
+    common::Task<void> recordFailure(const User& user, const std::string& origin);
+
+    common::EventLoop& loop_;          // Passed by argument.
+    common::RedisClient& redis_;       // Passed by argument.
+    common::WorkerPool& hashing_;      // Passed by argument.
+    Directory& directory_;             // Passed by argument.
+    AuditLog& audit_;                  // Passed by argument.
+    const common::Config::Auth& config_;  // Passed by argument.
+};
+
+}  // namespace vigil::signaling

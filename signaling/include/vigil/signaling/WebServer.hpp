@@ -1,0 +1,129 @@
+#pragma once
+// libwebsockets on the process's GLib loop: static files from the web root, the REST API
+// under /api, /healthz, and the WebSocket protocol. It knows nothing of classes or
+// accounts: requests and frames go to the handlers below, answers come back through
+// respond() and send(), possibly later (after Redis replied). lws is not thread-safe:
+// every call here must run on the loop thread.
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "vigil/common/EventLoop.hpp"
+
+struct lws;
+struct lws_context;
+
+namespace vigil::signaling {
+
+struct HttpRequest {
+    std::string method;
+    std::string path;
+    std::map<std::string, std::string> query;
+    std::string body;
+    std::string authorization;
+    std::string peer;
+};
+
+struct HttpResponse {
+    int status{200};
+    std::string contentType{"application/json; charset=utf-8"};
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;
+};
+
+class HttpHandler {
+public:
+    virtual ~HttpHandler() = default;
+    // Must eventually call WebServer::respond(requestId, ...), unless the request is gone.
+    virtual void OnHttpRequest(std::uint64_t requestId, HttpRequest request) = 0;
+};
+
+class WsHandler {
+public:
+    virtual ~WsHandler() = default;
+    virtual void OnWsOpen(std::uint64_t connId, const std::string& peer) = 0;
+    // `tooLarge`: the message exceeded the limit and `text` holds only its start.
+    virtual void OnWsMessage(std::uint64_t connId, std::string text, bool tooLarge) = 0;
+    virtual void OnWsClose(std::uint64_t connId) = 0;
+};
+
+class WebServer {
+public:
+    struct Options {
+        std::string listen{"0.0.0.0"};
+        int port{8080};
+        std::string webRoot{"web"};
+        size_t maxMessageBytes{65536};
+        size_t maxBodyBytes{1 << 20};
+        size_t maxQueuedMessages{2048};
+    };
+
+    WebServer(common::EventLoop& loop, Options options, HttpHandler& http, WsHandler& ws);
+    ~WebServer();
+    WebServer(const WebServer&) = delete;
+    WebServer& operator=(const WebServer&) = delete;
+
+    // Throws std::runtime_error if the port cannot be bound.
+    void start();
+    int port() const { return boundPort_; }
+
+    void respond(std::uint64_t requestId, HttpResponse response);
+    // Queues a text frame; false if the connection is gone or its queue is full (then the
+    // connection is closed: a client that does not read must not grow our memory).
+    bool send(std::uint64_t connId, std::string text);
+    // Sends what is queued, then closes with `code` (1000 normal, 1008 policy).
+    void close(std::uint64_t connId, int code, const std::string& reason);
+    size_t connectionCount() const { return conns_.size(); }
+
+    // lws' C callback lands here.
+    int onCallback(lws* wsi, int reason, void* user, void* in, size_t len);
+
+private:
+    struct PendingHttp {
+        lws* wsi{nullptr};  // Not owned.
+        HttpRequest request;
+        bool answered{false};
+        HttpResponse response;
+        size_t sent{0};
+        bool headersSent{false};
+    };
+    struct Conn {
+        lws* wsi{nullptr};  // Not owned.
+        std::deque<std::string> outbox;
+        std::string partial;
+        bool tooLarge{false};
+        bool closing{false};
+        int closeCode{1000};
+        std::string closeReason;
+    };
+    struct SessionData {
+        std::uint64_t id;
+        bool isWs;
+    };
+
+    int onHttp(lws* wsi, SessionData* pss, void* in, size_t len);
+    int onHttpBody(SessionData* pss, void* in, size_t len);
+    int onHttpWriteable(lws* wsi, SessionData* pss);
+    void dispatchHttp(SessionData* pss);
+    int onWsWriteable(lws* wsi, SessionData* pss);
+    int onWsReceive(lws* wsi, SessionData* pss, void* in, size_t len);
+
+    common::EventLoop& loop_;  // Passed by argument.
+    Options options_;
+    HttpHandler& http_;  // Passed by argument.
+    WsHandler& ws_;      // Passed by argument.
+    lws_context* context_{nullptr};  // Owned.
+    GMainLoop* foreignLoop_{nullptr};
+    int boundPort_{0};
+    std::uint64_t nextId_{1};
+    std::unordered_map<std::uint64_t, PendingHttp> http_requests_;
+    std::unordered_map<std::uint64_t, Conn> conns_;
+    std::vector<std::unique_ptr<char[]>> keepAlive_;  // Strings lws points into.
+};
+
+}  // namespace vigil::signaling

@@ -1,0 +1,424 @@
+#include "vigil/signaling/WebServer.hpp"
+
+#include <libwebsockets.h>
+
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+
+#include "vigil/common/Log.hpp"
+
+namespace vigil::signaling {
+
+namespace {
+auto logger() {
+    static auto l = common::log("web");
+    return l;
+}
+
+constexpr const char* kProtocolName = "vigil.v1";
+constexpr size_t kBodyChunk = 32 * 1024;
+
+int lwsCallback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+    lws_context* ctx = lws_get_context(wsi);
+    auto* self = ctx != nullptr ? static_cast<WebServer*>(lws_context_user(ctx)) : nullptr;
+    if (self == nullptr) return lws_callback_http_dummy(wsi, reason, user, in, len);
+    try {
+        return self->onCallback(wsi, static_cast<int>(reason), user, in, len);
+    } catch (const std::exception& e) {
+        // No exception may cross into lws.
+        logger()->error("callback {} threw: {}", static_cast<int>(reason), e.what());
+        return -1;
+    }
+}
+
+void lwsLog(int level, const char* line) {
+    std::string text(line);
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    if (level & LLL_ERR) {
+        logger()->error("lws: {}", text);
+    } else if (level & LLL_WARN) {
+        logger()->warn("lws: {}", text);
+    } else {
+        logger()->debug("lws: {}", text);
+    }
+}
+
+lws_protocols kProtocols[] = {
+    {kProtocolName, lwsCallback, 16, 65536, 0, nullptr, 0},
+    {nullptr, nullptr, 0, 0, 0, nullptr, 0},
+};
+
+std::string copyToken(lws* wsi, lws_token_indexes token) {
+    int n = lws_hdr_total_length(wsi, token);
+    if (n <= 0) return {};
+    std::string out(static_cast<size_t>(n) + 1, '\0');
+    int got = lws_hdr_copy(wsi, out.data(), n + 1, token);
+    if (got < 0) return {};
+    out.resize(static_cast<size_t>(got));
+    return out;
+}
+
+std::string urlDecode(const std::string& s) {
+    std::string out;
+    out.reserve(s.size());
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '+') {
+            out += ' ';
+        } else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+                   std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+            out += static_cast<char>(std::strtol(s.substr(i + 1, 2).c_str(), nullptr, 16));
+            i += 2;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+const char* statusText(int status) {
+    switch (status) {
+        case 200: return "OK";
+        case 204: return "No Content";
+        case 400: return "Bad Request";
+        case 401: return "Unauthorized";
+        case 403: return "Forbidden";
+        case 404: return "Not Found";
+        case 405: return "Method Not Allowed";
+        case 413: return "Payload Too Large";
+        case 423: return "Locked";
+        case 429: return "Too Many Requests";
+        case 503: return "Service Unavailable";
+        default: return "Internal Server Error";
+    }
+}
+}  // namespace
+
+WebServer::WebServer(common::EventLoop& loop, Options options, HttpHandler& http, WsHandler& ws)
+    : loop_(loop), options_(std::move(options)), http_(http), ws_(ws) {}
+
+WebServer::~WebServer() {
+    if (context_ != nullptr) {
+        lws_context_destroy(context_);
+        context_ = nullptr;
+    }
+}
+
+void WebServer::start() {
+    loop_.assertInLoop();
+    lws_set_log_level(LLL_ERR | LLL_WARN, lwsLog);
+
+    char resolved[PATH_MAX];
+    std::string root = realpath(options_.webRoot.c_str(), resolved) != nullptr ? resolved : options_.webRoot;
+    auto keep = [this](const std::string& s) {
+        auto buf = std::make_unique<char[]>(s.size() + 1);
+        std::memcpy(buf.get(), s.c_str(), s.size() + 1);
+        const char* p = buf.get();
+        keepAlive_.push_back(std::move(buf));
+        return p;
+    };
+
+    // Mounts are a linked list that lws reads for the life of the context.
+    auto* mounts = new lws_http_mount[3]();
+    keepAlive_.emplace_back(reinterpret_cast<char*>(mounts));  // Freed with the server.
+    mounts[0].mountpoint = "/api";
+    mounts[0].mountpoint_len = 4;
+    mounts[0].origin = kProtocolName;
+    mounts[0].origin_protocol = LWSMPRO_CALLBACK;
+    mounts[0].mount_next = &mounts[1];
+    mounts[1].mountpoint = "/healthz";
+    mounts[1].mountpoint_len = 8;
+    mounts[1].origin = kProtocolName;
+    mounts[1].origin_protocol = LWSMPRO_CALLBACK;
+    mounts[1].mount_next = &mounts[2];
+    mounts[2].mountpoint = "/";
+    mounts[2].mountpoint_len = 1;
+    mounts[2].origin = keep(root);
+    mounts[2].def = "index.html";
+    mounts[2].origin_protocol = LWSMPRO_FILE;
+    mounts[2].cache_max_age = 0;
+
+    lws_context_creation_info info;
+    std::memset(&info, 0, sizeof info);
+    info.port = options_.port;
+    info.iface = options_.listen == "0.0.0.0" || options_.listen.empty() ? nullptr : keep(options_.listen);
+    info.protocols = kProtocols;
+    info.mounts = mounts;
+    info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_DISABLE_IPV6;
+    foreignLoop_ = loop_.loop();
+    void* foreign[1] = {foreignLoop_};
+    info.foreign_loops = foreign;
+    info.user = this;
+    info.pt_serv_buf_size = 64 * 1024;
+    info.timeout_secs = 30;
+    info.vhost_name = "default";
+
+    context_ = lws_create_context(&info);
+    if (context_ == nullptr) {
+        throw std::runtime_error("cannot listen on " + options_.listen + ":" + std::to_string(options_.port));
+    }
+    lws_vhost* vhost = lws_get_vhost_by_name(context_, "default");
+    boundPort_ = vhost != nullptr ? lws_get_vhost_listen_port(vhost) : options_.port;
+    if (boundPort_ <= 0) {
+        lws_context_destroy(context_);
+        context_ = nullptr;
+        throw std::runtime_error("cannot listen on " + options_.listen + ":" + std::to_string(options_.port));
+    }
+    logger()->info("serving {} on {}:{}", root, options_.listen, boundPort_);
+}
+
+int WebServer::onCallback(lws* wsi, int reason, void* user, void* in, size_t len) {
+    auto* pss = static_cast<SessionData*>(user);
+    switch (reason) {
+        case LWS_CALLBACK_HTTP:
+            return onHttp(wsi, pss, in, len);
+        case LWS_CALLBACK_HTTP_BODY:
+            return onHttpBody(pss, in, len);
+        case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+            dispatchHttp(pss);
+            return 0;
+        case LWS_CALLBACK_HTTP_WRITEABLE:
+            if (pss != nullptr && pss->id != 0 && !pss->isWs) return onHttpWriteable(wsi, pss);
+            break;
+        case LWS_CALLBACK_CLOSED_HTTP:
+            if (pss != nullptr && pss->id != 0 && !pss->isWs) {
+                http_requests_.erase(pss->id);
+                pss->id = 0;
+            }
+            break;
+        case LWS_CALLBACK_ESTABLISHED: {
+            pss->id = nextId_++;
+            pss->isWs = true;
+            conns_[pss->id].wsi = wsi;
+            char peer[64] = {0};
+            lws_get_peer_simple(wsi, peer, sizeof peer);
+            ws_.OnWsOpen(pss->id, peer);
+            return 0;
+        }
+        case LWS_CALLBACK_RECEIVE:
+            return onWsReceive(wsi, pss, in, len);
+        case LWS_CALLBACK_SERVER_WRITEABLE:
+            return onWsWriteable(wsi, pss);
+        case LWS_CALLBACK_CLOSED:
+            if (pss != nullptr && pss->isWs && pss->id != 0) {
+                std::uint64_t id = pss->id;
+                pss->id = 0;
+                conns_.erase(id);
+                ws_.OnWsClose(id);
+            }
+            return 0;
+        default:
+            break;
+    }
+    return lws_callback_http_dummy(wsi, static_cast<lws_callback_reasons>(reason), user, in, len);
+}
+
+int WebServer::onHttp(lws* wsi, SessionData* pss, void* /*in*/, size_t /*len*/) {
+    PendingHttp pending;
+    pending.wsi = wsi;
+    HttpRequest& req = pending.request;
+    struct MethodToken {
+        const char* method;
+        lws_token_indexes token;
+    };
+    static const MethodToken methods[] = {{"GET", WSI_TOKEN_GET_URI},
+                                          {"POST", WSI_TOKEN_POST_URI},
+                                          {"PUT", WSI_TOKEN_PUT_URI},
+                                          {"PATCH", WSI_TOKEN_PATCH_URI},
+                                          {"DELETE", WSI_TOKEN_DELETE_URI},
+                                          {"OPTIONS", WSI_TOKEN_OPTIONS_URI}};
+    for (const auto& m : methods) {
+        if (lws_hdr_total_length(wsi, m.token) > 0) {
+            req.method = m.method;
+            req.path = copyToken(wsi, m.token);
+            break;
+        }
+    }
+    if (req.method.empty()) return -1;
+    char frag[1024];
+    for (int i = 0; lws_hdr_copy_fragment(wsi, frag, sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i) > 0; ++i) {
+        std::string kv(frag);
+        auto eq = kv.find('=');
+        if (eq == std::string::npos) {
+            req.query[urlDecode(kv)] = "";
+        } else {
+            req.query[urlDecode(kv.substr(0, eq))] = urlDecode(kv.substr(eq + 1));
+        }
+    }
+    req.authorization = copyToken(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+    char peer[64] = {0};
+    lws_get_peer_simple(wsi, peer, sizeof peer);
+    req.peer = peer;
+
+    pss->id = nextId_++;
+    pss->isWs = false;
+    bool hasBody = false;
+    if (req.method == "POST" || req.method == "PUT" || req.method == "PATCH") {
+        std::string cl = copyToken(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+        hasBody = !cl.empty() && std::strtoll(cl.c_str(), nullptr, 10) > 0;
+        if (hasBody && std::strtoull(cl.c_str(), nullptr, 10) > options_.maxBodyBytes) {
+            http_requests_.emplace(pss->id, std::move(pending));
+            respond(pss->id, {413, "application/json; charset=utf-8",
+                              R"({"error":{"code":"too_large","message":"request body too large"}})", {}});
+            return 0;
+        }
+    }
+    http_requests_.emplace(pss->id, std::move(pending));
+    if (!hasBody) dispatchHttp(pss);
+    return 0;
+}
+
+int WebServer::onHttpBody(SessionData* pss, void* in, size_t len) {
+    if (pss == nullptr) return -1;
+    auto it = http_requests_.find(pss->id);
+    if (it == http_requests_.end()) return -1;
+    auto& body = it->second.request.body;
+    if (body.size() + len > options_.maxBodyBytes) return -1;
+    body.append(static_cast<const char*>(in), len);
+    return 0;
+}
+
+void WebServer::dispatchHttp(SessionData* pss) {
+    if (pss == nullptr) return;
+    auto it = http_requests_.find(pss->id);
+    if (it == http_requests_.end() || it->second.answered) return;
+    http_.OnHttpRequest(pss->id, it->second.request);
+}
+
+void WebServer::respond(std::uint64_t requestId, HttpResponse response) {
+    loop_.assertInLoop();
+    auto it = http_requests_.find(requestId);
+    if (it == http_requests_.end()) return;  // The client went away meanwhile.
+    it->second.answered = true;
+    it->second.response = std::move(response);
+    lws_callback_on_writable(it->second.wsi);
+}
+
+int WebServer::onHttpWriteable(lws* wsi, SessionData* pss) {
+    auto it = http_requests_.find(pss->id);
+    if (it == http_requests_.end() || !it->second.answered) return 0;
+    PendingHttp& p = it->second;
+    const HttpResponse& r = p.response;
+    if (!p.headersSent) {
+        std::vector<unsigned char> buf(LWS_PRE + 4096);
+        unsigned char* start = buf.data() + LWS_PRE;
+        unsigned char* cursor = start;
+        unsigned char* end = buf.data() + buf.size() - 1;
+        if (lws_add_http_header_status(wsi, static_cast<unsigned>(r.status), &cursor, end) ||
+            lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
+                                         reinterpret_cast<const unsigned char*>(r.contentType.c_str()),
+                                         static_cast<int>(r.contentType.size()), &cursor, end) ||
+            lws_add_http_header_content_length(wsi, r.body.size(), &cursor, end)) {
+            return -1;
+        }
+        std::vector<std::pair<std::string, std::string>> headers = r.headers;
+        headers.emplace_back("cache-control:", "no-store");
+        headers.emplace_back("x-content-type-options:", "nosniff");
+        for (const auto& [name, value] : headers) {
+            std::string n = name.back() == ':' ? name : name + ":";
+            if (lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>(n.c_str()),
+                                            reinterpret_cast<const unsigned char*>(value.c_str()),
+                                            static_cast<int>(value.size()), &cursor, end)) {
+                return -1;
+            }
+        }
+        if (lws_finalize_write_http_header(wsi, start, &cursor, end)) return -1;
+        p.headersSent = true;
+        if (r.body.empty()) {
+            http_requests_.erase(it);
+            pss->id = 0;
+            return lws_http_transaction_completed(wsi) ? -1 : 0;
+        }
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    size_t n = std::min(kBodyChunk, r.body.size() - p.sent);
+    std::vector<unsigned char> buf(LWS_PRE + n);
+    std::memcpy(buf.data() + LWS_PRE, r.body.data() + p.sent, n);
+    bool last = p.sent + n == r.body.size();
+    if (lws_write(wsi, buf.data() + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < static_cast<int>(n)) {
+        return -1;
+    }
+    p.sent += n;
+    if (!last) {
+        lws_callback_on_writable(wsi);
+        return 0;
+    }
+    http_requests_.erase(it);
+    pss->id = 0;
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+int WebServer::onWsReceive(lws* wsi, SessionData* pss, void* in, size_t len) {
+    if (pss == nullptr) return -1;
+    auto it = conns_.find(pss->id);
+    if (it == conns_.end()) return -1;
+    Conn& c = it->second;
+    if (c.closing) return 0;
+    if (!c.tooLarge) {
+        if (c.partial.size() + len > options_.maxMessageBytes) {
+            c.tooLarge = true;
+            c.partial.append(static_cast<const char*>(in), std::min(len, options_.maxMessageBytes - c.partial.size()));
+        } else {
+            c.partial.append(static_cast<const char*>(in), len);
+        }
+    }
+    if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0) {
+        std::string text = std::move(c.partial);
+        bool tooLarge = c.tooLarge;
+        c.partial.clear();
+        c.tooLarge = false;
+        ws_.OnWsMessage(pss->id, std::move(text), tooLarge);
+    }
+    return 0;
+}
+
+bool WebServer::send(std::uint64_t connId, std::string text) {
+    loop_.assertInLoop();
+    auto it = conns_.find(connId);
+    if (it == conns_.end() || it->second.closing) return false;
+    if (it->second.outbox.size() >= options_.maxQueuedMessages) {
+        logger()->warn("conn {}: send queue full; closing", connId);
+        close(connId, 1008, "not reading");
+        return false;
+    }
+    it->second.outbox.push_back(std::move(text));
+    lws_callback_on_writable(it->second.wsi);
+    return true;
+}
+
+void WebServer::close(std::uint64_t connId, int code, const std::string& reason) {
+    loop_.assertInLoop();
+    auto it = conns_.find(connId);
+    if (it == conns_.end() || it->second.closing) return;
+    it->second.closing = true;
+    it->second.closeCode = code;
+    it->second.closeReason = reason.substr(0, 100);
+    lws_callback_on_writable(it->second.wsi);
+}
+
+int WebServer::onWsWriteable(lws* wsi, SessionData* pss) {
+    if (pss == nullptr) return -1;
+    auto it = conns_.find(pss->id);
+    if (it == conns_.end()) return -1;
+    Conn& c = it->second;
+    if (!c.outbox.empty()) {
+        std::string& text = c.outbox.front();
+        std::vector<unsigned char> buf(LWS_PRE + text.size());
+        std::memcpy(buf.data() + LWS_PRE, text.data(), text.size());
+        int n = lws_write(wsi, buf.data() + LWS_PRE, text.size(), LWS_WRITE_TEXT);
+        if (n < static_cast<int>(text.size())) return -1;
+        c.outbox.pop_front();
+        if (!c.outbox.empty() || c.closing) lws_callback_on_writable(wsi);
+        return 0;
+    }
+    if (c.closing) {
+        lws_close_reason(wsi, static_cast<lws_close_status>(c.closeCode),
+                         reinterpret_cast<unsigned char*>(c.closeReason.data()), c.closeReason.size());
+        return -1;
+    }
+    return 0;
+}
+
+}  // namespace vigil::signaling

@@ -1,0 +1,445 @@
+#include "vigil/signaling/AttendanceSummary.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <limits>
+#include <random>
+
+namespace vigil::signaling {
+namespace {
+
+using common::Millis;
+
+constexpr Millis kSec = 1000;
+constexpr Millis kMin = 60 * kSec;
+// 2026-11-29T11:00:00Z, i.e. 19:00 at +08:00 (calendar.timegm((2026, 11, 29, 11, 0, 0))).
+constexpr Millis kT0 = 1795950000000;
+// A one-hour class from kT0.
+const ClassWindow kWindow{kT0, kT0 + 60 * kMin};
+
+// An event dated `ts` and written to the stream at `writtenAt` (its stream id), which is later
+// than `ts` for leaves the server dates back (heartbeat timeouts, restart recovery).
+AttendanceEvent ev(std::string kind, std::string subject, Millis ts, std::string conn = "",
+                   std::string reason = "", Millis writtenAt = -1) {
+    AttendanceEvent e;
+    e.streamId = std::to_string(writtenAt < 0 ? ts : writtenAt) + "-0";
+    e.ts = ts;
+    e.kind = std::move(kind);
+    e.subject = std::move(subject);
+    e.reason = std::move(reason);
+    e.conn = std::move(conn);
+    return e;
+}
+
+Millis m(Millis minutes) { return kT0 + minutes * kMin; }
+
+TEST(AttendanceSummaryTest, EmptyStreamHasNoSubjects) {
+    EXPECT_TRUE(summarize({}, kWindow, m(90)).empty());
+}
+
+TEST(AttendanceSummaryTest, JoinAndLeaveMakeOneClosedInterval) {
+    auto out = summarize({ev("join", "s1", m(0), "c1"), ev("leave", "s1", m(45), "c1", "leave")},
+                         kWindow, m(90));
+    ASSERT_EQ(out.size(), 1u);
+    const SubjectSummary& s = out.at("s1");
+    EXPECT_EQ(s.subject, "s1");
+    ASSERT_EQ(s.intervals.size(), 1u);
+    EXPECT_EQ(s.intervals[0].join, m(0));
+    EXPECT_EQ(s.intervals[0].leave, m(45));
+    EXPECT_FALSE(s.intervals[0].open);
+    EXPECT_EQ(s.intervals[0].reason, "leave");
+    EXPECT_EQ(s.connectedMs, 45 * kMin);
+    EXPECT_EQ(s.creditedMs, 45 * kMin);
+    EXPECT_EQ(s.minutesConnected, 45);
+    EXPECT_EQ(s.minutesCredited, 45);
+    EXPECT_EQ(s.reconnects, 0);
+}
+
+TEST(AttendanceSummaryTest, MinutesAreWholeMinutesRoundedDown) {
+    // 44 min 59.999 s connected is 44 minutes, not 45.
+    auto out = summarize({ev("join", "s1", m(0), "c1"),
+                          ev("leave", "s1", m(45) - 1, "c1", "leave")},
+                         kWindow, m(90));
+    EXPECT_EQ(out.at("s1").connectedMs, 45 * kMin - 1);
+    EXPECT_EQ(out.at("s1").minutesConnected, 44);
+}
+
+TEST(AttendanceSummaryTest, OpenIntervalCountsUntilNow) {
+    auto out = summarize({ev("join", "s1", m(10), "c1")}, kWindow, m(30) + 30 * kSec);
+    const SubjectSummary& s = out.at("s1");
+    ASSERT_EQ(s.intervals.size(), 1u);
+    EXPECT_TRUE(s.intervals[0].open);
+    EXPECT_EQ(s.intervals[0].leave, m(30) + 30 * kSec);
+    EXPECT_EQ(s.connectedMs, 20 * kMin + 30 * kSec);
+    EXPECT_EQ(s.minutesConnected, 20);
+}
+
+TEST(AttendanceSummaryTest, NowBeforeTheJoinCountsNothing) {
+    // A clock step back on the server, or a join dated by a fast client clock.
+    auto out = summarize({ev("join", "s1", m(10), "c1")}, kWindow, m(5));
+    const SubjectSummary& s = out.at("s1");
+    ASSERT_EQ(s.intervals.size(), 1u);
+    EXPECT_TRUE(s.intervals[0].open);
+    EXPECT_EQ(s.intervals[0].leave, s.intervals[0].join);
+    EXPECT_EQ(s.connectedMs, 0);
+    EXPECT_EQ(s.creditedMs, 0);
+}
+
+TEST(AttendanceSummaryTest, HeartbeatTimeoutLeaveDatedAtTheLastHeartbeat) {
+    // The last heartbeat arrives at 15:00; the server notices the silence 30 s later, writes
+    // the leave then but dates it at the last heartbeat. A spot check written in between
+    // must not disturb it. The subject comes back at 16:00 and leaves at 40:00.
+    std::vector<AttendanceEvent> events{
+        ev("join", "s1", m(0), "c1"),
+        ev("spot_check", "s1", m(15) + 10 * kSec),
+        ev("leave", "s1", m(15), "c1", "heartbeat_timeout", m(15) + 30 * kSec),
+        ev("join", "s1", m(16), "c2"),
+        ev("leave", "s1", m(40), "c2", "leave"),
+    };
+    auto s = summarize(events, kWindow, m(90)).at("s1");
+    ASSERT_EQ(s.intervals.size(), 2u);
+    EXPECT_EQ(s.intervals[0].leave, m(15));
+    EXPECT_EQ(s.intervals[0].reason, "heartbeat_timeout");
+    EXPECT_EQ(s.intervals[1].join, m(16));
+    EXPECT_EQ(s.connectedMs, (15 + 24) * kMin);
+    EXPECT_EQ(s.reconnects, 1);
+    EXPECT_EQ(s.spotChecks, 1);
+}
+
+TEST(AttendanceSummaryTest, RestartRecoveryClosesTheIntervalLeftOpen) {
+    // The server dies at 12:00 with c1 open. After restart, recovery writes a leave dated at
+    // the last known heartbeat; the subject reconnects at 21:00 and is still in class.
+    std::vector<AttendanceEvent> events{
+        ev("join", "s1", m(0), "c1"),
+        ev("leave", "s1", m(12), "c1", "server_restart", m(20)),
+        ev("join", "s1", m(21), "c2"),
+    };
+    auto s = summarize(events, kWindow, m(30)).at("s1");
+    ASSERT_EQ(s.intervals.size(), 2u);
+    EXPECT_FALSE(s.intervals[0].open);
+    EXPECT_EQ(s.intervals[0].reason, "server_restart");
+    EXPECT_EQ(s.intervals[0].leave, m(12));
+    EXPECT_TRUE(s.intervals[1].open);
+    EXPECT_EQ(s.connectedMs, (12 + 9) * kMin);
+}
+
+TEST(AttendanceSummaryTest, SecondJoinReplacesTheOpenInterval) {
+    // A phone takes over from the PC at 10:00. The PC's own leave, written at 12:00 for c1,
+    // must not end the phone's interval.
+    std::vector<AttendanceEvent> events{
+        ev("join", "s1", m(0), "pc"),
+        ev("join", "s1", m(10), "phone"),
+        ev("leave", "s1", m(12), "pc", "replaced"),
+        ev("leave", "s1", m(30), "phone", "leave"),
+    };
+    auto s = summarize(events, kWindow, m(90)).at("s1");
+    ASSERT_EQ(s.intervals.size(), 2u);
+    EXPECT_EQ(s.intervals[0].join, m(0));
+    EXPECT_EQ(s.intervals[0].leave, m(10));
+    EXPECT_EQ(s.intervals[0].reason, "replaced");
+    EXPECT_EQ(s.intervals[1].join, m(10));
+    EXPECT_EQ(s.intervals[1].leave, m(30));
+    EXPECT_EQ(s.intervals[1].reason, "leave");
+    // 0-10 on the PC and 10-30 on the phone: 30 minutes, not 32 or 40.
+    EXPECT_EQ(s.connectedMs, 30 * kMin);
+    EXPECT_EQ(s.reconnects, 1);
+}
+
+TEST(AttendanceSummaryTest, OverlappingConnectionsNeverCountTwice) {
+    // Two connections overlap for 15 minutes (5-20); the union is 0-20, then nothing.
+    std::vector<AttendanceEvent> events{
+        ev("join", "s1", m(0), "a"),
+        ev("join", "s1", m(5), "b"),
+        ev("leave", "s1", m(20), "b", "leave"),
+        ev("leave", "s1", m(30), "a", "disconnect"),
+    };
+    auto s = summarize(events, kWindow, m(90)).at("s1");
+    EXPECT_EQ(s.connectedMs, 20 * kMin);
+    Millis sum = 0;
+    for (const auto& i : s.intervals) sum += i.leave - i.join;
+    EXPECT_EQ(sum, s.connectedMs);
+    for (size_t i = 1; i < s.intervals.size(); ++i) {
+        EXPECT_LE(s.intervals[i - 1].leave, s.intervals[i].join);
+    }
+}
+
+TEST(AttendanceSummaryTest, DuplicateJoinIsNotAReconnect) {
+    // The same join written twice (a retried write) with the same connection id.
+    std::vector<AttendanceEvent> events{
+        ev("join", "s1", m(0), "c1"),
+        ev("join", "s1", m(0), "c1", "", m(0) + 1),
+        ev("leave", "s1", m(30), "c1", "leave"),
+    };
+    auto s = summarize(events, kWindow, m(90)).at("s1");
+    ASSERT_EQ(s.intervals.size(), 1u);
+    EXPECT_EQ(s.connectedMs, 30 * kMin);
+    EXPECT_EQ(s.reconnects, 0);
+}
+
+TEST(AttendanceSummaryTest, EventOrderInTheListDoesNotMatter) {
+    std::vector<AttendanceEvent> events{
+        ev("join", "s1", m(0), "pc"),
+        ev("join", "s1", m(10), "phone"),
+        ev("leave", "s1", m(12), "pc", "replaced"),
+        ev("leave", "s1", m(30), "phone", "leave"),
+        ev("join", "s1", m(35), "pc2"),
+        ev("leave", "s1", m(50), "pc2", "heartbeat_timeout", m(51)),
+        ev("spot_check", "s1", m(40)),
+        ev("spot_check_result", "s1", m(41), "", "missed"),
+        ev("join", "s2", m(3), "x"),
+    };
+    auto expected = summarize(events, kWindow, m(90));
+    ASSERT_EQ(expected.at("s1").connectedMs, (30 + 15) * kMin);
+    std::mt19937 rng(42);
+    for (int round = 0; round < 20; ++round) {
+        std::shuffle(events.begin(), events.end(), rng);
+        auto got = summarize(events, kWindow, m(90));
+        ASSERT_EQ(got.size(), expected.size());
+        for (const auto& [subject, want] : expected) {
+            const SubjectSummary& s = got.at(subject);
+            EXPECT_EQ(s.connectedMs, want.connectedMs) << subject;
+            EXPECT_EQ(s.creditedMs, want.creditedMs) << subject;
+            EXPECT_EQ(s.reconnects, want.reconnects) << subject;
+            EXPECT_EQ(s.spotChecksMissed, want.spotChecksMissed) << subject;
+            ASSERT_EQ(s.intervals.size(), want.intervals.size()) << subject;
+            for (size_t i = 0; i < s.intervals.size(); ++i) {
+                EXPECT_EQ(s.intervals[i].join, want.intervals[i].join);
+                EXPECT_EQ(s.intervals[i].leave, want.intervals[i].leave);
+                EXPECT_EQ(s.intervals[i].reason, want.intervals[i].reason);
+            }
+        }
+    }
+}
+
+TEST(AttendanceSummaryTest, EqualTimestampsAreOrderedByNumericStreamId) {
+    // At the same millisecond the phone's join (seq 9) was written before the PC's leave
+    // (seq 10). As text "…-10" sorts before "…-9", which would record the PC as leaving
+    // normally; in stream order the phone's join replaced it first.
+    std::vector<AttendanceEvent> events{
+        ev("join", "s1", m(0), "pc"),
+        ev("leave", "s1", m(10), "pc", "leave"),
+        ev("join", "s1", m(10), "phone"),
+    };
+    events[1].streamId = std::to_string(m(10)) + "-10";
+    events[2].streamId = std::to_string(m(10)) + "-9";
+    auto s = summarize(events, kWindow, m(20)).at("s1");
+    ASSERT_EQ(s.intervals.size(), 2u);
+    EXPECT_EQ(s.intervals[0].reason, "replaced");
+    EXPECT_TRUE(s.intervals[1].open);
+    EXPECT_EQ(s.connectedMs, 20 * kMin);
+}
+
+TEST(AttendanceSummaryTest, LeaveDatedBeforeItsJoinIsAZeroLengthInterval) {
+    // The client's clock dated the leave 5 minutes before its join: the connection still
+    // ended, so it must not stay open until now.
+    std::vector<AttendanceEvent> events{
+        ev("join", "s1", m(10), "c1"),
+        ev("leave", "s1", m(5), "c1", "disconnect", m(11)),
+    };
+    auto s = summarize(events, kWindow, m(90)).at("s1");
+    ASSERT_EQ(s.intervals.size(), 1u);
+    EXPECT_FALSE(s.intervals[0].open);
+    EXPECT_EQ(s.intervals[0].join, m(10));
+    EXPECT_EQ(s.intervals[0].leave, m(10));
+    EXPECT_EQ(s.intervals[0].reason, "disconnect");
+    EXPECT_EQ(s.connectedMs, 0);
+}
+
+TEST(AttendanceSummaryTest, LeaveWithoutAJoinIsIgnored) {
+    std::vector<AttendanceEvent> events{
+        ev("leave", "ghost", m(5), "g1", "leave"),      // Never joined: no summary at all.
+        ev("leave", "s1", m(1), "old", "disconnect"),   // Before any join of s1.
+        ev("join", "s1", m(2), "c1"),
+        ev("leave", "s1", m(3), "unknown", "leave"),    // Not c1's leave.
+    };
+    auto out = summarize(events, kWindow, m(12));
+    EXPECT_EQ(out.count("ghost"), 0u);
+    const SubjectSummary& s = out.at("s1");
+    ASSERT_EQ(s.intervals.size(), 1u);
+    EXPECT_TRUE(s.intervals[0].open);
+    EXPECT_EQ(s.connectedMs, 10 * kMin);
+}
+
+TEST(AttendanceSummaryTest, CreditIsClippedToTheClassWindow) {
+    // Joined 10 minutes early, stayed 10 minutes late, plus a stray visit after the class.
+    std::vector<AttendanceEvent> events{
+        ev("join", "s1", m(-10), "c1"),
+        ev("leave", "s1", m(70), "c1", "leave"),
+        ev("join", "s1", m(80), "c2"),
+        ev("leave", "s1", m(85), "c2", "leave"),
+    };
+    auto s = summarize(events, kWindow, m(90)).at("s1");
+    EXPECT_EQ(s.connectedMs, (80 + 5) * kMin);
+    EXPECT_EQ(s.creditedMs, 60 * kMin);
+    EXPECT_EQ(s.minutesConnected, 85);
+    EXPECT_EQ(s.minutesCredited, 60);
+}
+
+TEST(AttendanceSummaryTest, ExtendedWindowCreditsTheOverrun) {
+    ClassWindow ranOver{kT0, m(75)};
+    auto s = summarize({ev("join", "s1", m(0), "c1"), ev("leave", "s1", m(80), "c1", "class_ended")},
+                       ranOver, m(90))
+                 .at("s1");
+    EXPECT_EQ(s.creditedMs, 75 * kMin);
+}
+
+TEST(AttendanceSummaryTest, ReconnectsCountJoinsAfterTheFirst) {
+    std::vector<AttendanceEvent> events;
+    for (int i = 0; i < 4; ++i) {
+        events.push_back(ev("join", "s1", m(i * 10), "c" + std::to_string(i)));
+        events.push_back(ev("leave", "s1", m(i * 10 + 5), "c" + std::to_string(i), "disconnect"));
+    }
+    events.push_back(ev("join", "s2", m(0), "only"));
+    auto out = summarize(events, kWindow, m(90));
+    EXPECT_EQ(out.at("s1").reconnects, 3);
+    EXPECT_EQ(out.at("s1").intervals.size(), 4u);
+    EXPECT_EQ(out.at("s1").connectedMs, 4 * 5 * kMin);
+    EXPECT_EQ(out.at("s2").reconnects, 0);
+}
+
+TEST(AttendanceSummaryTest, SpotChecksAndMissesAreCountedPerSubject) {
+    std::vector<AttendanceEvent> events{
+        ev("join", "s1", m(0), "c1"),
+        ev("join", "s2", m(0), "c2"),
+        ev("spot_check", "s1", m(10)),
+        ev("spot_check_result", "s1", m(11), "", "answered"),
+        ev("spot_check", "s1", m(20)),
+        ev("spot_check_result", "s1", m(21), "", "missed"),
+        ev("spot_check", "s1", m(30)),
+        ev("spot_check_result", "s1", m(31), "", "missed"),
+        ev("spot_check", "s2", m(30)),
+        ev("spot_check_result", "s2", m(31), "", "answered"),
+        ev("presence", "s1", m(32), "", "face"),  // Not counted yet.
+    };
+    auto out = summarize(events, kWindow, m(60));
+    EXPECT_EQ(out.at("s1").spotChecks, 3);
+    EXPECT_EQ(out.at("s1").spotChecksMissed, 2);
+    EXPECT_EQ(out.at("s2").spotChecks, 1);
+    EXPECT_EQ(out.at("s2").spotChecksMissed, 0);
+    EXPECT_EQ(out.at("s1").connectedMs, 60 * kMin);
+}
+
+TEST(AttendanceSummaryTest, ExtremeValuesDoNotThrowOrGoNegative) {
+    constexpr Millis lo = std::numeric_limits<Millis>::min();
+    constexpr Millis hi = std::numeric_limits<Millis>::max();
+    std::vector<AttendanceEvent> events{
+        ev("join", "s1", lo, "c1"),
+        ev("leave", "s1", hi, "c1", "leave"),
+        ev("join", "s2", hi, "c2"),
+        ev("leave", "", 0, "", ""),
+        ev("", "s3", 0),
+    };
+    events[0].streamId = "not-an-id";
+    events[1].streamId = "99999999999999999999999-1";
+    for (Millis now : {lo, Millis{0}, hi}) {
+        for (ClassWindow w : {ClassWindow{lo, hi}, ClassWindow{hi, lo}, ClassWindow{}}) {
+            std::map<std::string, SubjectSummary> out;
+            ASSERT_NO_THROW(out = summarize(events, w, now));
+            for (const auto& [subject, s] : out) {
+                EXPECT_GE(s.connectedMs, 0) << subject;
+                EXPECT_GE(s.creditedMs, 0) << subject;
+                EXPECT_LE(s.creditedMs, s.connectedMs) << subject;
+                EXPECT_GE(s.minutesConnected, 0) << subject;
+            }
+        }
+    }
+}
+
+// Monthly roll-up. Instants are written at +08:00 where the month boundary matters.
+Millis iso(const char* text) { return common::parseIso8601(text, 480).value(); }
+
+SessionCredit session(const char* start, bool required, Millis creditedMs, Millis connectedMs) {
+    return SessionCredit{"c", required, iso(start), creditedMs, connectedMs};
+}
+
+TEST(AttendanceSummaryTest, MonthRollUpUsesTheLocalMonthAtPlus8) {
+    std::vector<SessionCredit> sessions{
+        // 1 Nov 07:00 at +08:00 is still 31 Oct in UTC: November here.
+        session("2026-11-01T07:00:00+08:00", true, 60 * kMin, 60 * kMin),
+        // 30 Nov 23:30 at +08:00: November.
+        session("2026-11-30T23:30:00+08:00", true, 30 * kMin, 30 * kMin),
+        // 1 Dec 00:30 at +08:00 is 30 Nov 16:30 UTC, but December here.
+        session("2026-12-01T00:30:00+08:00", true, 120 * kMin, 120 * kMin),
+        // 31 Oct 23:59 at +08:00: October.
+        session("2026-10-31T23:59:00+08:00", true, 120 * kMin, 120 * kMin),
+    };
+    MonthlyHours nov = rollUpMonth("2026-11", sessions, 8.0, 480);
+    EXPECT_EQ(nov.month, "2026-11");
+    EXPECT_EQ(nov.sessions, 2);
+    EXPECT_DOUBLE_EQ(nov.creditedHours, 1.5);
+    EXPECT_DOUBLE_EQ(nov.requiredCreditedHours, 1.5);
+    EXPECT_DOUBLE_EQ(nov.requiredHours, 8.0);
+    EXPECT_FALSE(nov.met);
+
+    MonthlyHours dec = rollUpMonth("2026-12", sessions, 2.0, 480);
+    EXPECT_EQ(dec.sessions, 1);
+    EXPECT_DOUBLE_EQ(dec.requiredCreditedHours, 2.0);
+    EXPECT_TRUE(dec.met);
+
+    // The same sessions counted in UTC put the 1 Dec 00:30 one into November and the
+    // 1 Nov 07:00 one into October.
+    MonthlyHours novUtc = rollUpMonth("2026-11", sessions, 8.0, 0);
+    EXPECT_EQ(novUtc.sessions, 2);
+    EXPECT_DOUBLE_EQ(novUtc.creditedHours, 2.5);
+}
+
+TEST(AttendanceSummaryTest, MonthRollUpSeparatesRequiredSessions) {
+    std::vector<SessionCredit> sessions{
+        session("2026-11-03T19:00:00+08:00", true, 90 * kMin, 95 * kMin),
+        session("2026-11-10T19:00:00+08:00", false, 60 * kMin, 60 * kMin),
+        session("2026-11-17T19:00:00+08:00", true, 0, 0),        // Never came: missed.
+        session("2026-11-24T19:00:00+08:00", true, 0, 5 * kMin),  // Came after the end.
+        session("2026-11-25T19:00:00+08:00", false, 0, 0),       // Optional: not missed.
+    };
+    MonthlyHours h = rollUpMonth("2026-11", sessions, 2.0, 480);
+    EXPECT_EQ(h.sessions, 5);
+    EXPECT_EQ(h.requiredSessions, 3);
+    EXPECT_EQ(h.missedRequiredSessions, 1);
+    EXPECT_DOUBLE_EQ(h.creditedHours, 2.5);
+    EXPECT_DOUBLE_EQ(h.requiredCreditedHours, 1.5);
+    EXPECT_FALSE(h.met);  // Optional hours do not make up for required ones.
+}
+
+TEST(AttendanceSummaryTest, MonthHoursAreRoundedDownToHundredths) {
+    // 40 minutes is 0.6666... h: shown as 0.66 so that no report overstates attendance.
+    MonthlyHours h = rollUpMonth(
+        "2026-11", {session("2026-11-03T19:00:00+08:00", true, 40 * kMin, 40 * kMin)}, 0.5, 480);
+    EXPECT_DOUBLE_EQ(h.creditedHours, 0.66);
+    EXPECT_TRUE(h.met);
+}
+
+TEST(AttendanceSummaryTest, MonthIsMetOnlyWithTheFullRequiredHours) {
+    const Millis eightHours = 8 * 60 * kMin;
+    MonthlyHours exact = rollUpMonth(
+        "2026-11", {session("2026-11-03T19:00:00+08:00", true, eightHours, eightHours)}, 8.0, 480);
+    EXPECT_DOUBLE_EQ(exact.requiredCreditedHours, 8.0);
+    EXPECT_TRUE(exact.met);
+
+    MonthlyHours short1s = rollUpMonth(
+        "2026-11", {session("2026-11-03T19:00:00+08:00", true, eightHours - kSec, eightHours)}, 8.0,
+        480);
+    EXPECT_DOUBLE_EQ(short1s.requiredCreditedHours, 7.99);
+    EXPECT_FALSE(short1s.met);
+
+    // A fractional requirement is compared exactly too: 7 h 18 min is 7.30 h.
+    MonthlyHours frac = rollUpMonth(
+        "2026-11", {session("2026-11-03T19:00:00+08:00", true, (7 * 60 + 18) * kMin, kMin)}, 7.3,
+        480);
+    EXPECT_TRUE(frac.met);
+}
+
+TEST(AttendanceSummaryTest, MonthWithNoSessionsOrAnInvalidMonth) {
+    MonthlyHours empty = rollUpMonth("2026-11", {}, 8.0, 480);
+    EXPECT_EQ(empty.sessions, 0);
+    EXPECT_DOUBLE_EQ(empty.creditedHours, 0.0);
+    EXPECT_FALSE(empty.met);
+    EXPECT_TRUE(rollUpMonth("2026-11", {}, 0.0, 480).met);  // Nothing required.
+
+    MonthlyHours bad = rollUpMonth(
+        "2026-13", {session("2026-11-03T19:00:00+08:00", true, kMin, kMin)}, 8.0, 480);
+    EXPECT_EQ(bad.sessions, 0);
+}
+
+}  // namespace
+}  // namespace vigil::signaling

@@ -1,0 +1,170 @@
+#include "vigil/signaling/CsvReport.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace vigil::signaling {
+namespace {
+
+using common::Millis;
+
+constexpr const char* kBom = "\xEF\xBB\xBF";
+constexpr const char* kHeader =
+    "unit_id,unit,class_id,class,class_start,class_end,required,subject_id,username,subject,"
+    "first_join,last_leave,minutes_connected,minutes_credited,reconnects";
+// 2026-11-29T11:00:00Z (calendar.timegm((2026, 11, 29, 11, 0, 0))): 19:00 at +08:00.
+constexpr Millis kT0 = 1795950000000;
+constexpr Millis kMin = 60000;
+// "张三" in UTF-8: U+5F20 U+4E09.
+const std::string kZhangSan = "\xE5\xBC\xA0\xE4\xB8\x89";
+
+CsvRow plainRow() {
+    CsvRow r;
+    r.unitId = "u1";
+    r.unitName = "North";
+    r.classId = "k1";
+    r.classTitle = "Anger management";
+    r.classStart = kT0;
+    r.classEnd = kT0 + 60 * kMin;
+    r.required = true;
+    r.subjectId = "s1";
+    r.username = "zhangsan";
+    r.subjectName = kZhangSan;
+    r.firstJoin = kT0 + 2 * kMin + 5000;
+    r.lastLeave = kT0 + 58 * kMin;
+    r.minutesConnected = 55;
+    r.minutesCredited = 54;
+    r.reconnects = 1;
+    return r;
+}
+
+// The records after the BOM, split at CRLF; fails the test when the last one has no CRLF.
+std::vector<std::string> lines(const std::string& csv) {
+    std::vector<std::string> out;
+    EXPECT_EQ(csv.rfind(kBom, 0), 0u) << "no BOM";
+    std::string body = csv.substr(3);
+    size_t pos = 0;
+    while (pos < body.size()) {
+        size_t eol = body.find("\r\n", pos);
+        EXPECT_NE(eol, std::string::npos) << "last line has no CRLF";
+        if (eol == std::string::npos) break;
+        out.push_back(body.substr(pos, eol - pos));
+        pos = eol + 2;
+    }
+    return out;
+}
+
+TEST(CsvReportTest, EmptyReportIsBomAndHeader) {
+    EXPECT_EQ(buildAttendanceCsv({}, 480), std::string(kBom) + kHeader + "\r\n");
+}
+
+TEST(CsvReportTest, StartsWithTheUtf8ByteOrderMark) {
+    std::string csv = buildAttendanceCsv({plainRow()}, 480);
+    ASSERT_GE(csv.size(), 3u);
+    EXPECT_EQ(static_cast<unsigned char>(csv[0]), 0xEF);
+    EXPECT_EQ(static_cast<unsigned char>(csv[1]), 0xBB);
+    EXPECT_EQ(static_cast<unsigned char>(csv[2]), 0xBF);
+}
+
+TEST(CsvReportTest, RowHasEveryColumnWithIsoTimesAtPlus8) {
+    auto ls = lines(buildAttendanceCsv({plainRow()}, 480));
+    ASSERT_EQ(ls.size(), 2u);
+    EXPECT_EQ(ls[0], kHeader);
+    for (const auto& l : ls) EXPECT_EQ(l.find_first_of("\r\n"), std::string::npos) << l;
+    EXPECT_EQ(ls[1], "u1,North,k1,Anger management,2026-11-29T19:00:00+08:00,"
+                     "2026-11-29T20:00:00+08:00,yes,s1,zhangsan," +
+                         kZhangSan +
+                         ",2026-11-29T19:02:05+08:00,2026-11-29T19:58:00+08:00,55,54,1");
+}
+
+TEST(CsvReportTest, TimesFollowTheGivenOffset) {
+    auto ls = lines(buildAttendanceCsv({plainRow()}, -300));
+    ASSERT_EQ(ls.size(), 2u);
+    EXPECT_NE(ls[1].find(",2026-11-29T06:00:00-05:00,2026-11-29T07:00:00-05:00,"),
+              std::string::npos)
+        << ls[1];
+    ls = lines(buildAttendanceCsv({plainRow()}, 0));
+    EXPECT_NE(ls[1].find(",2026-11-29T11:00:00Z,"), std::string::npos) << ls[1];
+}
+
+TEST(CsvReportTest, MissingTimesAreEmptyAndOptionalIsNo) {
+    CsvRow r = plainRow();
+    r.required = false;
+    r.firstJoin = 0;
+    r.lastLeave = 0;
+    r.minutesConnected = 0;
+    r.minutesCredited = 0;
+    r.reconnects = 0;
+    auto ls = lines(buildAttendanceCsv({r}, 480));
+    ASSERT_EQ(ls.size(), 2u);
+    EXPECT_NE(ls[1].find(",no,s1,zhangsan," + kZhangSan + ",,,0,0,0"), std::string::npos)
+        << ls[1];
+}
+
+TEST(CsvReportTest, ChineseTextIsKeptByteForByte) {
+    CsvRow r = plainRow();
+    r.unitName = "\xE5\x8C\x97\xE5\x8C\xBA";  // "北区"
+    r.classTitle = "\xE6\xB3\x95\xE5\xBE\x8B\xE8\xAF\xBE";  // "法律课"
+    std::string csv = buildAttendanceCsv({r}, 480);
+    EXPECT_NE(csv.find("," + r.unitName + ","), std::string::npos);
+    EXPECT_NE(csv.find("," + r.classTitle + ","), std::string::npos);
+    EXPECT_NE(csv.find("," + kZhangSan + ","), std::string::npos);
+}
+
+TEST(CsvReportTest, QuotesFieldsWithSeparatorsQuotesAndLineBreaks) {
+    CsvRow r = plainRow();
+    r.unitName = "North, East";
+    r.classTitle = "The \"basics\"";
+    r.subjectName = "Line one\nline two";
+    r.username = "cr\rhere";
+    std::string csv = buildAttendanceCsv({r}, 480);
+    EXPECT_NE(csv.find(",\"North, East\","), std::string::npos) << csv;
+    EXPECT_NE(csv.find(",\"The \"\"basics\"\"\","), std::string::npos) << csv;
+    EXPECT_NE(csv.find(",\"Line one\nline two\","), std::string::npos) << csv;
+    EXPECT_NE(csv.find(",\"cr\rhere\","), std::string::npos) << csv;
+}
+
+TEST(CsvReportTest, FormulaLikeTextGetsALeadingApostrophe) {
+    CsvRow r = plainRow();
+    r.unitId = "=1+2";
+    r.unitName = "+86 North";
+    r.classId = "-k1";
+    r.classTitle = "@SUM(A1)";
+    r.subjectId = "\tcmd";
+    r.username = "\rname";
+    r.subjectName = "=HYPERLINK(\"http://x\",\"y\")";
+    auto ls = lines(buildAttendanceCsv({r}, 480));
+    ASSERT_EQ(ls.size(), 2u);
+    // The CR-led cell is quoted (it holds a CR) and so is the one with quotes and commas.
+    EXPECT_EQ(ls[1].rfind("'=1+2,'+86 North,'-k1,'@SUM(A1),", 0), 0u) << ls[1];
+    EXPECT_NE(ls[1].find(",yes,'\tcmd,\"'\rname\",\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\","),
+              std::string::npos)
+        << ls[1];
+}
+
+TEST(CsvReportTest, FormulaCharactersInsideTextAreLeftAlone) {
+    CsvRow r = plainRow();
+    r.classTitle = "Steps 1-2 = done";
+    r.username = "a@b";
+    auto ls = lines(buildAttendanceCsv({r}, 480));
+    ASSERT_EQ(ls.size(), 2u);
+    EXPECT_NE(ls[1].find(",Steps 1-2 = done,"), std::string::npos) << ls[1];
+    EXPECT_NE(ls[1].find(",a@b,"), std::string::npos) << ls[1];
+}
+
+TEST(CsvReportTest, OneRecordPerRowInOrder) {
+    CsvRow a = plainRow();
+    CsvRow b = plainRow();
+    b.subjectId = "s2";
+    b.username = "lisi";
+    b.subjectName = "\xE6\x9D\x8E\xE5\x9B\x9B";  // "李四"
+    auto ls = lines(buildAttendanceCsv({a, b}, 480));
+    ASSERT_EQ(ls.size(), 3u);
+    EXPECT_NE(ls[1].find(",s1,zhangsan,"), std::string::npos);
+    EXPECT_NE(ls[2].find(",s2,lisi," + b.subjectName + ","), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vigil::signaling
