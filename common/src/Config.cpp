@@ -35,7 +35,9 @@ Key intKey(std::string name, std::function<int&(Config&)> field, long lo, long h
                 field(c) = check(*v);
             },
             [field, check](Config& c, const std::string& s) {
-                if (s.empty() || s.find_first_not_of("-0123456789") != std::string::npos || s.size() > 12) {
+                // Digits after an optional leading minus: "80-90" must not read as 80.
+                if (s.empty() || s == "-" || s.size() > 12 ||
+                    s.find_first_not_of("0123456789", s[0] == '-' ? 1 : 0) != std::string::npos) {
                     bad("must be an integer");
                 }
                 field(c) = check(std::stoll(s));

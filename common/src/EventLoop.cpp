@@ -105,6 +105,13 @@ void EventLoop::post(std::function<void()> fn) {
     g_main_context_invoke_full(context_, G_PRIORITY_DEFAULT, runClosure, closure, deleteClosure);
 }
 
+void EventLoop::defer(std::function<void()> fn) {
+    GSource* source = g_idle_source_new();
+    g_source_set_callback(source, runClosure, new Closure{std::move(fn)}, deleteClosure);
+    g_source_attach(source, context_);
+    g_source_unref(source);
+}
+
 Timer EventLoop::every(std::chrono::milliseconds interval, std::function<bool()> fn) {
     Timer t;
     t.source_ = g_timeout_source_new(static_cast<guint>(interval.count()));

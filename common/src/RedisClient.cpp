@@ -132,7 +132,7 @@ void RedisClient::releaseSource() {
     rs->poll_fd.revents = 0;
     GSource* s = source_;
     source_ = nullptr;
-    loop_.post([s]() {
+    loop_.defer([s]() {
         g_source_destroy(s);
         g_source_unref(s);
     });

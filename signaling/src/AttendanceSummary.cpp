@@ -22,7 +22,9 @@ Millis span(Millis from, Millis to) {
     return diff > static_cast<std::uint64_t>(kMaxMillis) ? kMaxMillis : static_cast<Millis>(diff);
 }
 
-Millis addSaturating(Millis a, Millis b) { return b > kMaxMillis - a ? kMaxMillis : a + b; }
+Millis addSaturating(Millis a, Millis b) {
+    return b > kMaxMillis - a ? kMaxMillis : a + b;
+}
 
 int wholeMinutes(Millis ms) {
     const Millis minutes = ms / 60000;
@@ -58,7 +60,7 @@ StreamIdKey parseStreamId(const std::string& id) {
 struct Ordered {
     const AttendanceEvent* event;
     Millis ts;  // Effective time: a leave dated before its own join is moved up to the join.
-    int rank;  // 1 for such a leave, so that it follows its join at the same instant.
+    int rank;   // 1 for such a leave, so that it follows its join at the same instant.
     StreamIdKey id;
 };
 
@@ -225,7 +227,10 @@ MonthlyHours rollUpMonth(const std::string& month, const std::vector<SessionCred
     }
     // Whole hundredths of an hour (36 s each), rounded down; k / 100.0 is the same double as
     // the literal "k/100", so 800 hundredths compare equal to a configured 8.0.
-    auto hours = [](Millis ms) { return static_cast<double>(ms / 36000) / 100.0; };
+    auto hours = [](Millis ms) {
+        const Millis hundredths = ms / 36000;
+        return static_cast<double>(hundredths) / 100.0;
+    };
     out.creditedHours = hours(creditedMs);
     out.requiredCreditedHours = hours(requiredCreditedMs);
     out.met = out.requiredCreditedHours >= requiredHours;

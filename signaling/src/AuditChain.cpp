@@ -34,7 +34,8 @@ std::optional<ChainBreak> verifyChain(const std::vector<AuditEntry>& entries,
         // Checked first: a missing or moved entry shows as a broken link at the entry after
         // the gap, which is where an auditor should look.
         if (e.prev != expectedPrev) return ChainBreak{i, e.id, "prev does not match"};
-        if (e.hash != chainHash(e.prev, e.fields)) return ChainBreak{i, e.id, "hash does not match"};
+        if (e.hash != chainHash(e.prev, e.fields))
+            return ChainBreak{i, e.id, "hash does not match"};
     }
     return std::nullopt;
 }

@@ -297,10 +297,9 @@ std::variant<Request, ParseError> parse(std::string_view text, std::size_t maxBy
     const auto& typeName = typeIt->get_ref<const std::string&>();
     const Message* message = findMessage(typeName);
     if (message == nullptr) {
-        return error("bad_request",
-                     "unknown message type \"" + truncateCodePoints(typeName, kMaxTypeInMessage) +
-                         "\"",
-                     id);
+        return error(
+            "bad_request",
+            "unknown message type \"" + truncateCodePoints(typeName, kMaxTypeInMessage) + "\"", id);
     }
 
     for (const Field& field : message->fields) {

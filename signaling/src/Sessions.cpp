@@ -39,7 +39,9 @@ Task<std::string> Sessions::issue(const std::string& userId) {
 Task<LoginResult> Sessions::login(std::string username, std::string password, std::string origin) {
     auto user = co_await directory_.findUserByUsername(username);
     if (!user) {
-        co_await hashing_.run(loop_, [password]() { return common::verifyPassword(dummyHash(), password); });
+        // Named: GCC 12 destroys a lambda temporary inside a co_await expression twice.
+        auto check = hashing_.run(loop_, [password]() { return common::verifyPassword(dummyHash(), password); });
+        co_await check;
         const std::string detail1 = nlohmann::json{{"reason", "unknown user"}, {"from", origin}}.dump();
         co_await audit_.append(username.substr(0, 64), "login_failed", "", detail1);
         throw ApiError("unauthenticated", "wrong username or password");
@@ -54,7 +56,8 @@ Task<LoginResult> Sessions::login(std::string username, std::string password, st
                                              std::to_string(minutes) + " more minute(s)");
     }
     std::string hash = co_await directory_.passwordHash(user->id);
-    bool ok = co_await hashing_.run(loop_, [hash, password]() { return common::verifyPassword(hash, password); });
+    auto check = hashing_.run(loop_, [hash, password]() { return common::verifyPassword(hash, password); });
+    bool ok = co_await check;
     if (!ok) {
         co_await recordFailure(*user, origin);
         throw ApiError("unauthenticated", "wrong username or password");

@@ -1,8 +1,8 @@
-#include "vigil/common/Clock.hpp"
-
 #include <gtest/gtest.h>
 
 #include <string>
+
+#include "vigil/common/Clock.hpp"
 
 namespace vigil::common {
 namespace {
@@ -57,7 +57,11 @@ TEST(ClockTest, ParsesFractionalSeconds) {
 }
 
 TEST(ClockTest, RoundTripsAtManyOffsets) {
-    const Millis instants[] = {0, kT, kMidnightUtc, kMidnightUtc - 1000, 951782400000 /* 2000-02-29Z */,
+    const Millis instants[] = {0,
+                               kT,
+                               kMidnightUtc,
+                               kMidnightUtc - 1000,
+                               951782400000 /* 2000-02-29Z */,
                                4102444799000 /* 2099-12-31T23:59:59Z */};
     const int offsets[] = {0, 60, 480, 345, 840, -60, -300, -330, -480, -720};
     for (Millis t : instants) {
@@ -111,7 +115,7 @@ TEST(ClockTest, MonthRangeAtPlus8) {
     ASSERT_TRUE(nov.has_value());
     EXPECT_EQ(nov->first, 1793462400000);   // 2026-10-31T16:00:00Z = 1 Nov 00:00 at +08:00
     EXPECT_EQ(nov->second, 1796054400000);  // 2026-11-30T16:00:00Z = 1 Dec 00:00 at +08:00
-    EXPECT_EQ(nov->second - nov->first, 30 * 24 * kHour);
+    EXPECT_EQ(nov->second - nov->first, kHour * 24 * 30);
 
     auto dec = monthRange("2026-12", 480);
     ASSERT_TRUE(dec.has_value());
@@ -120,7 +124,7 @@ TEST(ClockTest, MonthRangeAtPlus8) {
 
     auto feb = monthRange("2024-02", 0);
     ASSERT_TRUE(feb.has_value());
-    EXPECT_EQ(feb->second - feb->first, 29 * 24 * kHour);
+    EXPECT_EQ(feb->second - feb->first, kHour * 24 * 29);
 }
 
 TEST(ClockTest, MonthRangeRejectsBadMonths) {
@@ -131,7 +135,7 @@ TEST(ClockTest, MonthRangeRejectsBadMonths) {
 
 TEST(ClockTest, MonthOfUsesTheOffset) {
     // 2026-11-30T16:30:00Z is already 1 December at +08:00.
-    const Millis t = 1796054400000 + 30 * 60000;
+    const Millis t = 1796054400000 + Millis{30} * 60000;
     EXPECT_EQ(monthOf(t, 480), "2026-12");
     EXPECT_EQ(monthOf(t, 0), "2026-11");
     EXPECT_EQ(monthOf(1793462400000, 480), "2026-11");      // First instant of November.

@@ -1,11 +1,11 @@
-#include "vigil/common/Config.hpp"
-
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <optional>
 #include <stdexcept>
 #include <string>
+
+#include "vigil/common/Config.hpp"
 
 namespace vigil::common {
 namespace {

@@ -1,10 +1,10 @@
-#include "vigil/signaling/AttendanceSummary.hpp"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <limits>
 #include <random>
+
+#include "vigil/signaling/AttendanceSummary.hpp"
 
 namespace vigil::signaling {
 namespace {
@@ -32,7 +32,9 @@ AttendanceEvent ev(std::string kind, std::string subject, Millis ts, std::string
     return e;
 }
 
-Millis m(Millis minutes) { return kT0 + minutes * kMin; }
+Millis m(Millis minutes) {
+    return kT0 + minutes * kMin;
+}
 
 TEST(AttendanceSummaryTest, EmptyStreamHasNoSubjects) {
     EXPECT_TRUE(summarize({}, kWindow, m(90)).empty());
@@ -58,9 +60,9 @@ TEST(AttendanceSummaryTest, JoinAndLeaveMakeOneClosedInterval) {
 
 TEST(AttendanceSummaryTest, MinutesAreWholeMinutesRoundedDown) {
     // 44 min 59.999 s connected is 44 minutes, not 45.
-    auto out = summarize({ev("join", "s1", m(0), "c1"),
-                          ev("leave", "s1", m(45) - 1, "c1", "leave")},
-                         kWindow, m(90));
+    auto out =
+        summarize({ev("join", "s1", m(0), "c1"), ev("leave", "s1", m(45) - 1, "c1", "leave")},
+                  kWindow, m(90));
     EXPECT_EQ(out.at("s1").connectedMs, 45 * kMin - 1);
     EXPECT_EQ(out.at("s1").minutesConnected, 44);
 }
@@ -248,10 +250,10 @@ TEST(AttendanceSummaryTest, LeaveDatedBeforeItsJoinIsAZeroLengthInterval) {
 
 TEST(AttendanceSummaryTest, LeaveWithoutAJoinIsIgnored) {
     std::vector<AttendanceEvent> events{
-        ev("leave", "ghost", m(5), "g1", "leave"),      // Never joined: no summary at all.
-        ev("leave", "s1", m(1), "old", "disconnect"),   // Before any join of s1.
+        ev("leave", "ghost", m(5), "g1", "leave"),     // Never joined: no summary at all.
+        ev("leave", "s1", m(1), "old", "disconnect"),  // Before any join of s1.
         ev("join", "s1", m(2), "c1"),
-        ev("leave", "s1", m(3), "unknown", "leave"),    // Not c1's leave.
+        ev("leave", "s1", m(3), "unknown", "leave"),  // Not c1's leave.
     };
     auto out = summarize(events, kWindow, m(12));
     EXPECT_EQ(out.count("ghost"), 0u);
@@ -278,15 +280,16 @@ TEST(AttendanceSummaryTest, CreditIsClippedToTheClassWindow) {
 
 TEST(AttendanceSummaryTest, ExtendedWindowCreditsTheOverrun) {
     ClassWindow ranOver{kT0, m(75)};
-    auto s = summarize({ev("join", "s1", m(0), "c1"), ev("leave", "s1", m(80), "c1", "class_ended")},
-                       ranOver, m(90))
-                 .at("s1");
+    auto s =
+        summarize({ev("join", "s1", m(0), "c1"), ev("leave", "s1", m(80), "c1", "class_ended")},
+                  ranOver, m(90))
+            .at("s1");
     EXPECT_EQ(s.creditedMs, 75 * kMin);
 }
 
 TEST(AttendanceSummaryTest, ReconnectsCountJoinsAfterTheFirst) {
     std::vector<AttendanceEvent> events;
-    for (int i = 0; i < 4; ++i) {
+    for (Millis i = 0; i < 4; ++i) {
         events.push_back(ev("join", "s1", m(i * 10), "c" + std::to_string(i)));
         events.push_back(ev("leave", "s1", m(i * 10 + 5), "c" + std::to_string(i), "disconnect"));
     }
@@ -294,7 +297,7 @@ TEST(AttendanceSummaryTest, ReconnectsCountJoinsAfterTheFirst) {
     auto out = summarize(events, kWindow, m(90));
     EXPECT_EQ(out.at("s1").reconnects, 3);
     EXPECT_EQ(out.at("s1").intervals.size(), 4u);
-    EXPECT_EQ(out.at("s1").connectedMs, 4 * 5 * kMin);
+    EXPECT_EQ(out.at("s1").connectedMs, kMin * 5 * 4);
     EXPECT_EQ(out.at("s2").reconnects, 0);
 }
 
@@ -347,7 +350,9 @@ TEST(AttendanceSummaryTest, ExtremeValuesDoNotThrowOrGoNegative) {
 }
 
 // Monthly roll-up. Instants are written at +08:00 where the month boundary matters.
-Millis iso(const char* text) { return common::parseIso8601(text, 480).value(); }
+Millis iso(const char* text) {
+    return common::parseIso8601(text, 480).value();
+}
 
 SessionCredit session(const char* start, bool required, Millis creditedMs, Millis connectedMs) {
     return SessionCredit{"c", required, iso(start), creditedMs, connectedMs};
@@ -388,9 +393,9 @@ TEST(AttendanceSummaryTest, MonthRollUpSeparatesRequiredSessions) {
     std::vector<SessionCredit> sessions{
         session("2026-11-03T19:00:00+08:00", true, 90 * kMin, 95 * kMin),
         session("2026-11-10T19:00:00+08:00", false, 60 * kMin, 60 * kMin),
-        session("2026-11-17T19:00:00+08:00", true, 0, 0),        // Never came: missed.
+        session("2026-11-17T19:00:00+08:00", true, 0, 0),         // Never came: missed.
         session("2026-11-24T19:00:00+08:00", true, 0, 5 * kMin),  // Came after the end.
-        session("2026-11-25T19:00:00+08:00", false, 0, 0),       // Optional: not missed.
+        session("2026-11-25T19:00:00+08:00", false, 0, 0),        // Optional: not missed.
     };
     MonthlyHours h = rollUpMonth("2026-11", sessions, 2.0, 480);
     EXPECT_EQ(h.sessions, 5);
@@ -410,7 +415,7 @@ TEST(AttendanceSummaryTest, MonthHoursAreRoundedDownToHundredths) {
 }
 
 TEST(AttendanceSummaryTest, MonthIsMetOnlyWithTheFullRequiredHours) {
-    const Millis eightHours = 8 * 60 * kMin;
+    const Millis eightHours = kMin * 60 * 8;
     MonthlyHours exact = rollUpMonth(
         "2026-11", {session("2026-11-03T19:00:00+08:00", true, eightHours, eightHours)}, 8.0, 480);
     EXPECT_DOUBLE_EQ(exact.requiredCreditedHours, 8.0);
@@ -436,8 +441,8 @@ TEST(AttendanceSummaryTest, MonthWithNoSessionsOrAnInvalidMonth) {
     EXPECT_FALSE(empty.met);
     EXPECT_TRUE(rollUpMonth("2026-11", {}, 0.0, 480).met);  // Nothing required.
 
-    MonthlyHours bad = rollUpMonth(
-        "2026-13", {session("2026-11-03T19:00:00+08:00", true, kMin, kMin)}, 8.0, 480);
+    MonthlyHours bad =
+        rollUpMonth("2026-13", {session("2026-11-03T19:00:00+08:00", true, kMin, kMin)}, 8.0, 480);
     EXPECT_EQ(bad.sessions, 0);
 }
 

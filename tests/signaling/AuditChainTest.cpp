@@ -1,5 +1,3 @@
-#include "vigil/signaling/AuditChain.hpp"
-
 #include <gtest/gtest.h>
 
 #include <string>
@@ -7,6 +5,7 @@
 #include <vector>
 
 #include "vigil/common/Crypto.hpp"
+#include "vigil/signaling/AuditChain.hpp"
 
 namespace vigil::signaling {
 namespace {
@@ -43,8 +42,8 @@ TEST_F(AuditChainTest, GenesisIsSixtyFourZeros) {
 TEST_F(AuditChainTest, HashIsSha256OfTheDocumentedNetstringEncoding) {
     // Recomputed here from the format in the header, as an outside auditor would.
     AuditFields fields{{"ts", "1795950000000"}, {"actor", "admin1"}, {"detail", ""}};
-    std::string encoded = "64:" + std::string(kChainGenesis) +
-                          ",2:ts,13:1795950000000,5:actor,6:admin1,6:detail,0:,";
+    std::string encoded =
+        "64:" + std::string(kChainGenesis) + ",2:ts,13:1795950000000,5:actor,6:admin1,6:detail,0:,";
     std::string hash = chainHash(kChainGenesis, fields);
     EXPECT_EQ(hash, common::sha256Hex(encoded));
     ASSERT_EQ(hash.size(), 64u);

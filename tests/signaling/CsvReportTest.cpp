@@ -1,9 +1,9 @@
-#include "vigil/signaling/CsvReport.hpp"
-
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
+
+#include "vigil/signaling/CsvReport.hpp"
 
 namespace vigil::signaling {
 namespace {
@@ -73,10 +73,10 @@ TEST(CsvReportTest, RowHasEveryColumnWithIsoTimesAtPlus8) {
     ASSERT_EQ(ls.size(), 2u);
     EXPECT_EQ(ls[0], kHeader);
     for (const auto& l : ls) EXPECT_EQ(l.find_first_of("\r\n"), std::string::npos) << l;
-    EXPECT_EQ(ls[1], "u1,North,k1,Anger management,2026-11-29T19:00:00+08:00,"
-                     "2026-11-29T20:00:00+08:00,yes,s1,zhangsan," +
-                         kZhangSan +
-                         ",2026-11-29T19:02:05+08:00,2026-11-29T19:58:00+08:00,55,54,1");
+    EXPECT_EQ(ls[1],
+              "u1,North,k1,Anger management,2026-11-29T19:00:00+08:00,"
+              "2026-11-29T20:00:00+08:00,yes,s1,zhangsan," +
+                  kZhangSan + ",2026-11-29T19:02:05+08:00,2026-11-29T19:58:00+08:00,55,54,1");
 }
 
 TEST(CsvReportTest, TimesFollowTheGivenOffset) {
@@ -99,13 +99,12 @@ TEST(CsvReportTest, MissingTimesAreEmptyAndOptionalIsNo) {
     r.reconnects = 0;
     auto ls = lines(buildAttendanceCsv({r}, 480));
     ASSERT_EQ(ls.size(), 2u);
-    EXPECT_NE(ls[1].find(",no,s1,zhangsan," + kZhangSan + ",,,0,0,0"), std::string::npos)
-        << ls[1];
+    EXPECT_NE(ls[1].find(",no,s1,zhangsan," + kZhangSan + ",,,0,0,0"), std::string::npos) << ls[1];
 }
 
 TEST(CsvReportTest, ChineseTextIsKeptByteForByte) {
     CsvRow r = plainRow();
-    r.unitName = "\xE5\x8C\x97\xE5\x8C\xBA";  // "北区"
+    r.unitName = "\xE5\x8C\x97\xE5\x8C\xBA";                // "北区"
     r.classTitle = "\xE6\xB3\x95\xE5\xBE\x8B\xE8\xAF\xBE";  // "法律课"
     std::string csv = buildAttendanceCsv({r}, 480);
     EXPECT_NE(csv.find("," + r.unitName + ","), std::string::npos);

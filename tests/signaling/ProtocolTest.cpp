@@ -1,5 +1,3 @@
-#include "vigil/signaling/Protocol.hpp"
-
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -8,6 +6,8 @@
 #include <string>
 #include <variant>
 #include <vector>
+
+#include "vigil/signaling/Protocol.hpp"
 
 namespace vigil::signaling {
 namespace {
@@ -73,10 +73,9 @@ std::vector<GoodCase> goodCases() {
         {MessageType::Offer, message("offer", {{"sdp", "v=0\r\n"}, {"session", "s1"}})},
         {MessageType::Offer, message("offer", {{"sdp", "v=0\r\n"}})},
         {MessageType::Answer, message("answer", {{"sdp", "v=0\r\n"}})},
-        {MessageType::Ice,
-         message("ice", {{"candidate", "candidate:1 1 udp 1 1.2.3.4 5 typ host"},
-                         {"sdpMLineIndex", 0},
-                         {"session", "s1"}})},
+        {MessageType::Ice, message("ice", {{"candidate", "candidate:1 1 udp 1 1.2.3.4 5 typ host"},
+                                           {"sdpMLineIndex", 0},
+                                           {"session", "s1"}})},
         {MessageType::Ice, message("ice", {{"candidate", ""}})},
         {MessageType::IceRestart, message("ice_restart", {{"session", "s1"}})},
         {MessageType::IceRestart, message("ice_restart")},
@@ -118,14 +117,15 @@ TEST(ProtocolTest, EveryTypeNameRoundTrips) {
 }
 
 TEST(ProtocolTest, UnknownExtraFieldsAreIgnoredAndKept) {
-    const Request request = parseOk(
-        R"({"type":"join","id":"a","class":"c1","extra":{"deep":[1,2,3]},"n":1.5})");
+    const Request request =
+        parseOk(R"({"type":"join","id":"a","class":"c1","extra":{"deep":[1,2,3]},"n":1.5})");
     EXPECT_EQ(request.type, MessageType::Join);
     EXPECT_EQ(request.body["extra"]["deep"][2], 3);
 }
 
 TEST(ProtocolTest, HandlesWhitespaceAndKeyOrder) {
-    const Request request = parseOk(" \n\t{ \"class\" : \"c\" , \"id\" : 7 , \"type\" : \"join\" }\r\n");
+    const Request request =
+        parseOk(" \n\t{ \"class\" : \"c\" , \"id\" : 7 , \"type\" : \"join\" }\r\n");
     EXPECT_EQ(request.type, MessageType::Join);
     EXPECT_EQ(request.id, json(7));
 }
@@ -136,8 +136,7 @@ TEST(ProtocolTest, IntegerIdsAreAcceptedAndEchoed) {
     EXPECT_EQ(parseOk(R"({"type":"heartbeat","id":0})").id, json(0));
     EXPECT_EQ(parseOk(R"({"type":"heartbeat","id":42})").id, json(42));
     EXPECT_EQ(parseOk(R"({"type":"heartbeat","id":-5})").id, json(-5));
-    EXPECT_EQ(parseOk(R"({"type":"heartbeat","id":18446744073709551615})").id,
-              json(UINT64_MAX));
+    EXPECT_EQ(parseOk(R"({"type":"heartbeat","id":18446744073709551615})").id, json(UINT64_MAX));
 }
 
 TEST(ProtocolTest, StringIdsOfOneToSixtyFourCharacters) {
@@ -298,10 +297,10 @@ TEST(ProtocolTest, InvalidJsonIsBadJson) {
 
 TEST(ProtocolTest, InvalidUtf8IsBadJson) {
     const std::vector<std::string> bad = {
-        "{\"type\":\"chat\",\"id\":\"a\",\"text\":\"\xff\"}",          // never valid
-        "{\"type\":\"chat\",\"id\":\"a\",\"text\":\"\xC3\"}",          // truncated sequence
-        "{\"type\":\"chat\",\"id\":\"a\",\"text\":\"\xC0\xAF\"}",      // overlong '/'
-        "{\"type\":\"chat\",\"id\":\"a\",\"text\":\"\xED\xA0\x80\"}",  // encoded surrogate
+        "{\"type\":\"chat\",\"id\":\"a\",\"text\":\"\xff\"}",              // never valid
+        "{\"type\":\"chat\",\"id\":\"a\",\"text\":\"\xC3\"}",              // truncated sequence
+        "{\"type\":\"chat\",\"id\":\"a\",\"text\":\"\xC0\xAF\"}",          // overlong '/'
+        "{\"type\":\"chat\",\"id\":\"a\",\"text\":\"\xED\xA0\x80\"}",      // encoded surrogate
         "{\"type\":\"chat\",\"id\":\"a\",\"text\":\"\xF4\x90\x80\x80\"}",  // above U+10FFFF
         R"({"type":"chat","id":"a","text":"\ud800"})",                     // lone surrogate
         R"({"type":"chat","id":"a","text":"\udc00x"})",
@@ -325,7 +324,9 @@ struct FieldCase {
     std::string field;  // Must be named in the error message.
 };
 
-void PrintTo(const FieldCase& c, std::ostream* os) { *os << c.label; }
+void PrintTo(const FieldCase& c, std::ostream* os) {
+    *os << c.label;
+}
 
 class ProtocolFieldTest : public ::testing::TestWithParam<FieldCase> {};
 
@@ -362,20 +363,20 @@ std::vector<FieldCase> fieldCases() {
         {"spot_check_subject_65", message("spot_check", {{"subject", s65}}), "subject"},
         {"spot_check_seconds_4", message("spot_check", {{"subject", "s"}, {"seconds", 4}}),
          "seconds"},
-        {"spot_check_seconds_3601",
-         message("spot_check", {{"subject", "s"}, {"seconds", 3601}}), "seconds"},
-        {"spot_check_seconds_negative",
-         message("spot_check", {{"subject", "s"}, {"seconds", -30}}), "seconds"},
-        {"spot_check_seconds_float",
-         message("spot_check", {{"subject", "s"}, {"seconds", 30.0}}), "seconds"},
-        {"spot_check_seconds_string",
-         message("spot_check", {{"subject", "s"}, {"seconds", "30"}}), "seconds"},
+        {"spot_check_seconds_3601", message("spot_check", {{"subject", "s"}, {"seconds", 3601}}),
+         "seconds"},
+        {"spot_check_seconds_negative", message("spot_check", {{"subject", "s"}, {"seconds", -30}}),
+         "seconds"},
+        {"spot_check_seconds_float", message("spot_check", {{"subject", "s"}, {"seconds", 30.0}}),
+         "seconds"},
+        {"spot_check_seconds_string", message("spot_check", {{"subject", "s"}, {"seconds", "30"}}),
+         "seconds"},
         {"spot_check_seconds_huge",
          message("spot_check", {{"subject", "s"}, {"seconds", UINT64_MAX}}), "seconds"},
         {"spot_check_seconds_int64_min",
          message("spot_check", {{"subject", "s"}, {"seconds", INT64_MIN}}), "seconds"},
-        {"spot_check_seconds_bool",
-         message("spot_check", {{"subject", "s"}, {"seconds", true}}), "seconds"},
+        {"spot_check_seconds_bool", message("spot_check", {{"subject", "s"}, {"seconds", true}}),
+         "seconds"},
         {"spot_check_reply_missing_check", message("spot_check_reply"), "check"},
         {"spot_check_reply_check_empty", message("spot_check_reply", {{"check", ""}}), "check"},
         {"start_class_missing_class", message("start_class"), "class"},
@@ -387,8 +388,7 @@ std::vector<FieldCase> fieldCases() {
         {"offer_sdp_60001", message("offer", {{"sdp", std::string(60001, 'v')}}), "sdp"},
         {"offer_session_65", message("offer", {{"sdp", "v=0"}, {"session", s65}}), "session"},
         {"answer_missing_sdp", message("answer"), "sdp"},
-        {"answer_session_empty", message("answer", {{"sdp", "v=0"}, {"session", ""}}),
-         "session"},
+        {"answer_session_empty", message("answer", {{"sdp", "v=0"}, {"session", ""}}), "session"},
         {"ice_missing_candidate", message("ice", {{"sdpMLineIndex", 0}}), "candidate"},
         {"ice_candidate_2001", message("ice", {{"candidate", std::string(2001, 'c')}}),
          "candidate"},
@@ -432,8 +432,8 @@ TEST(ProtocolTest, FieldsAreCheckedInTableOrder) {
 
 TEST(ProtocolTest, OkReplyMergesPayload) {
     const json reply = okReply("r1", {{"role", "student"}, {"class", {{"id", "c"}}}});
-    EXPECT_EQ(reply, (json{{"type", "ok"}, {"re", "r1"}, {"role", "student"},
-                           {"class", {{"id", "c"}}}}));
+    EXPECT_EQ(reply,
+              (json{{"type", "ok"}, {"re", "r1"}, {"role", "student"}, {"class", {{"id", "c"}}}}));
     EXPECT_EQ(okReply(7), (json{{"type", "ok"}, {"re", 7}}));
 }
 

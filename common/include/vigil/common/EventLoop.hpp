@@ -48,8 +48,12 @@ public:
     void run();
     // Thread-safe.
     void quit();
-    // Thread-safe: runs `fn` on the loop thread, soon.
+    // Thread-safe: runs `fn` on the loop thread, soon (at once when called on the loop
+    // thread outside a dispatch, as g_main_context_invoke does).
     void post(std::function<void()> fn);
+    // Always queues `fn` for a later iteration, even when called on the loop thread: for
+    // work that must wait until the current callback has unwound.
+    void defer(std::function<void()> fn);
 
     bool isInLoopThread() const { return std::this_thread::get_id() == owner_; }
     void assertInLoop() const;

@@ -31,6 +31,7 @@ inline const std::string kOpenClasses = "vigil:open_classes";  // set of class i
 inline std::string hands(const std::string& classId) { return "vigil:hands:" + classId; }
 inline std::string chat(const std::string& classId) { return "vigil:chat:" + classId; }
 inline std::string spotCheck(const std::string& id) { return "vigil:spot:" + id; }
+inline const std::string kSpotPending = "vigil:spot_pending";  // zset: check id by deadline ms
 
 inline std::string node(const std::string& nodeId) { return "vigil:node:" + nodeId; }
 

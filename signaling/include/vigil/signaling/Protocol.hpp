@@ -60,8 +60,7 @@ std::variant<Request, ParseError> parseRequest(std::string_view text, std::size_
 
 // {"type":"ok","re":re, ...payload's fields}. "type" and "re" always win over payload keys
 // of the same name; a payload that is not an object is placed under "result".
-nlohmann::json okReply(const nlohmann::json& re,
-                       nlohmann::json payload = nlohmann::json::object());
+nlohmann::json okReply(const nlohmann::json& re, nlohmann::json payload = nlohmann::json::object());
 
 // {"type":"error","re":re,"code":code,"message":message}. Invalid UTF-8 in code or message is
 // replaced with U+FFFD so that serialising the reply can never throw.

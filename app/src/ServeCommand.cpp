@@ -1,0 +1,73 @@
+// vigil serve: runs the configured roles in this process until SIGINT or SIGTERM.
+
+#include <glib-unix.h>
+
+#include <iostream>
+#include <sstream>
+
+#include "Commands.hpp"
+#include "vigil/common/Log.hpp"
+#include "vigil/signaling/SignalingNode.hpp"
+
+namespace vigil::app {
+
+namespace {
+gboolean onSignal(gpointer data) {
+    common::log("main")->info("signal received; stopping");
+    static_cast<common::EventLoop*>(data)->quit();
+    return G_SOURCE_CONTINUE;
+}
+
+void serve(const GlobalOptions& options, const std::string& rolesOverride) {
+    auto config = loadConfigOrExit(options);
+    std::string roles = rolesOverride.empty() ? config.server.roles : rolesOverride;
+    std::stringstream ss(roles);
+    std::string role;
+    bool signaling = false;
+    while (std::getline(ss, role, ',')) {
+        if (role == "signaling") {
+            signaling = true;
+        } else if (role == "media") {
+            std::cerr << "vigil: the media role is not available in this build yet; run --roles signaling\n";
+            std::exit(2);
+        } else {
+            std::cerr << "vigil: unknown role '" << role << "' (signaling, media)\n";
+            std::exit(2);
+        }
+    }
+    if (!signaling) {
+        std::cerr << "vigil: no role to run\n";
+        std::exit(2);
+    }
+    common::EventLoop loop;
+    for (int sig : {SIGINT, SIGTERM}) {
+        GSource* source = g_unix_signal_source_new(sig);
+        g_source_set_callback(source, onSignal, &loop, nullptr);
+        g_source_attach(source, loop.context());
+        g_source_unref(source);
+    }
+    auto node = std::make_unique<signaling::SignalingNode>(loop, config);
+    bool failed = false;
+    common::spawn(node->start(), [&](std::exception_ptr e) {
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            std::cerr << "vigil: cannot start: " << ex.what() << "\n";
+        }
+        failed = true;
+        loop.quit();
+    });
+    if (!failed) loop.run();
+    node.reset();
+    if (failed) std::exit(1);
+}
+}  // namespace
+
+void addServeCommand(CLI::App& app, GlobalOptions& options) {
+    auto* cmd = app.add_subcommand("serve", "run Vigil (every role built into this binary by default)");
+    static std::string roles;
+    cmd->add_option("--roles", roles, "comma-separated roles: signaling, media");
+    cmd->callback([&options]() { serve(options, roles); });
+}
+
+}  // namespace vigil::app

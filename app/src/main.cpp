@@ -1,0 +1,70 @@
+// vigil: one binary for every role and the administration command line.
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "Commands.hpp"
+#include "vigil/common/Crypto.hpp"
+#include "vigil/common/Error.hpp"
+#include "vigil/common/Log.hpp"
+
+namespace vigil::app {
+
+common::Config loadConfigOrExit(const GlobalOptions& options) {
+    try {
+        auto config = common::Config::load(options.configPath);
+        common::setLogLevel(config.log.level);
+        return config;
+    } catch (const common::ConfigError& e) {
+        std::cerr << "vigil: configuration error: " << e.what() << "\n";
+        std::exit(2);
+    }
+}
+
+void runWithRedis(const GlobalOptions& options,
+                  std::function<common::Task<void>(common::EventLoop&, common::RedisClient&, const common::Config&)> body) {
+    auto config = loadConfigOrExit(options);
+    common::EventLoop loop;
+    common::RedisClient::Options redisOptions;
+    try {
+        redisOptions.endpoint = common::RedisEndpoint::parseUrl(config.redis.url);
+    } catch (const std::exception& e) {
+        std::cerr << "vigil: configuration error: " << options.configPath << ": bad value for 'redis.url': " << e.what()
+                  << "\n";
+        std::exit(2);
+    }
+    redisOptions.connectTimeout = std::chrono::milliseconds(config.redis.connectTimeoutMs);
+    redisOptions.commandTimeout = std::chrono::milliseconds(config.redis.commandTimeoutMs);
+    common::RedisClient redis(loop, redisOptions);
+    auto task = [&]() -> common::Task<void> {
+        redis.start();
+        co_await redis.waitConnected(redisOptions.connectTimeout);
+        co_await body(loop, redis, config);
+    };
+    try {
+        loop.runUntilDone(task());
+    } catch (const common::ApiError& e) {
+        std::cerr << "vigil: " << e.code() << ": " << e.what() << "\n";
+        std::exit(1);
+    } catch (const std::exception& e) {
+        std::cerr << "vigil: " << e.what() << "\n";
+        std::exit(1);
+    }
+}
+
+}  // namespace vigil::app
+
+int main(int argc, char** argv) {
+    vigil::common::initCrypto();
+    CLI::App app{"Vigil: live classes, supervision calls and attendance records for community corrections"};
+    app.require_subcommand(1);
+    app.fallthrough();  // --config may follow the subcommand.
+    vigil::app::GlobalOptions options;
+    app.add_option("-c,--config", options.configPath, "configuration file")->capture_default_str();
+    vigil::app::addServeCommand(app, options);
+    vigil::app::addAdminCommands(app, options);
+    vigil::app::addDemoCommands(app, options);
+    CLI11_PARSE(app, argc, argv);
+    return 0;
+}

@@ -1,0 +1,126 @@
+#pragma once
+// The live side of classes on one signaling node: WebSocket connections, who is in which
+// class, the roster, chat, hands, spot checks and the attendance events they write. Nodes
+// share nothing but Redis: every change that another node may need to show is published on
+// the bus channel, and every node (this one included) delivers bus events to its own
+// connections. All of it runs on the event-loop thread.
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+
+#include "vigil/common/AsyncMutex.hpp"
+#include "vigil/common/Config.hpp"
+#include "vigil/common/EventLoop.hpp"
+#include "vigil/common/RedisClient.hpp"
+#include "vigil/signaling/AttendanceStore.hpp"
+#include "vigil/signaling/AuditLog.hpp"
+#include "vigil/signaling/Directory.hpp"
+#include "vigil/signaling/Protocol.hpp"
+#include "vigil/signaling/Sessions.hpp"
+#include "vigil/signaling/WebServer.hpp"
+
+namespace vigil::signaling {
+
+// KEYS: spot check hash, pending zset. ARGV: check id, outcome, subject ('' = any), now.
+// Resolves a pending spot check once, writing its result to the class's attendance stream.
+extern const char* const kResolveSpotCheckScript;
+
+class ClassHub : public WsHandler {
+public:
+    struct Deps {
+        common::EventLoop& loop;
+        common::RedisClient& redis;
+        Directory& directory;
+        Sessions& sessions;
+        AttendanceStore& attendance;
+        const common::Config& config;
+        std::string nodeId;
+    };
+
+    explicit ClassHub(Deps deps);
+    ~ClassHub() override;
+
+    void attach(WebServer* server) { server_ = server; }
+
+    void OnWsOpen(std::uint64_t connId, const std::string& peer) override;
+    void OnWsMessage(std::uint64_t connId, std::string text, bool tooLarge) override;
+    void OnWsClose(std::uint64_t connId) override;
+
+    // A message from the Redis bus channel.
+    void onBusMessage(const std::string& text);
+
+    // Closes intervals a previous process under this node id left open.
+    common::Task<int> recoverOnStartup();
+    // Periodic: node heartbeat, heartbeat timeouts, dead nodes, classes past their end,
+    // overdue spot checks. Returns the number of intervals it closed.
+    common::Task<int> sweep();
+
+    size_t connectionCount() const { return conns_.size(); }
+
+private:
+    struct Connection {
+        std::uint64_t id{0};
+        std::string key;  // node-unique connection id, as written to attendance events
+        std::string peer;
+        std::optional<User> user;
+        std::string classId;
+        bool teacher{false};
+        bool closed{false};
+        common::Millis windowStart{0};
+        int messagesInWindow{0};
+        common::Millis strikeWindowStart{0};
+        int strikes{0};
+        common::AsyncMutex mutex;  // One request at a time, in arrival order.
+        common::Timer authTimer;
+    };
+    using ConnPtr = std::shared_ptr<Connection>;
+
+    common::Task<void> handle(ConnPtr conn, Request request);
+    common::Task<nlohmann::json> dispatch(ConnPtr conn, const Request& request);
+    common::Task<nlohmann::json> onAuth(ConnPtr conn, const Request& request);
+    common::Task<nlohmann::json> onJoin(ConnPtr conn, const Request& request);
+    common::Task<nlohmann::json> onLeave(ConnPtr conn);
+    common::Task<nlohmann::json> onHeartbeat(ConnPtr conn);
+    common::Task<nlohmann::json> onChat(ConnPtr conn, const Request& request);
+    common::Task<nlohmann::json> onHand(ConnPtr conn, bool raised);
+    common::Task<nlohmann::json> onRoster(ConnPtr conn, const Request& request);
+    common::Task<nlohmann::json> onSpotCheck(ConnPtr conn, const Request& request);
+    common::Task<nlohmann::json> onSpotCheckReply(ConnPtr conn, const Request& request);
+    common::Task<nlohmann::json> onStartClass(ConnPtr conn, const Request& request);
+    common::Task<nlohmann::json> onEndClass(ConnPtr conn, const Request& request);
+    common::Task<void> leaveClass(ConnPtr conn, const std::string& reason);
+    common::Task<void> onClosed(ConnPtr conn);
+
+    common::Task<ClassSession> requireTeachable(ConnPtr conn, const std::string& classId);
+    common::Task<nlohmann::json> buildRoster(std::string classId);
+    common::Task<void> publish(nlohmann::json event);
+    common::Task<void> resolveSpotCheck(std::string checkId, std::string outcome);
+    common::Task<int> closeStale(bool startup);
+
+    void push(const ConnPtr& conn, const nlohmann::json& message);
+    void pushToClass(const std::string& classId, const nlohmann::json& message, bool teachersOnly);
+    void scheduleRoster(const std::string& classId);
+    void strike(const ConnPtr& conn);
+    void forgetMembership(const ConnPtr& conn);
+    ConnPtr find(std::uint64_t id) const;
+    const User& requireUser(const ConnPtr& conn) const;
+
+    Deps deps_;
+    WebServer* server_{nullptr};  // Passed by argument (attach).
+    std::unordered_map<std::uint64_t, ConnPtr> conns_;
+    std::unordered_map<std::string, std::uint64_t> connByKey_;
+    std::map<std::string, std::set<std::uint64_t>> members_;  // class -> local connections
+    std::map<std::string, common::Timer> rosterTimers_;
+    std::unordered_map<std::string, std::string> names_;  // user id -> display name
+    std::uint64_t keySeq_{0};
+    std::shared_ptr<bool> alive_{std::make_shared<bool>(true)};
+};
+
+}  // namespace vigil::signaling

@@ -1,0 +1,67 @@
+#pragma once
+// The REST API under /api (JSON; a Bearer session token; scoped by role and org unit) and
+// /healthz. Every read of attendance records and every export is audited.
+
+#include <nlohmann/json.hpp>
+
+#include "vigil/common/Config.hpp"
+#include "vigil/common/EventLoop.hpp"
+#include "vigil/common/RedisClient.hpp"
+#include "vigil/signaling/AttendanceStore.hpp"
+#include "vigil/signaling/AttendanceSummary.hpp"
+#include "vigil/signaling/AuditLog.hpp"
+#include "vigil/signaling/Directory.hpp"
+#include "vigil/signaling/Sessions.hpp"
+#include "vigil/signaling/WebServer.hpp"
+
+namespace vigil::signaling {
+
+class HttpApi : public HttpHandler {
+public:
+    struct Deps {
+        common::RedisClient& redis;
+        Directory& directory;
+        Sessions& sessions;
+        AttendanceStore& attendance;
+        AuditLog& audit;
+        const common::Config& config;
+    };
+
+    explicit HttpApi(Deps deps) : deps_(std::move(deps)) {}
+    void attach(WebServer* server) { server_ = server; }
+
+    void OnHttpRequest(std::uint64_t requestId, HttpRequest request) override;
+
+    // Summaries of one class session, computed from its event stream.
+    common::Task<std::map<std::string, SubjectSummary>> classSummaries(const ClassSession& cls);
+
+private:
+    common::Task<void> serve(std::uint64_t requestId, HttpRequest request);
+    common::Task<HttpResponse> route(const HttpRequest& request);
+    common::Task<User> authenticate(const HttpRequest& request);
+
+    common::Task<HttpResponse> login(const HttpRequest& request);
+    common::Task<HttpResponse> logout(const HttpRequest& request);
+    common::Task<HttpResponse> me(const User& user);
+    common::Task<HttpResponse> units(const User& user);
+    common::Task<HttpResponse> users(const User& user, const HttpRequest& request);
+    common::Task<HttpResponse> classes(const User& user, const HttpRequest& request);
+    common::Task<HttpResponse> classDetail(const User& user, const std::string& classId);
+    common::Task<HttpResponse> classAttendance(const User& user, const std::string& classId);
+    common::Task<HttpResponse> subjectAttendance(const User& user, const std::string& subjectId,
+                                                 const HttpRequest& request);
+    common::Task<HttpResponse> subjectHours(const User& user, const std::string& subjectId,
+                                            const HttpRequest& request);
+    common::Task<HttpResponse> attendanceCsv(const User& user, const HttpRequest& request);
+    common::Task<HttpResponse> auditLog(const User& user, const HttpRequest& request);
+    common::Task<HttpResponse> auditVerify(const User& user);
+    common::Task<HttpResponse> health();
+
+    Deps deps_;
+    WebServer* server_{nullptr};  // Passed by argument (attach).
+};
+
+HttpResponse jsonResponse(int status, const nlohmann::json& body);
+HttpResponse errorResponse(const std::string& code, const std::string& message);
+
+}  // namespace vigil::signaling

@@ -1,0 +1,56 @@
+#pragma once
+// One signaling node: its Redis connections, stores, WebSocket hub, REST API and web server,
+// and the periodic sweep. `vigil serve` builds one; tests and benchmarks run it for real.
+
+#include <memory>
+#include <string>
+
+#include "vigil/common/Config.hpp"
+#include "vigil/common/EventLoop.hpp"
+#include "vigil/common/RedisClient.hpp"
+#include "vigil/common/WorkerPool.hpp"
+#include "vigil/signaling/AttendanceStore.hpp"
+#include "vigil/signaling/AuditLog.hpp"
+#include "vigil/signaling/ClassHub.hpp"
+#include "vigil/signaling/Directory.hpp"
+#include "vigil/signaling/HttpApi.hpp"
+#include "vigil/signaling/Sessions.hpp"
+#include "vigil/signaling/WebServer.hpp"
+
+namespace vigil::signaling {
+
+class SignalingNode {
+public:
+    SignalingNode(common::EventLoop& loop, const common::Config& config);
+    ~SignalingNode();
+
+    // Connects to Redis, closes intervals a previous process left open, starts serving.
+    common::Task<void> start();
+    const std::string& nodeId() const { return nodeId_; }
+    int port() const { return web_ ? web_->port() : 0; }
+
+private:
+    void runSweep();
+
+    common::EventLoop& loop_;       // Passed by argument.
+    const common::Config& config_;  // Passed by argument.
+    std::string nodeId_;
+    std::unique_ptr<common::RedisClient> redis_;       // Owned.
+    std::unique_ptr<common::RedisClient> subscriber_;  // Owned.
+    common::WorkerPool hashing_{2};
+    Directory directory_;
+    AuditLog audit_;
+    AttendanceStore attendance_;
+    Sessions sessions_;
+    ClassHub hub_;
+    HttpApi api_;
+    std::unique_ptr<WebServer> web_;  // Owned.
+    common::Timer sweepTimer_;
+    bool sweeping_{false};
+};
+
+// host name + ":" + port: stable across restarts on one machine, so a restarted process
+// recognises the intervals its predecessor left open.
+std::string defaultNodeId(int port);
+
+}  // namespace vigil::signaling

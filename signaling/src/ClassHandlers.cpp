@@ -1,0 +1,278 @@
+// The WebSocket request handlers of ClassHub. Each receives an already-validated request,
+// writes its record before it returns, and throws ApiError for the client's mistakes.
+
+#include "vigil/common/Crypto.hpp"
+#include "vigil/common/Error.hpp"
+#include "vigil/common/Log.hpp"
+#include "vigil/signaling/Access.hpp"
+#include "vigil/signaling/ClassHub.hpp"
+#include "vigil/signaling/Keys.hpp"
+
+namespace vigil::signaling {
+
+using common::ApiError;
+using common::Task;
+using nlohmann::json;
+
+namespace {
+auto logger() {
+    static auto l = common::log("classes");
+    return l;
+}
+
+constexpr int kHeartbeatIntervalSeconds = 10;
+}  // namespace
+
+Task<json> ClassHub::onAuth(ConnPtr conn, const Request& request) {
+    auto user = co_await deps_.sessions.resolve(request.body["token"].get<std::string>());
+    if (!user) throw ApiError("unauthenticated", "the session token is invalid or has expired; sign in again");
+    if (conn->user && conn->user->id != user->id) {
+        throw ApiError("forbidden", "this connection is already signed in as another user");
+    }
+    conn->user = *user;
+    conn->authTimer.cancel();
+    names_[user->id] = user->name;
+    logger()->info("conn {}: authenticated as {} ({})", conn->key, user->id, toString(user->role));
+    co_return json{{"user", user->publicJson()}, {"conn", conn->key}};
+}
+
+Task<ClassSession> ClassHub::requireTeachable(ConnPtr conn, const std::string& classId) {
+    auto cls = co_await deps_.directory.findClass(classId);
+    if (!cls) throw ApiError("not_found", "no class '" + classId + "'");
+    auto tree = co_await deps_.directory.unitTree();
+    if (!access::canTeach(*conn->user, *cls, tree)) throw ApiError("forbidden", "you do not teach this class");
+    co_return *cls;
+}
+
+Task<json> ClassHub::onJoin(ConnPtr conn, const Request& request) {
+    const User user = *conn->user;
+    std::string classId = request.body["class"];
+    auto cls = co_await deps_.directory.findClass(classId);
+    if (!cls) throw ApiError("not_found", "no class '" + classId + "'");
+    auto tree = co_await deps_.directory.unitTree();
+    bool teacher = false;
+    if (user.role == Role::Subject) {
+        auto explicitIds = co_await deps_.directory.explicitlyEnrolled(classId);
+        if (!access::isEnrolled(user, *cls, explicitIds, tree)) {
+            throw ApiError("not_enrolled", "you are not enrolled in this class");
+        }
+        common::Millis early = static_cast<common::Millis>(deps_.config.attendance.joinEarlyMinutes) * 60000;
+        if (!cls->isOpen(common::nowMillis(), early)) {
+            throw ApiError("class_not_open", cls->state == ClassState::Ended
+                                                 ? "this class has ended"
+                                                 : "this class opens " +
+                                                       std::to_string(deps_.config.attendance.joinEarlyMinutes) +
+                                                       " minutes before it starts");
+        }
+    } else if (access::canTeach(user, *cls, tree)) {
+        teacher = true;
+    } else {
+        throw ApiError("forbidden", "you may not join this class");
+    }
+    if (!conn->classId.empty() && conn->classId != classId) co_await leaveClass(conn, "leave");
+    if (!teacher) {
+        auto outcome = co_await deps_.attendance.join(classId, user.id, conn->key, deps_.nodeId, common::nowMillis());
+        if (outcome.replaced) {
+            json event1{{"event", "kick"},
+                                  {"class", classId},
+                                  {"conn", outcome.replaced->conn},
+                                  {"reason", "replaced"}};
+            co_await publish(std::move(event1));
+        }
+    }
+    if (conn->closed) co_return json::object();
+    conn->classId = classId;
+    conn->teacher = teacher;
+    members_[classId].insert(conn->id);
+    json event2{{"event", "roster"}, {"class", classId}};
+    co_await publish(std::move(event2));
+    co_return json{{"class", cls->toJson(deps_.config.utcOffsetMinutes())},
+                   {"role", teacher ? "teacher" : "student"},
+                   {"heartbeat_interval_seconds", kHeartbeatIntervalSeconds}};
+}
+
+Task<void> ClassHub::leaveClass(ConnPtr conn, const std::string& reason) {
+    if (conn->classId.empty() || !conn->user) co_return;
+    std::string classId = conn->classId;
+    bool subject = !conn->teacher;
+    forgetMembership(conn);
+    if (subject) {
+        co_await deps_.attendance.leave(classId, conn->user->id, conn->key, common::nowMillis(), reason);
+    }
+    json event3{{"event", "roster"}, {"class", classId}};
+    co_await publish(std::move(event3));
+}
+
+Task<json> ClassHub::onLeave(ConnPtr conn) {
+    if (conn->classId.empty()) throw ApiError("bad_request", "you are not in a class");
+    co_await leaveClass(conn, "leave");
+    co_return json::object();
+}
+
+Task<json> ClassHub::onHeartbeat(ConnPtr conn) {
+    common::Millis now = common::nowMillis();
+    if (!conn->classId.empty() && !conn->teacher) {
+        bool open = co_await deps_.attendance.heartbeat(conn->classId, conn->user->id, conn->key, now);
+        if (!open) {
+            forgetMembership(conn);
+            throw ApiError("not_found", "you are no longer in the class; join again");
+        }
+    }
+    co_return json{{"ts", now}};
+}
+
+Task<json> ClassHub::onChat(ConnPtr conn, const Request& request) {
+    if (conn->classId.empty()) throw ApiError("bad_request", "join a class before you chat");
+    const User& user = *conn->user;
+    std::string text = request.body["text"];
+    common::Millis now = common::nowMillis();
+    std::string classId = conn->classId;
+    co_await deps_.redis.cmd("XADD", keys::chat(classId), "MAXLEN", "~", "10000", "*", "from", user.id, "name",
+                             user.name, "text", text, "ts", std::to_string(now));
+    json message{{"type", "chat"},
+                 {"class", classId},
+                 {"from", {{"id", user.id}, {"name", user.name}, {"role", toString(user.role)}}},
+                 {"text", text},
+                 {"ts", now}};
+    json event4{{"event", "chat"}, {"class", classId}, {"message", message}};
+    co_await publish(std::move(event4));
+    co_return json::object();
+}
+
+Task<json> ClassHub::onHand(ConnPtr conn, bool raised) {
+    if (conn->classId.empty() || conn->teacher) throw ApiError("bad_request", "only a student in a class raises a hand");
+    std::string classId = conn->classId;
+    const std::string subject = conn->user->id;
+    co_await deps_.redis.cmd(raised ? "SADD" : "SREM", keys::hands(classId), subject);
+    json message{{"type", "hand"}, {"class", classId}, {"subject", subject}, {"raised", raised}};
+    json event5{{"event", "hand"}, {"class", classId}, {"message", message}};
+    co_await publish(std::move(event5));
+    co_return json::object();
+}
+
+Task<json> ClassHub::buildRoster(std::string classId) {
+    auto open = co_await deps_.attendance.openIntervals(classId);
+    auto handList = (co_await deps_.redis.cmd("SMEMBERS", keys::hands(classId))).asStrings();
+    std::set<std::string> hands(handList.begin(), handList.end());
+    json participants = json::array();
+    int offset = deps_.config.utcOffsetMinutes();
+    for (const auto& [subject, interval] : open) {
+        if (names_.find(subject) == names_.end()) {
+            auto u = co_await deps_.directory.findUser(subject);
+            names_[subject] = u ? u->name : subject;
+        }
+        participants.push_back({{"id", subject},
+                                {"name", names_[subject]},
+                                {"since", common::formatIso8601(interval.since, offset)},
+                                {"last_heartbeat", common::formatIso8601(interval.lastHeartbeat, offset)},
+                                {"hand", hands.count(subject) != 0},
+                                {"presence", "unknown"}});
+    }
+    co_return json{{"type", "roster"}, {"class", classId}, {"participants", participants}};
+}
+
+Task<json> ClassHub::onRoster(ConnPtr conn, const Request& request) {
+    std::string classId = request.body.value("class", conn->classId);
+    if (classId.empty()) throw ApiError("bad_request", "name the class or join it first");
+    co_await requireTeachable(conn, classId);
+    json roster = co_await buildRoster(classId);
+    co_return json{{"class", classId}, {"participants", roster["participants"]}};
+}
+
+Task<json> ClassHub::onSpotCheck(ConnPtr conn, const Request& request) {
+    if (conn->classId.empty() || !conn->teacher) throw ApiError("forbidden", "only the teacher of a class orders spot checks");
+    std::string classId = conn->classId;
+    co_await requireTeachable(conn, classId);
+    std::string subject = request.body["subject"];
+    auto open = co_await deps_.attendance.openIntervals(classId);
+    if (open.find(subject) == open.end()) throw ApiError("not_found", "that subject is not in the class now");
+    int seconds = request.body.value("seconds", deps_.config.attendance.spotCheckSeconds);
+    common::Millis now = common::nowMillis();
+    common::Millis deadline = now + static_cast<common::Millis>(seconds) * 1000;
+    std::string check = common::randomHex(8);
+    co_await deps_.redis.cmd("HSET", keys::spotCheck(check), "class", classId, "subject", subject, "officer",
+                             conn->user->id, "deadline", std::to_string(deadline), "state", "pending");
+    co_await deps_.redis.cmd("EXPIRE", keys::spotCheck(check), "604800");
+    co_await deps_.redis.cmd("ZADD", keys::kSpotPending, std::to_string(deadline), check);
+    std::vector<std::pair<std::string, std::string>> fields11{{"kind", "spot_check"},
+                                                    {"subject", subject},
+                                                    {"ts", std::to_string(now)},
+                                                    {"check", check},
+                                                    {"deadline", std::to_string(deadline)},
+                                                    {"officer", conn->user->id}};
+    co_await deps_.attendance.appendEvent(classId, std::move(fields11));
+    json message{{"type", "spot_check"}, {"class", classId}, {"check", check}, {"deadline", deadline},
+                 {"seconds", seconds}};
+    json event6{{"event", "spot_check"}, {"class", classId}, {"subject", subject}, {"message", message}};
+    co_await publish(std::move(event6));
+    co_return json{{"check", check}, {"deadline", deadline}};
+}
+
+Task<json> ClassHub::onSpotCheckReply(ConnPtr conn, const Request& request) {
+    std::string check = request.body["check"];
+    auto reply = co_await deps_.redis.cmd("EVAL", kResolveSpotCheckScript, "2", keys::spotCheck(check),
+                                          keys::kSpotPending, check, "answered", conn->user->id,
+                                          std::to_string(common::nowMillis()));
+    std::string status = reply.elements.empty() ? "missing" : reply.elements[0].str;
+    if (status == "missing") throw ApiError("not_found", "no such spot check");
+    if (status == "forbidden") throw ApiError("forbidden", "this spot check is for someone else");
+    if (status == "late") throw ApiError("bad_request", "the spot check's deadline has passed");
+    if (status == "done") throw ApiError("bad_request", "this spot check is already closed");
+    std::string classId = reply.elements[1].str;
+    json message{{"type", "spot_check_result"}, {"class", classId}, {"check", check},
+                 {"subject", conn->user->id}, {"outcome", "answered"}};
+    json event7{{"event", "spot_check_result"}, {"class", classId}, {"message", message}};
+    co_await publish(std::move(event7));
+    co_return json{{"check", check}, {"outcome", "answered"}};
+}
+
+Task<void> ClassHub::resolveSpotCheck(std::string checkId, std::string outcome) {
+    auto reply = co_await deps_.redis.cmd("EVAL", kResolveSpotCheckScript, "2", keys::spotCheck(checkId),
+                                          keys::kSpotPending, checkId, outcome, "",
+                                          std::to_string(common::nowMillis()));
+    if (reply.elements.size() < 3 || reply.elements[0].str != "ok") co_return;
+    std::string classId = reply.elements[1].str;
+    json message{{"type", "spot_check_result"}, {"class", classId}, {"check", checkId},
+                 {"subject", reply.elements[2].str}, {"outcome", outcome}};
+    json event8{{"event", "spot_check_result"}, {"class", classId}, {"message", message}};
+    co_await publish(std::move(event8));
+}
+
+Task<json> ClassHub::onStartClass(ConnPtr conn, const Request& request) {
+    auto cls = co_await requireTeachable(conn, request.body["class"].get<std::string>());
+    if (cls.state == ClassState::Ended) throw ApiError("class_not_open", "this class has ended");
+    common::Millis now = common::nowMillis();
+    if (cls.state != ClassState::Live) {
+        co_await deps_.directory.setClassState(cls.id, ClassState::Live, now);
+        std::vector<std::pair<std::string, std::string>> fields12{{"kind", "class_started"}, {"ts", std::to_string(now)}, {"officer", conn->user->id}};
+        co_await deps_.attendance.appendEvent(cls.id, std::move(fields12));
+        cls.state = ClassState::Live;
+        cls.startedAt = now;
+    }
+    json message{{"type", "class_started"}, {"class", cls.id}, {"ts", now}};
+    json event9{{"event", "class_started"}, {"class", cls.id}, {"message", message}};
+    co_await publish(std::move(event9));
+    co_return json{{"class", cls.toJson(deps_.config.utcOffsetMinutes())}};
+}
+
+Task<json> ClassHub::onEndClass(ConnPtr conn, const Request& request) {
+    auto cls = co_await requireTeachable(conn, request.body["class"].get<std::string>());
+    if (cls.state == ClassState::Ended) throw ApiError("class_not_open", "this class has already ended");
+    common::Millis now = common::nowMillis();
+    co_await deps_.directory.setClassState(cls.id, ClassState::Ended, now);
+    auto open = co_await deps_.attendance.openIntervals(cls.id);
+    for (const auto& [subject, interval] : open) {
+        co_await deps_.attendance.leave(cls.id, subject, interval.conn, now, "class_ended");
+    }
+    std::vector<std::pair<std::string, std::string>> fields13{{"kind", "class_ended"}, {"ts", std::to_string(now)}, {"officer", conn->user->id}};
+    co_await deps_.attendance.appendEvent(cls.id, std::move(fields13));
+    cls.state = ClassState::Ended;
+    cls.endedAt = now;
+    json message{{"type", "class_ended"}, {"class", cls.id}, {"ts", now}};
+    json event10{{"event", "class_ended"}, {"class", cls.id}, {"message", message}};
+    co_await publish(std::move(event10));
+    logger()->info("class {} ended by {}; {} open interval(s) closed", cls.id, conn->user->id, open.size());
+    co_return json{{"class", cls.toJson(deps_.config.utcOffsetMinutes())}, {"closed", open.size()}};
+}
+
+}  // namespace vigil::signaling

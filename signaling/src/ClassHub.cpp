@@ -1,0 +1,278 @@
+#include "vigil/signaling/ClassHub.hpp"
+
+#include "vigil/common/Error.hpp"
+#include "vigil/common/Log.hpp"
+#include "vigil/signaling/Keys.hpp"
+
+namespace vigil::signaling {
+
+using common::ApiError;
+using common::Task;
+using nlohmann::json;
+
+namespace {
+auto logger() {
+    static auto l = common::log("classhub");
+    return l;
+}
+
+std::string dumpSafe(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+}  // namespace
+
+ClassHub::ClassHub(Deps deps) : deps_(std::move(deps)) {}
+
+ClassHub::~ClassHub() { *alive_ = false; }
+
+ClassHub::ConnPtr ClassHub::find(std::uint64_t id) const {
+    auto it = conns_.find(id);
+    return it == conns_.end() ? nullptr : it->second;
+}
+
+const User& ClassHub::requireUser(const ConnPtr& conn) const {
+    if (!conn->user) throw ApiError("unauthenticated", "send auth with your session token first");
+    return *conn->user;
+}
+
+void ClassHub::push(const ConnPtr& conn, const json& message) {
+    if (conn->closed || server_ == nullptr) return;
+    server_->send(conn->id, dumpSafe(message));
+}
+
+void ClassHub::pushToClass(const std::string& classId, const json& message, bool teachersOnly) {
+    auto it = members_.find(classId);
+    if (it == members_.end()) return;
+    std::string text = dumpSafe(message);
+    for (auto id : it->second) {
+        auto conn = find(id);
+        if (!conn || (teachersOnly && !conn->teacher)) continue;
+        if (server_ != nullptr) server_->send(id, text);
+    }
+}
+
+void ClassHub::OnWsOpen(std::uint64_t connId, const std::string& peer) {
+    auto conn = std::make_shared<Connection>();
+    conn->id = connId;
+    conn->key = deps_.nodeId + "#" + std::to_string(++keySeq_);
+    conn->peer = peer;
+    conns_[connId] = conn;
+    connByKey_[conn->key] = connId;
+    std::weak_ptr<Connection> weak = conn;
+    conn->authTimer = deps_.loop.after(std::chrono::seconds(deps_.config.auth.wsAuthTimeoutSeconds), [this, weak]() {
+        auto c = weak.lock();
+        if (!c || c->user || c->closed) return;
+        logger()->info("conn {}: no auth within {} s; closing", c->key, deps_.config.auth.wsAuthTimeoutSeconds);
+        push(c, errorReply(nullptr, "unauthenticated", "authentication timed out"));
+        if (server_ != nullptr) server_->close(c->id, 1008, "authentication timed out");
+    });
+    logger()->debug("conn {}: open from {}", conn->key, peer);
+}
+
+void ClassHub::strike(const ConnPtr& conn) {
+    common::Millis now = common::nowMillis();
+    if (now - conn->strikeWindowStart > 60000) {
+        conn->strikeWindowStart = now;
+        conn->strikes = 0;
+    }
+    if (++conn->strikes >= deps_.config.protocol.abuseStrikes && server_ != nullptr) {
+        logger()->warn("conn {} ({}): {} protocol violations in a minute; closing", conn->key, conn->peer,
+                       conn->strikes);
+        server_->close(conn->id, 1008, "too many invalid messages");
+    }
+}
+
+void ClassHub::OnWsMessage(std::uint64_t connId, std::string text, bool tooLarge) {
+    auto conn = find(connId);
+    if (!conn || conn->closed) return;
+    common::Millis now = common::nowMillis();
+    if (now - conn->windowStart >= 1000) {
+        conn->windowStart = now;
+        conn->messagesInWindow = 0;
+    }
+    if (++conn->messagesInWindow > deps_.config.protocol.rateLimitPerSecond) {
+        push(conn, errorReply(nullptr, "rate_limited", "more than " +
+                                                            std::to_string(deps_.config.protocol.rateLimitPerSecond) +
+                                                            " messages a second"));
+        strike(conn);
+        return;
+    }
+    if (tooLarge) {
+        push(conn, errorReply(nullptr, "too_large",
+                              "message over " + std::to_string(deps_.config.protocol.maxMessageBytes) + " bytes"));
+        strike(conn);
+        return;
+    }
+    auto parsed = parseRequest(text, static_cast<size_t>(deps_.config.protocol.maxMessageBytes));
+    if (auto* error = std::get_if<ParseError>(&parsed)) {
+        logger()->info("conn {}: {}: {}", conn->key, error->code, error->message);
+        push(conn, errorReply(error->id, error->code, error->message));
+        strike(conn);
+        return;
+    }
+    common::spawn(handle(conn, std::move(std::get<Request>(parsed))), [](std::exception_ptr) {});
+}
+
+Task<void> ClassHub::handle(ConnPtr conn, Request request) {
+    auto guard = co_await conn->mutex.lock();
+    if (conn->closed) co_return;
+    json reply;
+    try {
+        json payload = co_await dispatch(conn, request);
+        reply = okReply(request.id, std::move(payload));
+    } catch (const ApiError& e) {
+        reply = errorReply(request.id, e.code(), e.what());
+        if (e.code() == "unauthenticated" || e.code() == "forbidden") strike(conn);
+    } catch (const common::RedisError& e) {
+        logger()->error("conn {}: {} failed: {}", conn->key, toString(request.type), e.what());
+        reply = errorReply(request.id, "internal", "the record store is unavailable; try again");
+    } catch (const std::exception& e) {
+        logger()->error("conn {}: {} failed: {}", conn->key, toString(request.type), e.what());
+        reply = errorReply(request.id, "internal", "internal error");
+    }
+    push(conn, reply);
+}
+
+Task<json> ClassHub::dispatch(ConnPtr conn, const Request& request) {
+    if (request.type != MessageType::Auth) requireUser(conn);
+    switch (request.type) {
+        case MessageType::Auth:
+            co_return co_await onAuth(conn, request);
+        case MessageType::Join:
+            co_return co_await onJoin(conn, request);
+        case MessageType::Leave:
+            co_return co_await onLeave(conn);
+        case MessageType::Heartbeat:
+            co_return co_await onHeartbeat(conn);
+        case MessageType::Chat:
+            co_return co_await onChat(conn, request);
+        case MessageType::RaiseHand:
+            co_return co_await onHand(conn, true);
+        case MessageType::LowerHand:
+            co_return co_await onHand(conn, false);
+        case MessageType::Roster:
+            co_return co_await onRoster(conn, request);
+        case MessageType::SpotCheck:
+            co_return co_await onSpotCheck(conn, request);
+        case MessageType::SpotCheckReply:
+            co_return co_await onSpotCheckReply(conn, request);
+        case MessageType::StartClass:
+            co_return co_await onStartClass(conn, request);
+        case MessageType::EndClass:
+            co_return co_await onEndClass(conn, request);
+        case MessageType::Offer:
+        case MessageType::Answer:
+        case MessageType::Ice:
+        case MessageType::IceRestart:
+            break;
+    }
+    throw ApiError("not_available", "media signaling is not available: this node runs without the media role");
+}
+
+void ClassHub::OnWsClose(std::uint64_t connId) {
+    auto conn = find(connId);
+    if (!conn) return;
+    conn->closed = true;
+    conn->authTimer.cancel();
+    conns_.erase(connId);
+    connByKey_.erase(conn->key);
+    auto alive = alive_;
+    common::spawn(onClosed(conn), [](std::exception_ptr) {});
+}
+
+Task<void> ClassHub::onClosed(ConnPtr conn) {
+    // Wait for requests already in flight on this connection, then record the disconnect.
+    auto guard = co_await conn->mutex.lock();
+    try {
+        co_await leaveClass(conn, "disconnect");
+    } catch (const std::exception& e) {
+        // The sweeper closes the interval at its last heartbeat instead.
+        logger()->error("conn {}: recording disconnect failed: {}", conn->key, e.what());
+    }
+}
+
+void ClassHub::forgetMembership(const ConnPtr& conn) {
+    if (conn->classId.empty()) return;
+    auto it = members_.find(conn->classId);
+    if (it != members_.end()) {
+        it->second.erase(conn->id);
+        if (it->second.empty()) members_.erase(it);
+    }
+    conn->classId.clear();
+    conn->teacher = false;
+}
+
+Task<void> ClassHub::publish(json event) {
+    co_await deps_.redis.cmd("PUBLISH", keys::kBusChannel, dumpSafe(event));
+}
+
+void ClassHub::scheduleRoster(const std::string& classId) {
+    // Coalesce bursts (a class of 100 joining at once) into one roster per 200 ms.
+    auto members = members_.find(classId);
+    if (members == members_.end()) return;
+    bool anyTeacher = false;
+    for (auto id : members->second) {
+        if (auto c = find(id); c && c->teacher) anyTeacher = true;
+    }
+    if (!anyTeacher) return;
+    auto& timer = rosterTimers_[classId];
+    if (timer.active()) return;
+    timer = deps_.loop.after(std::chrono::milliseconds(200), [this, classId]() {
+        auto run = [](ClassHub* self, std::string id) -> Task<void> {
+            auto alive = self->alive_;
+            json roster = co_await self->buildRoster(id);
+            if (!*alive) co_return;
+            self->pushToClass(id, roster, true);
+        };
+        common::spawn(run(this, classId), [classId](std::exception_ptr e) {
+            try {
+                if (e) std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                logger()->warn("class {}: roster refresh failed: {}", classId, ex.what());
+            }
+        });
+        rosterTimers_.erase(classId);
+    });
+}
+
+void ClassHub::onBusMessage(const std::string& text) {
+    auto event = json::parse(text, nullptr, false);
+    if (!event.is_object() || !event.contains("event") || !event["event"].is_string()) return;
+    std::string kind = event["event"];
+    std::string classId = event.value("class", "");
+    if (kind == "roster") {
+        scheduleRoster(classId);
+    } else if (kind == "chat") {
+        pushToClass(classId, event["message"], false);
+    } else if (kind == "hand") {
+        pushToClass(classId, event["message"], true);
+        scheduleRoster(classId);
+    } else if (kind == "class_started") {
+        pushToClass(classId, event["message"], false);
+    } else if (kind == "class_ended") {
+        pushToClass(classId, event["message"], false);
+        auto it = members_.find(classId);
+        if (it != members_.end()) {
+            auto ids = it->second;
+            for (auto id : ids) {
+                if (auto c = find(id)) forgetMembership(c);
+            }
+        }
+    } else if (kind == "kick") {
+        auto it = connByKey_.find(event.value("conn", ""));
+        if (it == connByKey_.end()) return;
+        auto conn = find(it->second);
+        if (!conn || conn->classId != classId) return;
+        push(conn, json{{"type", "kicked"}, {"class", classId}, {"reason", event.value("reason", "")}});
+        forgetMembership(conn);
+    } else if (kind == "spot_check") {
+        auto it = members_.find(classId);
+        if (it == members_.end()) return;
+        for (auto id : it->second) {
+            auto c = find(id);
+            if (c && c->user && c->user->id == event.value("subject", "")) push(c, event["message"]);
+        }
+    } else if (kind == "spot_check_result") {
+        pushToClass(classId, event["message"], true);
+    }
+}
+
+}  // namespace vigil::signaling

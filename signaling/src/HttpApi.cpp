@@ -1,0 +1,161 @@
+#include "vigil/signaling/HttpApi.hpp"
+
+#include "vigil/common/Error.hpp"
+#include "vigil/common/Log.hpp"
+
+namespace vigil::signaling {
+
+using common::ApiError;
+using common::Task;
+using nlohmann::json;
+
+namespace {
+auto logger() {
+    static auto l = common::log("http");
+    return l;
+}
+
+int statusFor(const std::string& code) {
+    if (code == "bad_json" || code == "bad_request") return 400;
+    if (code == "unauthenticated") return 401;
+    if (code == "forbidden" || code == "not_enrolled") return 403;
+    if (code == "not_found") return 404;
+    if (code == "too_large") return 413;
+    if (code == "account_locked") return 423;
+    if (code == "rate_limited") return 429;
+    if (code == "unavailable") return 503;
+    return 500;
+}
+
+std::vector<std::string> splitPath(const std::string& path) {
+    std::vector<std::string> parts;
+    size_t start = 0;
+    while (start <= path.size()) {
+        size_t slash = path.find('/', start);
+        if (slash == std::string::npos) slash = path.size();
+        if (slash > start) parts.push_back(path.substr(start, slash - start));
+        start = slash + 1;
+    }
+    return parts;
+}
+}  // namespace
+
+HttpResponse jsonResponse(int status, const json& body) {
+    HttpResponse r;
+    r.status = status;
+    r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+    return r;
+}
+
+HttpResponse errorResponse(const std::string& code, const std::string& message) {
+    return jsonResponse(statusFor(code), json{{"error", {{"code", code}, {"message", message}}}});
+}
+
+void HttpApi::OnHttpRequest(std::uint64_t requestId, HttpRequest request) {
+    common::spawn(serve(requestId, std::move(request)), [](std::exception_ptr) {});
+}
+
+Task<void> HttpApi::serve(std::uint64_t requestId, HttpRequest request) {
+    HttpResponse response;
+    try {
+        response = co_await route(request);
+    } catch (const ApiError& e) {
+        response = errorResponse(e.code(), e.what());
+    } catch (const common::RedisError& e) {
+        logger()->error("{} {}: {}", request.method, request.path, e.what());
+        response = errorResponse("unavailable", "the record store is unavailable; try again");
+    } catch (const std::exception& e) {
+        logger()->error("{} {}: {}", request.method, request.path, e.what());
+        response = errorResponse("internal", "internal error");
+    }
+    if (server_ != nullptr) server_->respond(requestId, std::move(response));
+}
+
+Task<User> HttpApi::authenticate(const HttpRequest& request) {
+    const std::string prefix = "Bearer ";
+    if (request.authorization.rfind(prefix, 0) != 0) {
+        throw ApiError("unauthenticated", "send your session token as 'Authorization: Bearer TOKEN'");
+    }
+    auto user = co_await deps_.sessions.resolve(request.authorization.substr(prefix.size()));
+    if (!user) throw ApiError("unauthenticated", "the session token is invalid or has expired; sign in again");
+    co_return *user;
+}
+
+Task<HttpResponse> HttpApi::route(const HttpRequest& request) {
+    auto parts = splitPath(request.path);
+    const std::string& m = request.method;
+    if (parts.size() == 1 && parts[0] == "healthz") co_return co_await health();
+    if (parts.empty() || parts[0] != "api") throw ApiError("not_found", "no such resource");
+    if (parts.size() == 2 && parts[1] == "login") {
+        if (m != "POST") throw ApiError("bad_request", "use POST");
+        co_return co_await login(request);
+    }
+    if (parts.size() == 2 && parts[1] == "logout") {
+        if (m != "POST") throw ApiError("bad_request", "use POST");
+        co_return co_await logout(request);
+    }
+    if (m != "GET") throw ApiError("bad_request", "this resource is read-only");
+    User user = co_await authenticate(request);
+    if (parts.size() == 2 && parts[1] == "me") co_return co_await me(user);
+    if (parts.size() == 2 && parts[1] == "units") co_return co_await units(user);
+    if (parts.size() == 2 && parts[1] == "users") co_return co_await users(user, request);
+    if (parts.size() == 2 && parts[1] == "classes") co_return co_await classes(user, request);
+    if (parts.size() == 3 && parts[1] == "classes") co_return co_await classDetail(user, parts[2]);
+    if (parts.size() == 4 && parts[1] == "classes" && parts[3] == "attendance") {
+        co_return co_await classAttendance(user, parts[2]);
+    }
+    if (parts.size() == 4 && parts[1] == "subjects" && parts[3] == "attendance") {
+        co_return co_await subjectAttendance(user, parts[2], request);
+    }
+    if (parts.size() == 4 && parts[1] == "subjects" && parts[3] == "hours") {
+        co_return co_await subjectHours(user, parts[2], request);
+    }
+    if (parts.size() == 3 && parts[1] == "reports" && parts[2] == "attendance.csv") {
+        co_return co_await attendanceCsv(user, request);
+    }
+    if (parts.size() == 2 && parts[1] == "audit") co_return co_await auditLog(user, request);
+    if (parts.size() == 3 && parts[1] == "audit" && parts[2] == "verify") co_return co_await auditVerify(user);
+    throw ApiError("not_found", "no such resource");
+}
+
+Task<HttpResponse> HttpApi::health() {
+    bool redisUp = false;
+    try {
+        auto pong = co_await deps_.redis.cmd("PING");
+        redisUp = pong.kind == common::RedisValue::Kind::Status;
+    } catch (const std::exception&) {
+    }
+    co_return jsonResponse(redisUp ? 200 : 503, json{{"status", redisUp ? "ok" : "degraded"}, {"redis", redisUp}});
+}
+
+Task<HttpResponse> HttpApi::login(const HttpRequest& request) {
+    auto body = json::parse(request.body, nullptr, false);
+    if (body.is_discarded()) throw ApiError("bad_json", "the body must be JSON");
+    if (!body.is_object() || !body.contains("username") || !body["username"].is_string() ||
+        !body.contains("password") || !body["password"].is_string()) {
+        throw ApiError("bad_request", "send {\"username\": ..., \"password\": ...}");
+    }
+    std::string username = body["username"];
+    std::string password = body["password"];
+    if (username.size() > 64 || password.size() > 1024) throw ApiError("unauthenticated", "wrong username or password");
+    auto result = co_await deps_.sessions.login(username, password, request.peer);
+    co_return jsonResponse(200, json{{"token", result.token},
+                                     {"user", result.user.publicJson()},
+                                     {"expires_in", result.expiresInSeconds}});
+}
+
+Task<HttpResponse> HttpApi::logout(const HttpRequest& request) {
+    User user = co_await authenticate(request);
+    co_await deps_.sessions.logout(request.authorization.substr(7));
+    co_await deps_.audit.append(user.id, "logout", user.id, "{}");
+    co_return jsonResponse(200, json{{"ok", true}});
+}
+
+Task<HttpResponse> HttpApi::me(const User& user) {
+    auto unit = co_await deps_.directory.findUnit(user.unit);
+    json j = user.publicJson();
+    j["unit_name"] = unit ? unit->name : "";
+    co_return jsonResponse(200, j);
+}
+
+}  // namespace vigil::signaling

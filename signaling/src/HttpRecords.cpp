@@ -1,0 +1,300 @@
+// HttpApi's record endpoints: org units, users, classes, attendance, monthly hours, the CSV
+// export and the audit log. Each checks scope with access:: before reading, and audits reads
+// of attendance records.
+
+#include "vigil/common/Error.hpp"
+#include "vigil/signaling/Access.hpp"
+#include "vigil/signaling/CsvReport.hpp"
+#include "vigil/signaling/HttpApi.hpp"
+
+namespace vigil::signaling {
+
+using common::ApiError;
+using common::Millis;
+using common::Task;
+using nlohmann::json;
+
+namespace {
+constexpr Millis kDayMs = 86400000;
+
+// from/to query parameters (ISO 8601, or a date at the configured offset).
+std::pair<Millis, Millis> rangeOf(const HttpRequest& request, int offset, Millis defaultBack, Millis defaultAhead) {
+    Millis now = common::nowMillis();
+    Millis from = now - defaultBack;
+    Millis to = now + defaultAhead;
+    if (auto it = request.query.find("from"); it != request.query.end() && !it->second.empty()) {
+        auto t = common::parseIso8601(it->second, offset);
+        if (!t) throw ApiError("bad_request", "'from' must be an ISO 8601 date or time");
+        from = *t;
+    }
+    if (auto it = request.query.find("to"); it != request.query.end() && !it->second.empty()) {
+        auto t = common::parseIso8601(it->second, offset);
+        if (!t) throw ApiError("bad_request", "'to' must be an ISO 8601 date or time");
+        to = *t;
+        if (it->second.size() == 10) to += kDayMs;  // A date includes that whole day.
+    }
+    if (to <= from) throw ApiError("bad_request", "'to' must come after 'from'");
+    if (to - from > 400 * kDayMs) throw ApiError("bad_request", "a range covers at most 400 days");
+    return {from, to};
+}
+
+json summaryJson(const SubjectSummary& s, int offset) {
+    json intervals = json::array();
+    for (const auto& i : s.intervals) {
+        json iv{{"join", common::formatIso8601(i.join, offset)}, {"open", i.open}, {"reason", i.reason}};
+        iv["leave"] = i.open ? json(nullptr) : json(common::formatIso8601(i.leave, offset));
+        intervals.push_back(iv);
+    }
+    return {{"subject", s.subject},
+            {"intervals", intervals},
+            {"minutes_connected", s.minutesConnected},
+            {"minutes_credited", s.minutesCredited},
+            {"reconnects", s.reconnects},
+            {"spot_checks", s.spotChecks},
+            {"spot_checks_missed", s.spotChecksMissed}};
+}
+}  // namespace
+
+Task<std::map<std::string, SubjectSummary>> HttpApi::classSummaries(const ClassSession& cls) {
+    auto events = co_await deps_.attendance.events(cls.id);
+    Millis now = common::nowMillis();
+    co_return summarize(events, ClassWindow{cls.start, cls.creditEnd(now)}, now);
+}
+
+Task<HttpResponse> HttpApi::units(const User& user) {
+    auto tree = co_await deps_.directory.unitTree();
+    json out = json::array();
+    for (const auto& unit : co_await deps_.directory.listUnits()) {
+        bool visible = access::isStaff(user) ? tree.isWithin(unit.id, user.unit) : unit.id == user.unit;
+        if (visible) out.push_back({{"id", unit.id}, {"name", unit.name}, {"parent", unit.parent}});
+    }
+    co_return jsonResponse(200, json{{"units", out}});
+}
+
+Task<HttpResponse> HttpApi::users(const User& user, const HttpRequest& request) {
+    if (!access::isStaff(user)) throw ApiError("forbidden", "only officers and administrators list users");
+    auto tree = co_await deps_.directory.unitTree();
+    std::string role = request.query.count("role") ? request.query.at("role") : "";
+    json out = json::array();
+    for (const auto& u : co_await deps_.directory.listUsers()) {
+        if (!tree.isWithin(u.unit, user.unit)) continue;
+        if (!role.empty() && toString(u.role) != role) continue;
+        out.push_back(u.publicJson());
+    }
+    co_return jsonResponse(200, json{{"users", out}});
+}
+
+Task<HttpResponse> HttpApi::classes(const User& user, const HttpRequest& request) {
+    int offset = deps_.config.utcOffsetMinutes();
+    auto [from, to] = rangeOf(request, offset, 30 * kDayMs, 30 * kDayMs);
+    auto tree = co_await deps_.directory.unitTree();
+    json out = json::array();
+    for (const auto& cls : co_await deps_.directory.listClasses(from, to)) {
+        bool enrolled = false;
+        if (user.role == Role::Subject) {
+            auto explicitIds = co_await deps_.directory.explicitlyEnrolled(cls.id);
+            enrolled = access::isEnrolled(user, cls, explicitIds, tree);
+        }
+        if (access::canSeeClass(user, cls, enrolled, tree)) out.push_back(cls.toJson(offset));
+    }
+    co_return jsonResponse(200, json{{"classes", out}});
+}
+
+Task<HttpResponse> HttpApi::classDetail(const User& user, const std::string& classId) {
+    auto cls = co_await deps_.directory.findClass(classId);
+    if (!cls) throw ApiError("not_found", "no class '" + classId + "'");
+    auto tree = co_await deps_.directory.unitTree();
+    auto explicitIds = co_await deps_.directory.explicitlyEnrolled(classId);
+    bool enrolled = access::isEnrolled(user, *cls, explicitIds, tree);
+    if (!access::canSeeClass(user, *cls, enrolled, tree)) throw ApiError("not_found", "no class '" + classId + "'");
+    json j = cls->toJson(deps_.config.utcOffsetMinutes());
+    if (access::isStaff(user)) {
+        json subjects = json::array();
+        for (const auto& s : co_await deps_.directory.enrolledSubjects(*cls)) {
+            subjects.push_back({{"id", s.id}, {"name", s.name}, {"username", s.username}});
+        }
+        j["enrolled"] = subjects;
+    }
+    co_return jsonResponse(200, j);
+}
+
+Task<HttpResponse> HttpApi::classAttendance(const User& user, const std::string& classId) {
+    auto cls = co_await deps_.directory.findClass(classId);
+    if (!cls) throw ApiError("not_found", "no class '" + classId + "'");
+    auto tree = co_await deps_.directory.unitTree();
+    auto explicitIds = co_await deps_.directory.explicitlyEnrolled(classId);
+    bool enrolled = access::isEnrolled(user, *cls, explicitIds, tree);
+    if (!access::canSeeClass(user, *cls, enrolled, tree)) throw ApiError("not_found", "no class '" + classId + "'");
+    auto summaries = co_await classSummaries(*cls);
+    int offset = deps_.config.utcOffsetMinutes();
+    json rows = json::array();
+    if (user.role == Role::Subject) {
+        auto it = summaries.find(user.id);
+        rows.push_back(it != summaries.end() ? summaryJson(it->second, offset) : summaryJson({user.id}, offset));
+    } else {
+        std::set<std::string> listed;
+        for (const auto& s : co_await deps_.directory.enrolledSubjects(*cls)) {
+            auto it = summaries.find(s.id);
+            json row = it != summaries.end() ? summaryJson(it->second, offset) : summaryJson({s.id}, offset);
+            row["name"] = s.name;
+            rows.push_back(row);
+            listed.insert(s.id);
+        }
+        for (const auto& [id, s] : summaries) {
+            if (!listed.count(id)) rows.push_back(summaryJson(s, offset));
+        }
+    }
+    const std::string detail = json{{"class", classId}}.dump();
+    co_await deps_.audit.append(user.id, "view_attendance", classId, detail);
+    co_return jsonResponse(200, json{{"class", cls->toJson(offset)}, {"attendance", rows}});
+}
+
+Task<HttpResponse> HttpApi::subjectAttendance(const User& user, const std::string& subjectId,
+                                              const HttpRequest& request) {
+    auto subject = co_await deps_.directory.findUser(subjectId);
+    auto tree = co_await deps_.directory.unitTree();
+    if (!subject || !access::canSeeSubject(user, *subject, tree)) {
+        throw ApiError(user.role == Role::Subject ? "forbidden" : "not_found",
+                       user.role == Role::Subject ? "you may see only your own records" : "no such subject");
+    }
+    int offset = deps_.config.utcOffsetMinutes();
+    auto [from, to] = rangeOf(request, offset, 90 * kDayMs, kDayMs);
+    json rows = json::array();
+    for (const auto& cls : co_await deps_.directory.listClasses(from, to)) {
+        auto explicitIds = co_await deps_.directory.explicitlyEnrolled(cls.id);
+        if (!access::isEnrolled(*subject, cls, explicitIds, tree)) continue;
+        auto summaries = co_await classSummaries(cls);
+        auto it = summaries.find(subjectId);
+        json row = it != summaries.end() ? summaryJson(it->second, offset) : summaryJson({subjectId}, offset);
+        row["class"] = cls.toJson(offset);
+        rows.push_back(row);
+    }
+    const std::string detail = json{{"from", from}, {"to", to}}.dump();
+    co_await deps_.audit.append(user.id, "view_attendance", subjectId, detail);
+    co_return jsonResponse(200, json{{"subject", subject->publicJson()}, {"attendance", rows}});
+}
+
+Task<HttpResponse> HttpApi::subjectHours(const User& user, const std::string& subjectId,
+                                         const HttpRequest& request) {
+    auto subject = co_await deps_.directory.findUser(subjectId);
+    auto tree = co_await deps_.directory.unitTree();
+    if (!subject || !access::canSeeSubject(user, *subject, tree)) {
+        throw ApiError(user.role == Role::Subject ? "forbidden" : "not_found",
+                       user.role == Role::Subject ? "you may see only your own records" : "no such subject");
+    }
+    int offset = deps_.config.utcOffsetMinutes();
+    std::string month = request.query.count("month") ? request.query.at("month") : common::monthOf(common::nowMillis(), offset);
+    auto range = common::monthRange(month, offset);
+    if (!range) throw ApiError("bad_request", "'month' must look like 2026-11");
+    std::vector<SessionCredit> credits;
+    for (const auto& cls : co_await deps_.directory.listClasses(range->first, range->second)) {
+        auto explicitIds = co_await deps_.directory.explicitlyEnrolled(cls.id);
+        if (!access::isEnrolled(*subject, cls, explicitIds, tree)) continue;
+        auto summaries = co_await classSummaries(cls);
+        auto it = summaries.find(subjectId);
+        SessionCredit c{cls.id, cls.required, cls.start, 0, 0};
+        if (it != summaries.end()) {
+            c.creditedMs = it->second.creditedMs;
+            c.connectedMs = it->second.connectedMs;
+        }
+        credits.push_back(c);
+    }
+    auto h = rollUpMonth(month, credits, deps_.config.attendance.requiredHoursPerMonth, offset);
+    const std::string detail = json{{"month", month}}.dump();
+    co_await deps_.audit.append(user.id, "view_hours", subjectId, detail);
+    co_return jsonResponse(200, json{{"subject", subjectId},
+                                     {"month", h.month},
+                                     {"credited_hours", h.creditedHours},
+                                     {"required_credited_hours", h.requiredCreditedHours},
+                                     {"required_hours", h.requiredHours},
+                                     {"sessions", h.sessions},
+                                     {"required_sessions", h.requiredSessions},
+                                     {"missed_required_sessions", h.missedRequiredSessions},
+                                     {"met", h.met}});
+}
+
+Task<HttpResponse> HttpApi::attendanceCsv(const User& user, const HttpRequest& request) {
+    if (!access::isStaff(user)) throw ApiError("forbidden", "only officers and administrators export reports");
+    auto tree = co_await deps_.directory.unitTree();
+    std::string unit = request.query.count("unit") && !request.query.at("unit").empty() ? request.query.at("unit")
+                                                                                         : user.unit;
+    if (!tree.contains(unit)) throw ApiError("not_found", "no unit '" + unit + "'");
+    if (!access::canSeeUnit(user, unit, tree)) throw ApiError("forbidden", "that unit is outside your scope");
+    int offset = deps_.config.utcOffsetMinutes();
+    auto [from, to] = rangeOf(request, offset, 31 * kDayMs, kDayMs);
+    std::map<std::string, std::string> unitNames;
+    for (const auto& u : co_await deps_.directory.listUnits()) unitNames[u.id] = u.name;
+    auto allUsers = co_await deps_.directory.listUsers();
+    std::vector<CsvRow> rows;
+    for (const auto& cls : co_await deps_.directory.listClasses(from, to)) {
+        if (!tree.isWithin(cls.unit, unit)) continue;
+        auto explicitIds = co_await deps_.directory.explicitlyEnrolled(cls.id);
+        auto summaries = co_await classSummaries(cls);
+        for (const auto& s : allUsers) {
+            if (!access::isEnrolled(s, cls, explicitIds, tree) && !summaries.count(s.id)) continue;
+            CsvRow row;
+            row.unitId = cls.unit;
+            row.unitName = unitNames[cls.unit];
+            row.classId = cls.id;
+            row.classTitle = cls.title;
+            row.classStart = cls.start;
+            row.classEnd = cls.end;
+            row.required = cls.required;
+            row.subjectId = s.id;
+            row.username = s.username;
+            row.subjectName = s.name;
+            if (auto it = summaries.find(s.id); it != summaries.end() && !it->second.intervals.empty()) {
+                const auto& sum = it->second;
+                row.firstJoin = sum.intervals.front().join;
+                row.lastLeave = sum.intervals.back().open ? 0 : sum.intervals.back().leave;
+                row.minutesConnected = sum.minutesConnected;
+                row.minutesCredited = sum.minutesCredited;
+                row.reconnects = sum.reconnects;
+            }
+            rows.push_back(row);
+        }
+    }
+    const std::string detail = json{{"unit", unit}, {"from", from}, {"to", to}, {"rows", rows.size()}}.dump();
+    co_await deps_.audit.append(user.id, "export_attendance", unit, detail);
+    HttpResponse r;
+    r.contentType = "text/csv; charset=utf-8";
+    r.body = buildAttendanceCsv(rows, offset);
+    r.headers.emplace_back("content-disposition", "attachment; filename=\"attendance-" + unit + ".csv\"");
+    co_return r;
+}
+
+Task<HttpResponse> HttpApi::auditLog(const User& user, const HttpRequest& request) {
+    auto tree = co_await deps_.directory.unitTree();
+    if (!access::canAdminister(user, user.unit, tree)) throw ApiError("forbidden", "only administrators read the audit log");
+    std::string after = request.query.count("after") ? request.query.at("after") : "-";
+    size_t limit = 100;
+    if (request.query.count("limit")) {
+        try {
+            limit = std::clamp<size_t>(std::stoul(request.query.at("limit")), 1, 1000);
+        } catch (const std::exception&) {
+            throw ApiError("bad_request", "'limit' must be a number");
+        }
+    }
+    if (after != "-" && after.find_first_not_of("0123456789-") != std::string::npos) {
+        throw ApiError("bad_request", "'after' must be an entry id");
+    }
+    json entries = json::array();
+    for (const auto& e : co_await deps_.audit.read(after, limit)) {
+        json fields = json::object();
+        for (const auto& [k, v] : e.fields) fields[k] = v;
+        entries.push_back({{"id", e.id}, {"fields", fields}, {"prev", e.prev}, {"hash", e.hash}});
+    }
+    co_await deps_.audit.append(user.id, "view_audit", "", "{}");
+    co_return jsonResponse(200, json{{"entries", entries}});
+}
+
+Task<HttpResponse> HttpApi::auditVerify(const User& user) {
+    auto tree = co_await deps_.directory.unitTree();
+    if (!access::canAdminister(user, user.unit, tree)) throw ApiError("forbidden", "only administrators verify the audit log");
+    auto broken = co_await deps_.audit.verify();
+    if (!broken) co_return jsonResponse(200, json{{"intact", true}});
+    co_return jsonResponse(200, json{{"intact", false},
+                                     {"first_broken", {{"index", broken->index}, {"id", broken->id}, {"reason", broken->reason}}}});
+}
+
+}  // namespace vigil::signaling

@@ -1,0 +1,96 @@
+#include "vigil/signaling/SignalingNode.hpp"
+
+#include <unistd.h>
+
+#include "vigil/common/Log.hpp"
+#include "vigil/signaling/Keys.hpp"
+
+namespace vigil::signaling {
+
+namespace {
+auto logger() {
+    static auto l = common::log("node");
+    return l;
+}
+
+common::RedisClient::Options redisOptions(const common::Config& config, const std::string& name) {
+    common::RedisClient::Options o;
+    o.endpoint = common::RedisEndpoint::parseUrl(config.redis.url);
+    o.connectTimeout = std::chrono::milliseconds(config.redis.connectTimeoutMs);
+    o.commandTimeout = std::chrono::milliseconds(config.redis.commandTimeoutMs);
+    o.name = name;
+    return o;
+}
+}  // namespace
+
+std::string defaultNodeId(int port) {
+    char host[256] = {0};
+    if (gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "node");
+    return std::string(host) + ":" + std::to_string(port);
+}
+
+SignalingNode::SignalingNode(common::EventLoop& loop, const common::Config& config)
+    : loop_(loop),
+      config_(config),
+      nodeId_(config.server.nodeId.empty() ? defaultNodeId(config.server.port) : config.server.nodeId),
+      redis_(std::make_unique<common::RedisClient>(loop, redisOptions(config, "redis"))),
+      subscriber_(std::make_unique<common::RedisClient>(loop, redisOptions(config, "redis-bus"))),
+      directory_(*redis_),
+      audit_(*redis_),
+      attendance_(*redis_),
+      sessions_(loop, *redis_, hashing_, directory_, audit_, config.auth),
+      hub_(ClassHub::Deps{loop, *redis_, directory_, sessions_, attendance_, config, nodeId_}),
+      api_(HttpApi::Deps{*redis_, directory_, sessions_, attendance_, audit_, config}) {}
+
+SignalingNode::~SignalingNode() {
+    sweepTimer_.cancel();
+    web_.reset();  // Closes every connection before the hub and stores go.
+}
+
+common::Task<void> SignalingNode::start() {
+    redis_->start();
+    co_await redis_->waitConnected(std::chrono::milliseconds(config_.redis.connectTimeoutMs) * 3);
+    co_await hub_.recoverOnStartup();
+    co_await hub_.sweep();
+
+    subscriber_->subscribe({keys::kBusChannel}, [this](const std::string&, const std::string& message) {
+        hub_.onBusMessage(message);
+    });
+    subscriber_->start();
+    co_await subscriber_->waitConnected(std::chrono::milliseconds(config_.redis.connectTimeoutMs) * 3);
+
+    WebServer::Options options;
+    options.listen = config_.server.listen;
+    options.port = config_.server.port;
+    options.webRoot = config_.server.webRoot;
+    options.maxMessageBytes = static_cast<size_t>(config_.protocol.maxMessageBytes);
+    web_ = std::make_unique<WebServer>(loop_, options, api_, hub_);
+    hub_.attach(web_.get());
+    api_.attach(web_.get());
+    web_->start();
+
+    sweepTimer_ = loop_.every(std::chrono::seconds(2), [this]() {
+        runSweep();
+        return true;
+    });
+    logger()->info("node {} ready on port {}", nodeId_, web_->port());
+}
+
+void SignalingNode::runSweep() {
+    if (sweeping_) return;
+    sweeping_ = true;
+    auto task = [](SignalingNode* self) -> common::Task<void> {
+        co_await self->hub_.sweep();
+        self->sweeping_ = false;
+    };
+    common::spawn(task(this), [this](std::exception_ptr e) {
+        sweeping_ = false;
+        try {
+            if (e) std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            logger()->warn("sweep failed: {}", ex.what());
+        }
+    });
+}
+
+}  // namespace vigil::signaling
