@@ -1,0 +1,83 @@
+#pragma once
+// Real components for integration tests: a private redis-server on a free port, the real
+// `vigil` binary as a child process, and a small blocking HTTP client.
+
+#include <sys/types.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace vigil::testing {
+
+int freePort();
+std::string makeTempDir(const std::string& prefix);
+
+class RedisServer {
+public:
+    RedisServer();
+    ~RedisServer();
+    RedisServer(const RedisServer&) = delete;
+    RedisServer& operator=(const RedisServer&) = delete;
+
+    int port() const { return port_; }
+    std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }
+    // Runs redis-cli against this server and returns its output (trailing newline removed).
+    std::string cli(const std::vector<std::string>& args) const;
+    void stop();
+
+private:
+    int port_{0};
+    pid_t pid_{-1};
+    std::string dir_;
+};
+
+struct CommandResult {
+    int exitCode{-1};
+    std::string output;  // stdout and stderr together
+};
+
+// Runs `vigil ARGS...` with the environment `env` added; waits for it.
+CommandResult runVigil(const std::vector<std::string>& args, const std::map<std::string, std::string>& env);
+
+class VigilServer {
+public:
+    // Starts `vigil serve` on a free port against `redisUrl`; waits until /healthz answers.
+    VigilServer(const std::string& redisUrl, std::map<std::string, std::string> env = {});
+    ~VigilServer();
+    VigilServer(const VigilServer&) = delete;
+    VigilServer& operator=(const VigilServer&) = delete;
+
+    int port() const { return port_; }
+    pid_t pid() const { return pid_; }
+    // SIGKILL: a crash, as far as the records are concerned.
+    void kill();
+    // SIGTERM and wait; returns the exit status.
+    int stop();
+    // Starts it again with the same port and environment.
+    void restart();
+    const std::string& logPath() const { return logPath_; }
+
+private:
+    void launch();
+
+    std::string redisUrl_;
+    std::map<std::string, std::string> env_;
+    int port_{0};
+    pid_t pid_{-1};
+    std::string logPath_;
+};
+
+struct HttpResult {
+    int status{0};
+    std::map<std::string, std::string> headers;  // lower-case names
+    std::string body;
+};
+
+HttpResult httpRequest(int port, const std::string& method, const std::string& path, const std::string& body = "",
+                       const std::string& token = "");
+
+// POST /api/login; returns the token or "" (and the full result through `out`).
+std::string login(int port, const std::string& username, const std::string& password, HttpResult* out = nullptr);
+
+}  // namespace vigil::testing
