@@ -12,9 +12,30 @@
 namespace vigil::app {
 
 namespace {
+struct Stopper {
+    common::EventLoop& loop;
+    signaling::SignalingNode* node{nullptr};
+    bool stopping{false};
+    common::Timer deadline;
+};
+
+// First signal: record every connected subject as having left, then stop. The deadline
+// (and a second signal) stops at once; intervals then stay open until the next start.
 gboolean onSignal(gpointer data) {
+    auto* stopper = static_cast<Stopper*>(data);
+    if (stopper->stopping || stopper->node == nullptr) {
+        stopper->loop.quit();
+        return G_SOURCE_CONTINUE;
+    }
+    stopper->stopping = true;
     common::log("main")->info("signal received; stopping");
-    static_cast<common::EventLoop*>(data)->quit();
+    stopper->deadline = stopper->loop.after(std::chrono::seconds(5), [stopper]() { stopper->loop.quit(); });
+    common::spawn(
+        [](Stopper* s) -> common::Task<void> {
+            co_await s->node->shutdown();
+            s->loop.quit();
+        }(stopper),
+        [stopper](std::exception_ptr) { stopper->loop.quit(); });
     return G_SOURCE_CONTINUE;
 }
 
@@ -40,13 +61,14 @@ void serve(const GlobalOptions& options, const std::string& rolesOverride) {
         std::exit(2);
     }
     common::EventLoop loop;
+    auto node = std::make_unique<signaling::SignalingNode>(loop, config);
+    Stopper stopper{loop, node.get()};
     for (int sig : {SIGINT, SIGTERM}) {
         GSource* source = g_unix_signal_source_new(sig);
-        g_source_set_callback(source, onSignal, &loop, nullptr);
+        g_source_set_callback(source, onSignal, &stopper, nullptr);
         g_source_attach(source, loop.context());
         g_source_unref(source);
     }
-    auto node = std::make_unique<signaling::SignalingNode>(loop, config);
     bool failed = false;
     common::spawn(node->start(), [&](std::exception_ptr e) {
         try {
@@ -58,6 +80,7 @@ void serve(const GlobalOptions& options, const std::string& rolesOverride) {
         loop.quit();
     });
     if (!failed) loop.run();
+    stopper.deadline.cancel();
     node.reset();
     if (failed) std::exit(1);
 }

@@ -88,15 +88,25 @@ Task<std::optional<ChainBreak>> AuditLog::verify() {
     std::string after = "-";
     std::string prev = kChainGenesis;
     size_t offset = 0;
+    std::string lastId;
     for (;;) {
         auto page = co_await read(after, 1000);
-        if (page.empty()) co_return std::nullopt;
+        if (page.empty()) {
+            // The head key names the last hash ever appended: a shorter chain lost its tail.
+            auto head = co_await redis_.cmd("GET", keys::kAuditHead);
+            if (!head.isNil() && head.asString() != prev) {
+                co_return ChainBreak{offset, lastId,
+                                     "the chain ends before its recorded head: entries were removed from the end"};
+            }
+            co_return std::nullopt;
+        }
         if (auto broken = verifyChain(page, prev)) {
             broken->index += offset;
             co_return broken;
         }
         prev = page.back().hash;
         after = page.back().id;
+        lastId = after;
         offset += page.size();
     }
 }

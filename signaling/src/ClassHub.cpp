@@ -174,8 +174,29 @@ void ClassHub::OnWsClose(std::uint64_t connId) {
     conn->authTimer.cancel();
     conns_.erase(connId);
     connByKey_.erase(conn->key);
-    auto alive = alive_;
+    if (stopping_) return;  // shutdown() already recorded it.
     common::spawn(onClosed(conn), [](std::exception_ptr) {});
+}
+
+Task<void> ClassHub::shutdown() {
+    stopping_ = true;
+    common::Millis now = common::nowMillis();
+    std::set<std::string> classes;
+    for (const auto& [id, conn] : conns_) {
+        if (conn->classId.empty() || conn->teacher || !conn->user) continue;
+        try {
+            co_await deps_.attendance.leave(conn->classId, conn->user->id, conn->key, now, "server_shutdown");
+            classes.insert(conn->classId);
+        } catch (const std::exception& e) {
+            // Left open: the next start (or another node's sweep) closes it at its last heartbeat.
+            logger()->error("conn {}: recording shutdown failed: {}", conn->key, e.what());
+        }
+    }
+    for (const auto& classId : classes) {
+        json roster{{"event", "roster"}, {"class", classId}};
+        co_await publish(std::move(roster));
+    }
+    co_await deps_.redis.cmd("DEL", keys::node(deps_.nodeId));
 }
 
 Task<void> ClassHub::onClosed(ConnPtr conn) {

@@ -44,7 +44,19 @@ SignalingNode::SignalingNode(common::EventLoop& loop, const common::Config& conf
 
 SignalingNode::~SignalingNode() {
     sweepTimer_.cancel();
-    web_.reset();  // Closes every connection before the hub and stores go.
+    // Close every connection first, then the Redis clients: their pending commands fail and
+    // resume coroutines that may still touch the hub and stores, which are alive until after.
+    web_.reset();
+    hub_.attach(nullptr);
+    api_.attach(nullptr);
+    subscriber_.reset();
+    redis_.reset();
+}
+
+common::Task<void> SignalingNode::shutdown() {
+    sweepTimer_.cancel();
+    co_await hub_.shutdown();
+    logger()->info("node {} stopped", nodeId_);
 }
 
 common::Task<void> SignalingNode::start() {

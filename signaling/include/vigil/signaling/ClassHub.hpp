@@ -62,6 +62,10 @@ public:
     // overdue spot checks. Returns the number of intervals it closed.
     common::Task<int> sweep();
 
+    // Graceful stop: closes the intervals of this node's connections (reason
+    // server_shutdown) and withdraws the node's heartbeat. Afterwards closes are ignored.
+    common::Task<void> shutdown();
+
     size_t connectionCount() const { return conns_.size(); }
 
 private:
@@ -120,6 +124,7 @@ private:
     std::map<std::string, common::Timer> rosterTimers_;
     std::unordered_map<std::string, std::string> names_;  // user id -> display name
     std::uint64_t keySeq_{0};
+    bool stopping_{false};
     std::shared_ptr<bool> alive_{std::make_shared<bool>(true)};
 };
 

@@ -26,6 +26,9 @@ public:
 
     // Connects to Redis, closes intervals a previous process left open, starts serving.
     common::Task<void> start();
+    // Records every local subject as having left, then stops serving. Call before the loop
+    // stops; the destructor alone leaves intervals for the next start to close.
+    common::Task<void> shutdown();
     const std::string& nodeId() const { return nodeId_; }
     int port() const { return web_ ? web_->port() : 0; }
 
