@@ -98,10 +98,12 @@ Task<JoinOutcome> AttendanceStore::join(std::string classId, std::string subject
 
 Task<bool> AttendanceStore::leave(std::string classId, std::string subject, std::string conn, common::Millis ts,
                                   std::string reason) {
+    // Named: GCC 12 destroys a temporary of a conditional expression inside a co_await
+    // expression twice.
+    const std::string tsArg = ts > 0 ? std::to_string(ts) : std::string();
     auto reply = co_await redis_.cmd("EVAL", kLeaveScript, "4", keys::openIntervals(classId),
                                           keys::attendance(classId), keys::kOpenClasses, keys::hands(classId),
-                                          subject, conn, ts > 0 ? std::to_string(ts) : std::string(), reason,
-                                          classId);
+                                          subject, conn, tsArg, reason, classId);
     co_return reply.asInteger() == 1;
 }
 

@@ -222,7 +222,7 @@ MonthlyHours rollUpMonth(const std::string& month, const std::vector<SessionCred
             if (!s.required) continue;
             ++out.requiredSessions;
             requiredCreditedMs = addSaturating(requiredCreditedMs, credited);
-            if (s.connectedMs <= 0) ++out.missedRequiredSessions;
+            if (s.finished && s.connectedMs <= 0) ++out.missedRequiredSessions;
         }
     }
     // Whole hundredths of an hour (36 s each), rounded down; k / 100.0 is the same double as

@@ -58,11 +58,10 @@ Task<json> ClassHub::onJoin(ConnPtr conn, const Request& request) {
         }
         common::Millis early = static_cast<common::Millis>(deps_.config.attendance.joinEarlyMinutes) * 60000;
         if (!cls->isOpen(common::nowMillis(), early)) {
-            throw ApiError("class_not_open", cls->state == ClassState::Ended
-                                                 ? "this class has ended"
-                                                 : "this class opens " +
-                                                       std::to_string(deps_.config.attendance.joinEarlyMinutes) +
-                                                       " minutes before it starts");
+            std::string why = "this class opens " + std::to_string(deps_.config.attendance.joinEarlyMinutes) +
+                              " minutes before it starts";
+            if (cls->state == ClassState::Ended || common::nowMillis() >= cls->end) why = "this class has ended";
+            throw ApiError("class_not_open", why);
         }
     } else if (access::canTeach(user, *cls, tree)) {
         teacher = true;

@@ -187,7 +187,8 @@ Task<User> Directory::requireUser(const std::string& id) {
 
 Task<std::string> Directory::passwordHash(std::string userId) {
     auto h = co_await redis_.cmd("HGET", keys::user(userId), "pwhash");
-    co_return h.isNil() ? std::string() : h.asString();
+    std::string hash = h.isNil() ? std::string() : h.asString();
+    co_return hash;
 }
 
 Task<void> Directory::setPasswordHash(std::string userId, std::string hash) {

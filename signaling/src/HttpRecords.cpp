@@ -192,7 +192,8 @@ Task<HttpResponse> HttpApi::subjectHours(const User& user, const std::string& su
         if (!access::isEnrolled(*subject, cls, explicitIds, tree)) continue;
         auto summaries = co_await classSummaries(cls);
         auto it = summaries.find(subjectId);
-        SessionCredit c{cls.id, cls.required, cls.start, 0, 0};
+        SessionCredit c{cls.id, cls.required, cls.start, 0, 0,
+                        cls.state == ClassState::Ended || cls.end <= common::nowMillis()};
         if (it != summaries.end()) {
             c.creditedMs = it->second.creditedMs;
             c.connectedMs = it->second.connectedMs;

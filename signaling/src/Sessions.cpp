@@ -104,6 +104,9 @@ Task<std::optional<User>> Sessions::resolve(std::string token) {
     if (userId.isNil()) co_return std::nullopt;
     auto user = co_await directory_.findUser(userId.asString());
     if (!user || user->disabled) co_return std::nullopt;
+    // A lock also ends the sessions already issued: the owner may not be the one using them.
+    auto locked = co_await redis_.cmd("EXISTS", keys::lock(user->id));
+    if (locked.asInteger() == 1) co_return std::nullopt;
     co_return user;
 }
 

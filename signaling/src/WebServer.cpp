@@ -60,23 +60,6 @@ std::string copyToken(lws* wsi, lws_token_indexes token) {
     return out;
 }
 
-std::string urlDecode(const std::string& s) {
-    std::string out;
-    out.reserve(s.size());
-    for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '+') {
-            out += ' ';
-        } else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-                   std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-            out += static_cast<char>(std::strtol(s.substr(i + 1, 2).c_str(), nullptr, 16));
-            i += 2;
-        } else {
-            out += s[i];
-        }
-    }
-    return out;
-}
-
 const char* statusText(int status) {
     switch (status) {
         case 200: return "OK";
@@ -236,14 +219,15 @@ int WebServer::onHttp(lws* wsi, SessionData* pss, void* /*in*/, size_t /*len*/) 
         }
     }
     if (req.method.empty()) return -1;
+    // lws has already percent-decoded the arguments; '+' stays '+' (time zones).
     char frag[1024];
     for (int i = 0; lws_hdr_copy_fragment(wsi, frag, sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i) > 0; ++i) {
         std::string kv(frag);
         auto eq = kv.find('=');
         if (eq == std::string::npos) {
-            req.query[urlDecode(kv)] = "";
+            req.query[kv] = "";
         } else {
-            req.query[urlDecode(kv.substr(0, eq))] = urlDecode(kv.substr(eq + 1));
+            req.query[kv.substr(0, eq)] = kv.substr(eq + 1);
         }
     }
     req.authorization = copyToken(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);

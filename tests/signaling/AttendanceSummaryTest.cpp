@@ -406,6 +406,17 @@ TEST(AttendanceSummaryTest, MonthRollUpSeparatesRequiredSessions) {
     EXPECT_FALSE(h.met);  // Optional hours do not make up for required ones.
 }
 
+TEST(AttendanceSummaryTest, AFutureRequiredSessionIsNotMissedYet) {
+    std::vector<SessionCredit> sessions{
+        session("2026-11-03T19:00:00+08:00", true, 0, 0),  // Over, nobody came: missed.
+        session("2026-11-27T19:00:00+08:00", true, 0, 0),  // Later this month.
+    };
+    sessions[1].finished = false;
+    MonthlyHours h = rollUpMonth("2026-11", sessions, 8.0, 480);
+    EXPECT_EQ(h.requiredSessions, 2);
+    EXPECT_EQ(h.missedRequiredSessions, 1);
+}
+
 TEST(AttendanceSummaryTest, MonthHoursAreRoundedDownToHundredths) {
     // 40 minutes is 0.6666... h: shown as 0.66 so that no report overstates attendance.
     MonthlyHours h = rollUpMonth(

@@ -61,6 +61,7 @@ struct SessionCredit {
     common::Millis start{0};  // Scheduled start: decides which month the session belongs to.
     common::Millis creditedMs{0};
     common::Millis connectedMs{0};
+    bool finished{true};  // Over: only then can a session with no attendance be missed.
 };
 
 struct MonthlyHours {
@@ -70,7 +71,7 @@ struct MonthlyHours {
     double requiredHours{0};
     int sessions{0};
     int requiredSessions{0};
-    int missedRequiredSessions{0};  // Required sessions with no connected time at all.
+    int missedRequiredSessions{0};  // Finished required sessions with no connected time at all.
     bool met{false};                // requiredCreditedHours >= requiredHours
 };
 
