@@ -17,18 +17,29 @@ using nlohmann::json;
 namespace {
 constexpr Millis kDayMs = 86400000;
 
+// A raw '+' in a query string arrives as a space (form encoding): in a time it can only
+// have been the sign of the zone offset.
+std::optional<Millis> parseQueryTime(std::string text, int offset) {
+    if (text.size() > 16) {
+        for (size_t i = 16; i < text.size(); ++i) {
+            if (text[i] == ' ') text[i] = '+';
+        }
+    }
+    return common::parseIso8601(text, offset);
+}
+
 // from/to query parameters (ISO 8601, or a date at the configured offset).
 std::pair<Millis, Millis> rangeOf(const HttpRequest& request, int offset, Millis defaultBack, Millis defaultAhead) {
     Millis now = common::nowMillis();
     Millis from = now - defaultBack;
     Millis to = now + defaultAhead;
     if (auto it = request.query.find("from"); it != request.query.end() && !it->second.empty()) {
-        auto t = common::parseIso8601(it->second, offset);
+        auto t = parseQueryTime(it->second, offset);
         if (!t) throw ApiError("bad_request", "'from' must be an ISO 8601 date or time");
         from = *t;
     }
     if (auto it = request.query.find("to"); it != request.query.end() && !it->second.empty()) {
-        auto t = common::parseIso8601(it->second, offset);
+        auto t = parseQueryTime(it->second, offset);
         if (!t) throw ApiError("bad_request", "'to' must be an ISO 8601 date or time");
         to = *t;
         if (it->second.size() == 10) to += kDayMs;  // A date includes that whole day.
