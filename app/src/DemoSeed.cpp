@@ -52,7 +52,8 @@ Task<void> seed(common::RedisClient& redis, const common::Config& config) {
     }
     signaling::Directory dir(redis);
     signaling::AuditLog audit(redis);
-    if (!(co_await dir.findUnit("zj"))) {
+    auto province = co_await dir.findUnit("zj");
+    if (!province) {
         co_await dir.addUnit("zj", "浙江省", "");
         co_await dir.addUnit("zj-hz", "杭州市", "zj");
         co_await dir.addUnit("zj-hz-xh", "西湖区", "zj-hz");
@@ -61,7 +62,8 @@ Task<void> seed(common::RedisClient& redis, const common::Config& config) {
     std::string hash = common::hashPassword(kDemoPassword);
     std::map<std::string, std::string> ids;
     for (const auto& u : kUsers) {
-        if (auto existing = co_await dir.findUserByUsername(u.username)) {
+        auto existing = co_await dir.findUserByUsername(u.username);
+        if (existing) {
             ids[u.username] = existing->id;
             continue;
         }

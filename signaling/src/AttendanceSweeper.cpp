@@ -80,7 +80,9 @@ Task<int> ClassHub::closeStale(bool startup) {
             } else {
                 continue;
             }
-            if (co_await deps_.attendance.leave(classId, subject, interval.conn, at, reason)) {
+            // Named first: GCC 12 mis-compiles a co_await inside an if condition.
+            bool wasOpen = co_await deps_.attendance.leave(classId, subject, interval.conn, at, reason);
+            if (wasOpen) {
                 ++closed;
                 changed = true;
                 logger()->info("class {}: closed {}'s interval ({})", classId, subject, reason);

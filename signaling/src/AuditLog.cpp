@@ -1,6 +1,7 @@
 #include "vigil/signaling/AuditLog.hpp"
 
 #include "vigil/common/Clock.hpp"
+#include "vigil/common/Crypto.hpp"
 #include "vigil/common/Log.hpp"
 #include "vigil/signaling/Keys.hpp"
 
@@ -9,22 +10,54 @@ namespace vigil::signaling {
 using common::Task;
 
 namespace {
-// KEYS: head, stream. ARGV: expected prev, new hash, then field/value pairs.
-// Appends only if the head is still `expected prev`; otherwise returns the actual head.
+// Appends take turns through a queue so that a busy node cannot starve another one: a
+// writer enqueues a token, and the script appends only for the writer at the front, and
+// only if its `prev` is still the chain head. A writer that vanished without its turn is
+// dropped from the front once its deadline has passed.
+//
+// KEYS: head, stream, queue. ARGV: token, expected prev, new hash, genesis, field/value pairs.
+// Returns {1, id} or {0, head, 'wait' | 'stale' | 'missing'}.
 const char* kAppendScript = R"lua(
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local function owner(entry)
+  local sep = string.find(entry, '|', 1, true)
+  if not sep then return entry, 0 end
+  return string.sub(entry, 1, sep - 1), tonumber(string.sub(entry, sep + 1)) or 0
+end
+while true do
+  local first = redis.call('LINDEX', KEYS[3], 0)
+  if not first then break end
+  local who, deadline = owner(first)
+  if who ~= ARGV[1] and deadline < now then redis.call('LPOP', KEYS[3]) else break end
+end
 local head = redis.call('GET', KEYS[1])
-if not head then head = ARGV[3] end
-if head ~= ARGV[1] then return {0, head} end
+if not head then head = ARGV[4] end
+local first = redis.call('LINDEX', KEYS[3], 0)
+if not first then return {0, head, 'missing'} end
+local who = owner(first)
+if who ~= ARGV[1] then
+  local mine = false
+  for _, entry in ipairs(redis.call('LRANGE', KEYS[3], 0, -1)) do
+    if owner(entry) == ARGV[1] then mine = true end
+  end
+  if mine then return {0, head, 'wait'} end
+  return {0, head, 'missing'}
+end
+if head ~= ARGV[2] then return {0, head, 'stale'} end
 local args = {}
-for i = 4, #ARGV do args[#args + 1] = ARGV[i] end
+for i = 5, #ARGV do args[#args + 1] = ARGV[i] end
 args[#args + 1] = 'prev'
-args[#args + 1] = ARGV[1]
-args[#args + 1] = 'hash'
 args[#args + 1] = ARGV[2]
+args[#args + 1] = 'hash'
+args[#args + 1] = ARGV[3]
 local id = redis.call('XADD', KEYS[2], '*', unpack(args))
-redis.call('SET', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[1], ARGV[3])
+redis.call('LPOP', KEYS[3])
 return {1, id}
 )lua";
+
+constexpr common::Millis kTurnBudgetMs = 10000;
 
 const std::vector<std::string> kFieldOrder{"ts", "actor", "action", "target", "detail"};
 }  // namespace
@@ -56,11 +89,15 @@ Task<std::string> AuditLog::append(std::string actor, std::string action, std::s
                                                             {"action", action},
                                                             {"target", target},
                                                             {"detail", detail}};
-    for (int attempt = 0; attempt < 16; ++attempt) {
-        std::string prev = head_.empty() ? std::string(kChainGenesis) : head_;
+    const std::string token = common::randomHex(8);
+    const common::Millis giveUpAt = common::nowMillis() + kTurnBudgetMs;
+    const std::string ticket = token + "|" + std::to_string(giveUpAt);
+    co_await redis_.cmd("RPUSH", keys::kAuditQueue, ticket);
+    std::string prev = head_.empty() ? std::string(kChainGenesis) : head_;
+    while (common::nowMillis() < giveUpAt) {
         std::string hash = chainHash(prev, fields);
-        std::vector<std::string> args{"EVAL", kAppendScript, "2", keys::kAuditHead, keys::kAudit,
-                                      prev,   hash,          kChainGenesis};
+        std::vector<std::string> args{"EVAL", kAppendScript, "3", keys::kAuditHead, keys::kAudit, keys::kAuditQueue,
+                                      token,  prev,          hash, kChainGenesis};
         for (const auto& [k, v] : fields) {
             args.push_back(k);
             args.push_back(v);
@@ -70,9 +107,18 @@ Task<std::string> AuditLog::append(std::string actor, std::string action, std::s
             head_ = hash;
             co_return reply.elements[1].str;
         }
-        head_ = reply.elements.size() == 2 ? reply.elements[1].str : std::string();
+        if (reply.elements.size() != 3) break;
+        prev = reply.elements[1].str;
+        const std::string& why = reply.elements[2].str;
+        if (why == "missing") {
+            co_await redis_.cmd("RPUSH", keys::kAuditQueue, ticket);
+        } else if (why == "wait") {
+            co_await redis_.loop().sleep(std::chrono::milliseconds(2));
+        }
+        // "stale": the head moved since we read it; retry at once with the new one.
     }
-    throw common::RedisError("audit chain head kept moving; entry not written");
+    co_await redis_.cmd("LREM", keys::kAuditQueue, "0", ticket);
+    throw common::RedisError("audit log busy: entry not written");
 }
 
 Task<std::vector<AuditEntry>> AuditLog::read(std::string after, size_t count) {

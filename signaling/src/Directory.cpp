@@ -174,7 +174,8 @@ Task<std::vector<User>> Directory::listUsers() {
     });
     std::vector<User> out;
     for (const auto& id : ids) {
-        if (auto u = co_await findUser(id)) out.push_back(*u);
+        auto u = co_await findUser(id);  // Not in the if: GCC 12 mis-compiles that.
+        if (u) out.push_back(*u);
     }
     co_return out;
 }
@@ -234,7 +235,8 @@ Task<std::vector<ClassSession>> Directory::listClasses(common::Millis from, comm
                    .asStrings();
     std::vector<ClassSession> out;
     for (const auto& id : ids) {
-        if (auto c = co_await findClass(id)) out.push_back(*c);
+        auto c = co_await findClass(id);
+        if (c) out.push_back(*c);
     }
     co_return out;
 }
@@ -250,7 +252,8 @@ Task<void> Directory::setClassState(std::string classId, ClassState state, commo
 }
 
 Task<void> Directory::enrol(std::string classId, std::vector<std::string> subjectIds) {
-    if (!(co_await findClass(classId))) throw ApiError("not_found", "no class '" + classId + "'");
+    auto cls = co_await findClass(classId);
+    if (!cls) throw ApiError("not_found", "no class '" + classId + "'");
     for (const auto& id : subjectIds) {
         auto u = co_await findUser(id);
         if (!u || u->role != Role::Subject) throw ApiError("not_found", "no subject '" + id + "'");

@@ -60,22 +60,6 @@ std::string copyToken(lws* wsi, lws_token_indexes token) {
     return out;
 }
 
-const char* statusText(int status) {
-    switch (status) {
-        case 200: return "OK";
-        case 204: return "No Content";
-        case 400: return "Bad Request";
-        case 401: return "Unauthorized";
-        case 403: return "Forbidden";
-        case 404: return "Not Found";
-        case 405: return "Method Not Allowed";
-        case 413: return "Payload Too Large";
-        case 423: return "Locked";
-        case 429: return "Too Many Requests";
-        case 503: return "Service Unavailable";
-        default: return "Internal Server Error";
-    }
-}
 }  // namespace
 
 WebServer::WebServer(common::EventLoop& loop, Options options, HttpHandler& http, WsHandler& ws)

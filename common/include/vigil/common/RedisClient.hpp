@@ -47,6 +47,7 @@ public:
     // Starts connecting (and keeps reconnecting after a loss).
     void start();
     bool connected() const { return connected_; }
+    EventLoop& loop() const { return loop_; }
     // Completes when connected; throws RedisError after `timeout`.
     Task<void> waitConnected(std::chrono::milliseconds timeout);
 

@@ -37,6 +37,8 @@ inline std::string node(const std::string& nodeId) { return "vigil:node:" + node
 
 inline const std::string kAudit = "vigil:audit";
 inline const std::string kAuditHead = "vigil:audit:head";
+// Writers waiting for their turn to extend the chain: list of "token|deadline ms".
+inline const std::string kAuditQueue = "vigil:audit:queue";
 
 inline const std::string kBusChannel = "vigil:bus";
 inline const std::string kDemoSeeded = "vigil:demo:seeded";
