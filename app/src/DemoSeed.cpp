@@ -76,8 +76,8 @@ Task<void> seed(common::RedisClient& redis, const common::Config& config) {
     today.title = "法治教育：社区矫正法规";
     today.unit = "zj-hz-xh-zt";
     today.officer = ids["officer.wang"];
-    today.start = now + 5 * 60000;
-    today.end = today.start + 90 * 60000;
+    today.start = now + 5 * 60000LL;
+    today.end = today.start + 90 * 60000LL;
     today.enrolUnit = "zj-hz-xh-zt";
     auto first = co_await dir.addClass(today);
     signaling::ClassSession tomorrow;
@@ -85,7 +85,7 @@ Task<void> seed(common::RedisClient& redis, const common::Config& config) {
     tomorrow.unit = "zj-hz-xh";
     tomorrow.officer = ids["officer.li"];
     tomorrow.start = now + 24 * 3600000LL;
-    tomorrow.end = tomorrow.start + 60 * 60000;
+    tomorrow.end = tomorrow.start + 60 * 60000LL;
     auto second = co_await dir.addClass(tomorrow);
     std::vector<std::string> enrolled{ids["subject04"], ids["subject05"], ids["subject01"]};
     co_await dir.enrol(second.id, enrolled);

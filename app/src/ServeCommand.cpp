@@ -35,7 +35,7 @@ gboolean onSignal(gpointer data) {
             co_await s->node->shutdown();
             s->loop.quit();
         }(stopper),
-        [stopper](std::exception_ptr) { stopper->loop.quit(); });
+        [stopper](const std::exception_ptr&) { stopper->loop.quit(); });
     return G_SOURCE_CONTINUE;
 }
 
@@ -70,7 +70,7 @@ void serve(const GlobalOptions& options, const std::string& rolesOverride) {
         g_source_unref(source);
     }
     bool failed = false;
-    common::spawn(node->start(), [&](std::exception_ptr e) {
+    common::spawn(node->start(), [&](const std::exception_ptr& e) {
         try {
             std::rethrow_exception(e);
         } catch (const std::exception& ex) {

@@ -23,7 +23,7 @@ struct Key {
 
 [[noreturn]] void bad(const std::string& what) { throw std::invalid_argument(what); }
 
-Key intKey(std::string name, std::function<int&(Config&)> field, long lo, long hi) {
+Key intKey(std::string name, const std::function<int&(Config&)>& field, long lo, long hi) {
     auto check = [lo, hi](long long v) {
         if (v < lo || v > hi) bad("must be between " + std::to_string(lo) + " and " + std::to_string(hi));
         return static_cast<int>(v);
@@ -44,8 +44,8 @@ Key intKey(std::string name, std::function<int&(Config&)> field, long lo, long h
             }};
 }
 
-Key stringKey(std::string name, std::function<std::string&(Config&)> field,
-              std::function<void(const std::string&)> validate) {
+Key stringKey(std::string name, const std::function<std::string&(Config&)>& field,
+              const std::function<void(const std::string&)>& validate) {
     return {std::move(name),
             [field, validate](Config& c, const toml::node& n) {
                 auto v = n.value_exact<std::string>();
@@ -59,7 +59,7 @@ Key stringKey(std::string name, std::function<std::string&(Config&)> field,
             }};
 }
 
-Key doubleKey(std::string name, std::function<double&(Config&)> field, double lo, double hi) {
+Key doubleKey(std::string name, const std::function<double&(Config&)>& field, double lo, double hi) {
     auto check = [lo, hi](double v) {
         if (!std::isfinite(v) || v < lo || v > hi) {
             bad("must be a number between " + std::to_string(lo) + " and " + std::to_string(hi));
@@ -126,10 +126,10 @@ const std::vector<Key>& keys() {
         VIGIL_STR(redis, url, redis.url, validateRedisUrl),
         VIGIL_INT(redis, connect_timeout_ms, redis.connectTimeoutMs, 50, 60000),
         VIGIL_INT(redis, command_timeout_ms, redis.commandTimeoutMs, 50, 120000),
-        VIGIL_INT(auth, session_idle_minutes, auth.sessionIdleMinutes, 1, 24 * 60),
+        VIGIL_INT(auth, session_idle_minutes, auth.sessionIdleMinutes, 1, 24L * 60),
         VIGIL_INT(auth, lockout_attempts, auth.lockoutAttempts, 1, 100),
-        VIGIL_INT(auth, lockout_window_minutes, auth.lockoutWindowMinutes, 1, 24 * 60),
-        VIGIL_INT(auth, lockout_minutes, auth.lockoutMinutes, 1, 24 * 60),
+        VIGIL_INT(auth, lockout_window_minutes, auth.lockoutWindowMinutes, 1, 24L * 60),
+        VIGIL_INT(auth, lockout_minutes, auth.lockoutMinutes, 1, 24L * 60),
         VIGIL_INT(auth, ws_auth_timeout_seconds, auth.wsAuthTimeoutSeconds, 1, 300),
         VIGIL_INT(auth, password_min_length, auth.passwordMinLength, 6, 128),
         VIGIL_INT(protocol, max_message_bytes, protocol.maxMessageBytes, 1024, 1 << 20),

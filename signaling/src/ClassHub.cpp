@@ -108,7 +108,7 @@ void ClassHub::OnWsMessage(std::uint64_t connId, std::string text, bool tooLarge
         strike(conn);
         return;
     }
-    common::spawn(handle(conn, std::move(std::get<Request>(parsed))), [](std::exception_ptr) {});
+    common::spawn(handle(conn, std::move(std::get<Request>(parsed))), [](const std::exception_ptr&) {});
 }
 
 Task<void> ClassHub::handle(ConnPtr conn, Request request) {
@@ -175,7 +175,7 @@ void ClassHub::OnWsClose(std::uint64_t connId) {
     conns_.erase(connId);
     connByKey_.erase(conn->key);
     if (stopping_) return;  // shutdown() already recorded it.
-    common::spawn(onClosed(conn), [](std::exception_ptr) {});
+    common::spawn(onClosed(conn), [](const std::exception_ptr&) {});
 }
 
 Task<void> ClassHub::shutdown() {
@@ -243,7 +243,7 @@ void ClassHub::scheduleRoster(const std::string& classId) {
             if (!*alive) co_return;
             self->pushToClass(id, roster, true);
         };
-        common::spawn(run(this, classId), [classId](std::exception_ptr e) {
+        common::spawn(run(this, classId), [classId](const std::exception_ptr& e) {
             try {
                 if (e) std::rethrow_exception(e);
             } catch (const std::exception& ex) {
@@ -261,13 +261,11 @@ void ClassHub::onBusMessage(const std::string& text) {
     std::string classId = event.value("class", "");
     if (kind == "roster") {
         scheduleRoster(classId);
-    } else if (kind == "chat") {
+    } else if (kind == "chat" || kind == "class_started") {
         pushToClass(classId, event["message"], false);
     } else if (kind == "hand") {
         pushToClass(classId, event["message"], true);
         scheduleRoster(classId);
-    } else if (kind == "class_started") {
-        pushToClass(classId, event["message"], false);
     } else if (kind == "class_ended") {
         pushToClass(classId, event["message"], false);
         auto it = members_.find(classId);

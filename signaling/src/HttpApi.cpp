@@ -52,7 +52,7 @@ HttpResponse errorResponse(const std::string& code, const std::string& message) 
 }
 
 void HttpApi::OnHttpRequest(std::uint64_t requestId, HttpRequest request) {
-    common::spawn(serve(requestId, std::move(request)), [](std::exception_ptr) {});
+    common::spawn(serve(requestId, std::move(request)), [](const std::exception_ptr&) {});
 }
 
 Task<void> HttpApi::serve(std::uint64_t requestId, HttpRequest request) {

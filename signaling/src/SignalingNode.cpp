@@ -95,7 +95,7 @@ void SignalingNode::runSweep() {
         co_await self->hub_.sweep();
         self->sweeping_ = false;
     };
-    common::spawn(task(this), [this](std::exception_ptr e) {
+    common::spawn(task(this), [this](const std::exception_ptr& e) {
         sweeping_ = false;
         try {
             if (e) std::rethrow_exception(e);

@@ -18,7 +18,7 @@ auto logger() {
 }
 
 constexpr const char* kProtocolName = "vigil.v1";
-constexpr size_t kBodyChunk = 32 * 1024;
+constexpr size_t kBodyChunk = size_t{32} * 1024;
 
 int lwsCallback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
     lws_context* ctx = lws_get_context(wsi);

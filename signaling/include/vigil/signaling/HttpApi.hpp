@@ -27,7 +27,7 @@ public:
         const common::Config& config;
     };
 
-    explicit HttpApi(Deps deps) : deps_(std::move(deps)) {}
+    explicit HttpApi(const Deps& deps) : deps_(deps) {}
     void attach(WebServer* server) { server_ = server; }
 
     void OnHttpRequest(std::uint64_t requestId, HttpRequest request) override;
