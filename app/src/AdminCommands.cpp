@@ -1,8 +1,9 @@
 // vigil orgunit | user | class | enrol | audit: administration against the configured Redis.
 // Every change is written to the audit log with the actor "cli".
 
-#include <iostream>
 #include <unistd.h>
+
+#include <iostream>
 
 #include "Commands.hpp"
 #include "vigil/common/Clock.hpp"
@@ -37,19 +38,23 @@ std::string readPassword(const std::string& given, bool fromStdin) {
 
 void checkPassword(const std::string& password, const common::Config& config) {
     if (static_cast<int>(password.size()) < config.auth.passwordMinLength) {
-        throw ApiError("bad_request",
-                       "a password needs at least " + std::to_string(config.auth.passwordMinLength) + " characters");
+        throw ApiError("bad_request", "a password needs at least " +
+                                          std::to_string(config.auth.passwordMinLength) +
+                                          " characters");
     }
 }
 
 common::Millis parseTimeOrThrow(const std::string& text, const char* what, int offset) {
     auto t = common::parseIso8601(text, offset);
-    if (!t) throw ApiError("bad_request", std::string(what) + " must be ISO 8601, e.g. 2026-12-01T09:00+08:00");
+    if (!t)
+        throw ApiError("bad_request",
+                       std::string(what) + " must be ISO 8601, e.g. 2026-12-01T09:00+08:00");
     return *t;
 }
 
 void addOrgUnit(CLI::App& app, GlobalOptions& options) {
-    auto* unit = app.add_subcommand("orgunit", "org units (province > city > county > township office)");
+    auto* unit =
+        app.add_subcommand("orgunit", "org units (province > city > county > township office)");
     unit->require_subcommand(1);
     auto* add = unit->add_subcommand("add", "add an org unit; prints its id");
     static std::string id, name, parent;
@@ -57,23 +62,29 @@ void addOrgUnit(CLI::App& app, GlobalOptions& options) {
     add->add_option("--parent", parent, "parent unit id (none for a root)");
     add->add_option("--id", id, "unit id (letters, digits, - and _); generated when omitted");
     add->callback([&options]() {
-        runWithRedis(options, [](common::EventLoop&, common::RedisClient& redis, const common::Config&) -> Task<void> {
-            Directory dir(redis);
-            AuditLog audit(redis);
-            auto created = co_await dir.addUnit(id, name, parent);
-            const std::string detail = nlohmann::json{{"name", name}, {"parent", parent}}.dump();
-            co_await audit.append(kActor, "unit_added", created.id, detail);
-            std::cout << created.id << "\n";
-        });
+        runWithRedis(options,
+                     [](common::EventLoop&, common::RedisClient& redis,
+                        const common::Config&) -> Task<void> {
+                         Directory dir(redis);
+                         AuditLog audit(redis);
+                         auto created = co_await dir.addUnit(id, name, parent);
+                         const std::string detail =
+                             nlohmann::json{{"name", name}, {"parent", parent}}.dump();
+                         co_await audit.append(kActor, "unit_added", created.id, detail);
+                         std::cout << created.id << "\n";
+                     });
     });
     auto* list = unit->add_subcommand("list", "list org units");
     list->callback([&options]() {
-        runWithRedis(options, [](common::EventLoop&, common::RedisClient& redis, const common::Config&) -> Task<void> {
-            Directory dir(redis);
-            for (const auto& u : co_await dir.listUnits()) {
-                std::cout << u.id << "\t" << u.name << "\t" << (u.parent.empty() ? "-" : u.parent) << "\n";
-            }
-        });
+        runWithRedis(options,
+                     [](common::EventLoop&, common::RedisClient& redis,
+                        const common::Config&) -> Task<void> {
+                         Directory dir(redis);
+                         for (const auto& u : co_await dir.listUnits()) {
+                             std::cout << u.id << "\t" << u.name << "\t"
+                                       << (u.parent.empty() ? "-" : u.parent) << "\n";
+                         }
+                     });
     });
 }
 
@@ -83,8 +94,9 @@ void addUser(CLI::App& app, GlobalOptions& options) {
     static signaling::NewUser nu;
     static std::string role = "subject", password;
     static bool passwordStdin = false;
-    auto* add = user->add_subcommand("add", "add an account; prints its id (password from --password, "
-                                            "VIGIL_PASSWORD or standard input)");
+    auto* add = user->add_subcommand("add",
+                                     "add an account; prints its id (password from --password, "
+                                     "VIGIL_PASSWORD or standard input)");
     add->add_option("--username", nu.username, "login name: 3-32 of a-z 0-9 . - _")->required();
     add->add_option("--name", nu.name, "display name")->required();
     add->add_option("--role", role, "subject, officer or administrator")->capture_default_str();
@@ -93,31 +105,40 @@ void addUser(CLI::App& app, GlobalOptions& options) {
     add->add_option("--password", password, "password (prefer VIGIL_PASSWORD or stdin)");
     add->add_flag("--password-stdin", passwordStdin, "read the password from standard input");
     add->callback([&options]() {
-        runWithRedis(options, [](common::EventLoop&, common::RedisClient& redis, const common::Config& config) -> Task<void> {
-            auto r = signaling::parseRole(role);
-            if (!r) throw ApiError("bad_request", "role must be subject, officer or administrator");
-            nu.role = *r;
-            std::string pw = readPassword(password, passwordStdin);
-            checkPassword(pw, config);
-            nu.passwordHash = common::hashPassword(pw);
-            Directory dir(redis);
-            AuditLog audit(redis);
-            auto created = co_await dir.addUser(nu);
-            const std::string detail =
-                nlohmann::json{{"username", nu.username}, {"role", role}, {"unit", nu.unit}}.dump();
-            co_await audit.append(kActor, "user_added", created.id, detail);
-            std::cout << created.id << "\n";
-        });
+        runWithRedis(options,
+                     [](common::EventLoop&, common::RedisClient& redis,
+                        const common::Config& config) -> Task<void> {
+                         auto r = signaling::parseRole(role);
+                         if (!r)
+                             throw ApiError("bad_request",
+                                            "role must be subject, officer or administrator");
+                         nu.role = *r;
+                         std::string pw = readPassword(password, passwordStdin);
+                         checkPassword(pw, config);
+                         nu.passwordHash = common::hashPassword(pw);
+                         Directory dir(redis);
+                         AuditLog audit(redis);
+                         auto created = co_await dir.addUser(nu);
+                         const std::string detail = nlohmann::json{
+                             {"username", nu.username},
+                             {"role", role},
+                             {"unit", nu.unit}}.dump();
+                         co_await audit.append(kActor, "user_added", created.id, detail);
+                         std::cout << created.id << "\n";
+                     });
     });
     auto* list = user->add_subcommand("list", "list accounts");
     list->callback([&options]() {
-        runWithRedis(options, [](common::EventLoop&, common::RedisClient& redis, const common::Config&) -> Task<void> {
-            Directory dir(redis);
-            for (const auto& u : co_await dir.listUsers()) {
-                std::cout << u.id << "\t" << u.username << "\t" << u.name << "\t" << signaling::toString(u.role)
-                          << "\t" << u.unit << (u.disabled ? "\tdisabled" : "") << "\n";
-            }
-        });
+        runWithRedis(options,
+                     [](common::EventLoop&, common::RedisClient& redis,
+                        const common::Config&) -> Task<void> {
+                         Directory dir(redis);
+                         for (const auto& u : co_await dir.listUsers()) {
+                             std::cout << u.id << "\t" << u.username << "\t" << u.name << "\t"
+                                       << signaling::toString(u.role) << "\t" << u.unit
+                                       << (u.disabled ? "\tdisabled" : "") << "\n";
+                         }
+                     });
     });
     static std::string target;
     auto* passwd = user->add_subcommand("passwd", "set an account's password");
@@ -125,32 +146,38 @@ void addUser(CLI::App& app, GlobalOptions& options) {
     passwd->add_option("--password", password, "new password (prefer VIGIL_PASSWORD or stdin)");
     passwd->add_flag("--password-stdin", passwordStdin, "read the password from standard input");
     passwd->callback([&options]() {
-        runWithRedis(options, [](common::EventLoop&, common::RedisClient& redis, const common::Config& config) -> Task<void> {
-            Directory dir(redis);
-            AuditLog audit(redis);
-            auto u = co_await dir.findUserByUsername(target);
-            if (!u) throw ApiError("not_found", "no user '" + target + "'");
-            std::string pw = readPassword(password, passwordStdin);
-            checkPassword(pw, config);
-            co_await dir.setPasswordHash(u->id, common::hashPassword(pw));
-            co_await audit.append(kActor, "password_set", u->id, "{}");
-            std::cout << "password set for " << u->id << "\n";
-        });
+        runWithRedis(options,
+                     [](common::EventLoop&, common::RedisClient& redis,
+                        const common::Config& config) -> Task<void> {
+                         Directory dir(redis);
+                         AuditLog audit(redis);
+                         auto u = co_await dir.findUserByUsername(target);
+                         if (!u) throw ApiError("not_found", "no user '" + target + "'");
+                         std::string pw = readPassword(password, passwordStdin);
+                         checkPassword(pw, config);
+                         co_await dir.setPasswordHash(u->id, common::hashPassword(pw));
+                         co_await audit.append(kActor, "password_set", u->id, "{}");
+                         std::cout << "password set for " << u->id << "\n";
+                     });
     });
     static bool enable = false;
-    auto* disable = user->add_subcommand("disable", "disable an account (it can no longer sign in)");
+    auto* disable =
+        user->add_subcommand("disable", "disable an account (it can no longer sign in)");
     disable->add_option("--username", target, "login name")->required();
     disable->add_flag("--enable", enable, "enable it again instead");
     disable->callback([&options]() {
-        runWithRedis(options, [](common::EventLoop&, common::RedisClient& redis, const common::Config&) -> Task<void> {
-            Directory dir(redis);
-            AuditLog audit(redis);
-            auto u = co_await dir.findUserByUsername(target);
-            if (!u) throw ApiError("not_found", "no user '" + target + "'");
-            co_await dir.setDisabled(u->id, !enable);
-            co_await audit.append(kActor, enable ? "user_enabled" : "user_disabled", u->id, "{}");
-            std::cout << u->id << (enable ? " enabled" : " disabled") << "\n";
-        });
+        runWithRedis(options,
+                     [](common::EventLoop&, common::RedisClient& redis,
+                        const common::Config&) -> Task<void> {
+                         Directory dir(redis);
+                         AuditLog audit(redis);
+                         auto u = co_await dir.findUserByUsername(target);
+                         if (!u) throw ApiError("not_found", "no user '" + target + "'");
+                         co_await dir.setDisabled(u->id, !enable);
+                         co_await audit.append(kActor, enable ? "user_enabled" : "user_disabled",
+                                               u->id, "{}");
+                         std::cout << u->id << (enable ? " enabled" : " disabled") << "\n";
+                     });
     });
 }
 
@@ -168,40 +195,47 @@ void addClass(CLI::App& app, GlobalOptions& options) {
     add->add_option("--enrol-unit", enrolUnit, "enrol every subject of this unit and below");
     add->add_flag("--optional", optional, "does not count towards the monthly required hours");
     add->callback([&options]() {
-        runWithRedis(options, [](common::EventLoop&, common::RedisClient& redis, const common::Config& config) -> Task<void> {
-            int offset = config.utcOffsetMinutes();
-            signaling::ClassSession c;
-            c.title = title;
-            c.unit = unit;
-            c.officer = officer;
-            c.start = parseTimeOrThrow(start, "--start", offset);
-            c.end = parseTimeOrThrow(end, "--end", offset);
-            c.required = !optional;
-            c.enrolUnit = enrolUnit;
-            Directory dir(redis);
-            AuditLog audit(redis);
-            auto created = co_await dir.addClass(c);
-            const std::string detail = created.toJson(offset).dump();
-            co_await audit.append(kActor, "class_added", created.id, detail);
-            std::cout << created.id << "\n";
-        });
+        runWithRedis(options,
+                     [](common::EventLoop&, common::RedisClient& redis,
+                        const common::Config& config) -> Task<void> {
+                         int offset = config.utcOffsetMinutes();
+                         signaling::ClassSession c;
+                         c.title = title;
+                         c.unit = unit;
+                         c.officer = officer;
+                         c.start = parseTimeOrThrow(start, "--start", offset);
+                         c.end = parseTimeOrThrow(end, "--end", offset);
+                         c.required = !optional;
+                         c.enrolUnit = enrolUnit;
+                         Directory dir(redis);
+                         AuditLog audit(redis);
+                         auto created = co_await dir.addClass(c);
+                         const std::string detail = created.toJson(offset).dump();
+                         co_await audit.append(kActor, "class_added", created.id, detail);
+                         std::cout << created.id << "\n";
+                     });
     });
     auto* list = cls->add_subcommand("list", "list class sessions");
     list->add_option("--from", from, "from (ISO 8601); default 30 days ago");
     list->add_option("--to", to, "to (ISO 8601); default in 30 days");
     list->callback([&options]() {
-        runWithRedis(options, [](common::EventLoop&, common::RedisClient& redis, const common::Config& config) -> Task<void> {
-            int offset = config.utcOffsetMinutes();
-            common::Millis now = common::nowMillis();
-            common::Millis f = from.empty() ? now - 30LL * 86400000 : parseTimeOrThrow(from, "--from", offset);
-            common::Millis t = to.empty() ? now + 30LL * 86400000 : parseTimeOrThrow(to, "--to", offset);
-            Directory dir(redis);
-            for (const auto& c : co_await dir.listClasses(f, t)) {
-                std::cout << c.id << "\t" << common::formatIso8601(c.start, offset) << "\t"
-                          << common::formatIso8601(c.end, offset) << "\t" << signaling::toString(c.state) << "\t"
-                          << c.unit << "\t" << c.title << "\n";
-            }
-        });
+        runWithRedis(options,
+                     [](common::EventLoop&, common::RedisClient& redis,
+                        const common::Config& config) -> Task<void> {
+                         int offset = config.utcOffsetMinutes();
+                         common::Millis now = common::nowMillis();
+                         common::Millis f = from.empty() ? now - 30LL * 86400000
+                                                         : parseTimeOrThrow(from, "--from", offset);
+                         common::Millis t = to.empty() ? now + 30LL * 86400000
+                                                       : parseTimeOrThrow(to, "--to", offset);
+                         Directory dir(redis);
+                         for (const auto& c : co_await dir.listClasses(f, t)) {
+                             std::cout << c.id << "\t" << common::formatIso8601(c.start, offset)
+                                       << "\t" << common::formatIso8601(c.end, offset) << "\t"
+                                       << signaling::toString(c.state) << "\t" << c.unit << "\t"
+                                       << c.title << "\n";
+                         }
+                     });
     });
 }
 
@@ -212,32 +246,39 @@ void addEnrol(CLI::App& app, GlobalOptions& options) {
     enrol->add_option("--class", classId, "class id")->required();
     enrol->add_option("--subject", subjects, "subject user id (repeat for several)")->required();
     enrol->callback([&options]() {
-        runWithRedis(options, [](common::EventLoop&, common::RedisClient& redis, const common::Config&) -> Task<void> {
-            Directory dir(redis);
-            AuditLog audit(redis);
-            co_await dir.enrol(classId, subjects);
-            const std::string detail = nlohmann::json{{"subjects", subjects}}.dump();
-            co_await audit.append(kActor, "enrolled", classId, detail);
-            std::cout << "enrolled " << subjects.size() << " subject(s) in " << classId << "\n";
-        });
+        runWithRedis(options,
+                     [](common::EventLoop&, common::RedisClient& redis,
+                        const common::Config&) -> Task<void> {
+                         Directory dir(redis);
+                         AuditLog audit(redis);
+                         co_await dir.enrol(classId, subjects);
+                         const std::string detail = nlohmann::json{{"subjects", subjects}}.dump();
+                         co_await audit.append(kActor, "enrolled", classId, detail);
+                         std::cout << "enrolled " << subjects.size() << " subject(s) in " << classId
+                                   << "\n";
+                     });
     });
 }
 
 void addAudit(CLI::App& app, GlobalOptions& options) {
     auto* audit = app.add_subcommand("audit", "the audit log");
     audit->require_subcommand(1);
-    auto* verify = audit->add_subcommand("verify", "check the audit log's hash chain; names the first broken entry");
+    auto* verify = audit->add_subcommand(
+        "verify", "check the audit log's hash chain; names the first broken entry");
     verify->callback([&options]() {
-        runWithRedis(options, [](common::EventLoop&, common::RedisClient& redis, const common::Config&) -> Task<void> {
-            AuditLog log(redis);
-            auto broken = co_await log.verify();
-            if (broken) {
-                std::cout << "BROKEN at entry " << broken->index << " (" << broken->id << "): " << broken->reason << "\n";
-                std::exit(3);
-            }
-            auto length = co_await redis.cmd("XLEN", "vigil:audit");
-            std::cout << "intact: " << length.asInteger() << " entries\n";
-        });
+        runWithRedis(options,
+                     [](common::EventLoop&, common::RedisClient& redis,
+                        const common::Config&) -> Task<void> {
+                         AuditLog log(redis);
+                         auto broken = co_await log.verify();
+                         if (broken) {
+                             std::cout << "BROKEN at entry " << broken->index << " (" << broken->id
+                                       << "): " << broken->reason << "\n";
+                             std::exit(3);
+                         }
+                         auto length = co_await redis.cmd("XLEN", "vigil:audit");
+                         std::cout << "intact: " << length.asInteger() << " entries\n";
+                     });
     });
 }
 }  // namespace

@@ -3,7 +3,6 @@
 // Commands that touch Redis run their coroutine on a private event loop until it is done.
 
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <string>
 
@@ -24,7 +23,9 @@ common::Config loadConfigOrExit(const GlobalOptions& options);
 // Connects to the configured Redis and runs `body` to completion; exits 1 with the error's
 // message if it throws.
 void runWithRedis(const GlobalOptions& options,
-                  std::function<common::Task<void>(common::EventLoop&, common::RedisClient&, const common::Config&)> body);
+                  std::function<common::Task<void>(common::EventLoop&, common::RedisClient&,
+                                                   const common::Config&)>
+                      body);
 
 void addAdminCommands(CLI::App& app, GlobalOptions& options);
 void addDemoCommands(CLI::App& app, GlobalOptions& options);

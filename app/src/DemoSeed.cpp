@@ -39,7 +39,8 @@ const DemoUser kUsers[] = {
 void printLogins() {
     std::cout << "Demo accounts (password " << kDemoPassword << "):\n";
     for (const auto& u : kUsers) {
-        std::cout << "  " << u.username << "\t" << signaling::toString(u.role) << "\t" << u.name << "\n";
+        std::cout << "  " << u.username << "\t" << signaling::toString(u.role) << "\t" << u.name
+                  << "\n";
     }
 }
 
@@ -67,7 +68,8 @@ Task<void> seed(common::RedisClient& redis, const common::Config& config) {
             ids[u.username] = existing->id;
             continue;
         }
-        signaling::NewUser nu{u.username, u.name, u.role, u.unit, *u.officer ? ids[u.officer] : "", hash};
+        signaling::NewUser nu{u.username, u.name, u.role, u.unit, *u.officer ? ids[u.officer] : "",
+                              hash};
         ids[u.username] = (co_await dir.addUser(nu)).id;
     }
     // One class that opens now (so the demo can be joined at once) and one tomorrow.
@@ -102,11 +104,11 @@ Task<void> seed(common::RedisClient& redis, const common::Config& config) {
 void addDemoCommands(CLI::App& app, GlobalOptions& options) {
     auto* demo = app.add_subcommand("demo", "demonstration data");
     demo->require_subcommand(1);
-    auto* seedCmd = demo->add_subcommand("seed", "seed the demo organisation on first use (idempotent)");
+    auto* seedCmd =
+        demo->add_subcommand("seed", "seed the demo organisation on first use (idempotent)");
     seedCmd->callback([&options]() {
-        runWithRedis(options, [](common::EventLoop&, common::RedisClient& redis, const common::Config& config) {
-            return seed(redis, config);
-        });
+        runWithRedis(options, [](common::EventLoop&, common::RedisClient& redis,
+                                 const common::Config& config) { return seed(redis, config); });
     });
 }
 

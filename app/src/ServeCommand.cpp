@@ -29,7 +29,8 @@ gboolean onSignal(gpointer data) {
     }
     stopper->stopping = true;
     common::log("main")->info("signal received; stopping");
-    stopper->deadline = stopper->loop.after(std::chrono::seconds(5), [stopper]() { stopper->loop.quit(); });
+    stopper->deadline =
+        stopper->loop.after(std::chrono::seconds(5), [stopper]() { stopper->loop.quit(); });
     common::spawn(
         [](Stopper* s) -> common::Task<void> {
             co_await s->node->shutdown();
@@ -49,7 +50,8 @@ void serve(const GlobalOptions& options, const std::string& rolesOverride) {
         if (role == "signaling") {
             signaling = true;
         } else if (role == "media") {
-            std::cerr << "vigil: the media role is not available in this build yet; run --roles signaling\n";
+            std::cerr << "vigil: the media role is not available in this build yet; run --roles "
+                         "signaling\n";
             std::exit(2);
         } else {
             std::cerr << "vigil: unknown role '" << role << "' (signaling, media)\n";
@@ -87,7 +89,8 @@ void serve(const GlobalOptions& options, const std::string& rolesOverride) {
 }  // namespace
 
 void addServeCommand(CLI::App& app, GlobalOptions& options) {
-    auto* cmd = app.add_subcommand("serve", "run Vigil (every role built into this binary by default)");
+    auto* cmd =
+        app.add_subcommand("serve", "run Vigil (every role built into this binary by default)");
     static std::string roles;
     cmd->add_option("--roles", roles, "comma-separated roles: signaling, media");
     cmd->callback([&options]() { serve(options, roles); });

@@ -1,7 +1,6 @@
 // vigil: one binary for every role and the administration command line.
 
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "Commands.hpp"
@@ -23,15 +22,17 @@ common::Config loadConfigOrExit(const GlobalOptions& options) {
 }
 
 void runWithRedis(const GlobalOptions& options,
-                  std::function<common::Task<void>(common::EventLoop&, common::RedisClient&, const common::Config&)> body) {
+                  std::function<common::Task<void>(common::EventLoop&, common::RedisClient&,
+                                                   const common::Config&)>
+                      body) {
     auto config = loadConfigOrExit(options);
     common::EventLoop loop;
     common::RedisClient::Options redisOptions;
     try {
         redisOptions.endpoint = common::RedisEndpoint::parseUrl(config.redis.url);
     } catch (const std::exception& e) {
-        std::cerr << "vigil: configuration error: " << options.configPath << ": bad value for 'redis.url': " << e.what()
-                  << "\n";
+        std::cerr << "vigil: configuration error: " << options.configPath
+                  << ": bad value for 'redis.url': " << e.what() << "\n";
         std::exit(2);
     }
     redisOptions.connectTimeout = std::chrono::milliseconds(config.redis.connectTimeoutMs);
@@ -57,7 +58,8 @@ void runWithRedis(const GlobalOptions& options,
 
 int main(int argc, char** argv) {
     vigil::common::initCrypto();
-    CLI::App app{"Vigil: live classes, supervision calls and attendance records for community corrections"};
+    CLI::App app{
+        "Vigil: live classes, supervision calls and attendance records for community corrections"};
     app.require_subcommand(1);
     app.fallthrough();  // --config may follow the subcommand.
     vigil::app::GlobalOptions options;

@@ -61,20 +61,21 @@ std::string formatIso8601(Millis t, int offsetMinutes) {
     char buf[64];
     int off = offsetMinutes < 0 ? -offsetMinutes : offsetMinutes;
     if (offsetMinutes == 0) {
-        std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(c.y), c.m, c.d,
-                      secs / 3600, (secs / 60) % 60, secs % 60);
+        std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02dZ",
+                      static_cast<long long>(c.y), c.m, c.d, secs / 3600, (secs / 60) % 60,
+                      secs % 60);
     } else {
-        std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d%c%02d:%02d", static_cast<long long>(c.y),
-                      c.m, c.d, secs / 3600, (secs / 60) % 60, secs % 60, offsetMinutes < 0 ? '-' : '+', off / 60,
-                      off % 60);
+        std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d%c%02d:%02d",
+                      static_cast<long long>(c.y), c.m, c.d, secs / 3600, (secs / 60) % 60,
+                      secs % 60, offsetMinutes < 0 ? '-' : '+', off / 60, off % 60);
     }
     return buf;
 }
 
 std::optional<Millis> parseIso8601(const std::string& s, int defaultOffsetMinutes) {
     int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0, ms = 0;
-    if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
-        !digits(s, 8, 2, d)) {
+    if (!digits(s, 0, 4, y) || s.size() < 10 || s[4] != '-' || !digits(s, 5, 2, mo) ||
+        s[7] != '-' || !digits(s, 8, 2, d)) {
         return std::nullopt;
     }
     if (mo < 1 || mo > 12 || d < 1 || d > 31) return std::nullopt;
@@ -82,7 +83,8 @@ std::optional<Millis> parseIso8601(const std::string& s, int defaultOffsetMinute
     size_t pos = 10;
     if (s.size() > 10) {
         if (s[10] != 'T' && s[10] != ' ') return std::nullopt;
-        if (!digits(s, 11, 2, h) || s.size() < 16 || s[13] != ':' || !digits(s, 14, 2, mi)) return std::nullopt;
+        if (!digits(s, 11, 2, h) || s.size() < 16 || s[13] != ':' || !digits(s, 14, 2, mi))
+            return std::nullopt;
         pos = 16;
         if (pos < s.size() && s[pos] == ':') {
             if (!digits(s, pos + 1, 2, se)) return std::nullopt;
@@ -102,7 +104,8 @@ std::optional<Millis> parseIso8601(const std::string& s, int defaultOffsetMinute
             offset = 0;
         } else if ((s[pos] == '+' || s[pos] == '-') && pos + 6 == s.size()) {
             int oh = 0, om = 0;
-            if (!digits(s, pos + 1, 2, oh) || s[pos + 3] != ':' || !digits(s, pos + 4, 2, om)) return std::nullopt;
+            if (!digits(s, pos + 1, 2, oh) || s[pos + 3] != ':' || !digits(s, pos + 4, 2, om))
+                return std::nullopt;
             if (oh > 14 || om > 59) return std::nullopt;
             offset = (oh * 60 + om) * (s[pos] == '-' ? -1 : 1);
         } else {
@@ -118,7 +121,8 @@ std::optional<Millis> parseIso8601(const std::string& s, int defaultOffsetMinute
 
 std::optional<std::pair<Millis, Millis>> monthRange(const std::string& s, int offsetMinutes) {
     int y = 0, m = 0;
-    if (s.size() != 7 || !digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, m) || m < 1 || m > 12) {
+    if (s.size() != 7 || !digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, m) || m < 1 ||
+        m > 12) {
         return std::nullopt;
     }
     Millis off = static_cast<Millis>(offsetMinutes) * 60000;

@@ -21,11 +21,14 @@ struct Key {
     std::function<void(Config&, const std::string&)> fromText;
 };
 
-[[noreturn]] void bad(const std::string& what) { throw std::invalid_argument(what); }
+[[noreturn]] void bad(const std::string& what) {
+    throw std::invalid_argument(what);
+}
 
 Key intKey(std::string name, const std::function<int&(Config&)>& field, long lo, long hi) {
     auto check = [lo, hi](long long v) {
-        if (v < lo || v > hi) bad("must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+        if (v < lo || v > hi)
+            bad("must be between " + std::to_string(lo) + " and " + std::to_string(hi));
         return static_cast<int>(v);
     };
     return {std::move(name),
@@ -59,7 +62,8 @@ Key stringKey(std::string name, const std::function<std::string&(Config&)>& fiel
             }};
 }
 
-Key doubleKey(std::string name, const std::function<double&(Config&)>& field, double lo, double hi) {
+Key doubleKey(std::string name, const std::function<double&(Config&)>& field, double lo,
+              double hi) {
     auto check = [lo, hi](double v) {
         if (!std::isfinite(v) || v < lo || v > hi) {
             bad("must be a number between " + std::to_string(lo) + " and " + std::to_string(hi));
@@ -87,14 +91,16 @@ void validateRoles(const std::string& roles) {
     std::string role;
     bool any = false;
     while (std::getline(ss, role, ',')) {
-        if (role != "signaling" && role != "media") bad("unknown role '" + role + "' (signaling, media)");
+        if (role != "signaling" && role != "media")
+            bad("unknown role '" + role + "' (signaling, media)");
         any = true;
     }
     if (!any) bad("must name at least one role");
 }
 
 void validateLevel(const std::string& level) {
-    static const std::vector<std::string> levels{"trace", "debug", "info", "warn", "error", "critical", "off"};
+    static const std::vector<std::string> levels{"trace", "debug",    "info", "warn",
+                                                 "error", "critical", "off"};
     for (const auto& l : levels) {
         if (l == level) return;
     }
@@ -105,16 +111,20 @@ void validateRedisUrl(const std::string& url) {
     if (url.rfind("redis://", 0) != 0) bad("must be a redis:// URL");
 }
 
-void validateOffset(const std::string& s) { (void)parseUtcOffset(s); }
+void validateOffset(const std::string& s) {
+    (void)parseUtcOffset(s);
+}
 
 void validateNotEmpty(const std::string& s) {
     if (s.empty()) bad("must not be empty");
 }
 
 #define VIGIL_INT(section, key, member, lo, hi) \
-    intKey(#section "." #key, [](Config& c) -> int& { return c.member; }, lo, hi)
+    intKey(                                     \
+        #section "." #key, [](Config& c) -> int& { return c.member; }, lo, hi)
 #define VIGIL_STR(section, key, member, validate) \
-    stringKey(#section "." #key, [](Config& c) -> std::string& { return c.member; }, validate)
+    stringKey(                                    \
+        #section "." #key, [](Config& c) -> std::string& { return c.member; }, validate)
 
 const std::vector<Key>& keys() {
     static const std::vector<Key> table{
@@ -135,10 +145,12 @@ const std::vector<Key>& keys() {
         VIGIL_INT(protocol, max_message_bytes, protocol.maxMessageBytes, 1024, 1 << 20),
         VIGIL_INT(protocol, rate_limit_per_second, protocol.rateLimitPerSecond, 1, 10000),
         VIGIL_INT(protocol, abuse_strikes, protocol.abuseStrikes, 1, 1000),
-        VIGIL_INT(attendance, heartbeat_timeout_seconds, attendance.heartbeatTimeoutSeconds, 5, 3600),
+        VIGIL_INT(attendance, heartbeat_timeout_seconds, attendance.heartbeatTimeoutSeconds, 5,
+                  3600),
         VIGIL_INT(attendance, join_early_minutes, attendance.joinEarlyMinutes, 0, 240),
-        doubleKey("attendance.required_hours_per_month",
-                  [](Config& c) -> double& { return c.attendance.requiredHoursPerMonth; }, 0.0, 744.0),
+        doubleKey(
+            "attendance.required_hours_per_month",
+            [](Config& c) -> double& { return c.attendance.requiredHoursPerMonth; }, 0.0, 744.0),
         VIGIL_STR(attendance, utc_offset, attendance.utcOffset, validateOffset),
         VIGIL_INT(attendance, spot_check_seconds, attendance.spotCheckSeconds, 5, 3600),
         VIGIL_STR(log, level, log.level, validateLevel),
@@ -158,7 +170,8 @@ const Key* findKey(const std::string& name) {
 
 std::string envName(const std::string& key) {
     std::string out = "VIGIL_";
-    for (char ch : key) out += ch == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    for (char ch : key)
+        out += ch == '.' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     return out;
 }
 
@@ -172,12 +185,15 @@ int parseUtcOffset(const std::string& s) {
     }
     int hours = (s[1] - '0') * 10 + (s[2] - '0');
     int minutes = (s[4] - '0') * 10 + (s[5] - '0');
-    if (hours > 14 || minutes > 59) throw std::invalid_argument("must be between -14:00 and +14:00");
+    if (hours > 14 || minutes > 59)
+        throw std::invalid_argument("must be between -14:00 and +14:00");
     int total = hours * 60 + minutes;
     return s[0] == '-' ? -total : total;
 }
 
-int Config::utcOffsetMinutes() const { return parseUtcOffset(attendance.utcOffset); }
+int Config::utcOffsetMinutes() const {
+    return parseUtcOffset(attendance.utcOffset);
+}
 
 Config Config::parse(const std::string& text, const std::string& origin, bool applyEnvironment) {
     Config config;
@@ -211,8 +227,8 @@ Config Config::parse(const std::string& text, const std::string& origin, bool ap
             try {
                 key.fromText(config, value);
             } catch (const std::invalid_argument& e) {
-                throw ConfigError("environment: bad value for '" + key.name + "' (" + envName(key.name) +
-                                  "): " + e.what());
+                throw ConfigError("environment: bad value for '" + key.name + "' (" +
+                                  envName(key.name) + "): " + e.what());
             }
         }
     }

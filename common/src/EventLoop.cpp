@@ -28,7 +28,9 @@ gboolean runClosure(gpointer data) {
     return G_SOURCE_REMOVE;
 }
 
-void deleteClosure(gpointer data) { delete static_cast<Closure*>(data); }
+void deleteClosure(gpointer data) {
+    delete static_cast<Closure*>(data);
+}
 
 struct RepeatClosure {
     std::function<bool()> fn;
@@ -46,7 +48,9 @@ gboolean runRepeat(gpointer data) {
     return G_SOURCE_REMOVE;
 }
 
-void deleteRepeat(gpointer data) { delete static_cast<RepeatClosure*>(data); }
+void deleteRepeat(gpointer data) {
+    delete static_cast<RepeatClosure*>(data);
+}
 }  // namespace
 
 Timer::Timer(Timer&& other) noexcept : source_(std::exchange(other.source_, nullptr)) {}
@@ -59,7 +63,9 @@ Timer& Timer::operator=(Timer&& other) noexcept {
     return *this;
 }
 
-Timer::~Timer() { cancel(); }
+Timer::~Timer() {
+    cancel();
+}
 
 void Timer::cancel() {
     if (source_ != nullptr) {
@@ -82,7 +88,9 @@ EventLoop::~EventLoop() {
     g_main_context_unref(context_);
 }
 
-EventLoop* EventLoop::current() { return tCurrent; }
+EventLoop* EventLoop::current() {
+    return tCurrent;
+}
 
 void EventLoop::assertInLoop() const {
     if (!isInLoopThread()) {
@@ -98,7 +106,9 @@ void EventLoop::run() {
     g_main_context_pop_thread_default(context_);
 }
 
-void EventLoop::quit() { g_main_loop_quit(loop_); }
+void EventLoop::quit() {
+    g_main_loop_quit(loop_);
+}
 
 void EventLoop::post(std::function<void()> fn) {
     auto* closure = new Closure{std::move(fn)};

@@ -53,7 +53,8 @@ RedisEndpoint RedisEndpoint::parseUrl(const std::string& url) {
     if (auto colon = rest.rfind(':'); colon != std::string::npos) {
         std::string port = rest.substr(colon + 1);
         rest = rest.substr(0, colon);
-        if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) {
+        if (port.empty() || port.size() > 5 ||
+            port.find_first_not_of("0123456789") != std::string::npos) {
             throw std::invalid_argument("port must be a number");
         }
         e.port = std::stoi(port);
@@ -77,7 +78,16 @@ RedisClient::~RedisClient() {
         ac_ = nullptr;
         connected_ = false;
         ac->data = nullptr;
+        // Outside a hiredis callback the context is freed right here, cleanup hook included,
+        // so the source can go at once: deferring it to a loop that may never run again (a
+        // CLI command returning) leaks it.
+        const bool inCallback = (ac->c.flags & REDIS_IN_CALLBACK) != 0;
         redisAsyncFree(ac);  // Calls pending callbacks with a null reply.
+        if (!inCallback && source_ != nullptr) {
+            g_source_destroy(source_);
+            g_source_unref(source_);
+            source_ = nullptr;
+        }
     }
     releaseSource();
 }
@@ -145,7 +155,14 @@ void RedisClient::dropConnection(const std::string& why) {
     ac_ = nullptr;
     connected_ = false;
     ac->data = nullptr;
+    const bool inCallback = (ac->c.flags & REDIS_IN_CALLBACK) != 0;
     redisAsyncFree(ac);  // Pending callbacks get a null reply: their awaiters fail.
+    if (!inCallback && source_ != nullptr) {
+        // Freed right here, cleanup hook included: the source can go at once.
+        g_source_destroy(source_);
+        g_source_unref(source_);
+        source_ = nullptr;
+    }
     releaseSource();
     connectTimer_.cancel();
     scheduleReconnect();
@@ -173,7 +190,8 @@ void RedisClient::onConnected(int status) {
     }
     connected_ = true;
     backoff_ = std::chrono::milliseconds(200);
-    logger()->info("{}: connected to {}:{}", options_.name, options_.endpoint.host, options_.endpoint.port);
+    logger()->info("{}: connected to {}:{}", options_.name, options_.endpoint.host,
+                   options_.endpoint.port);
     if (!options_.endpoint.password.empty()) send({"AUTH", options_.endpoint.password});
     if (options_.endpoint.db != 0) send({"SELECT", std::to_string(options_.endpoint.db)});
     if (!channels_.empty()) {
@@ -181,8 +199,8 @@ void RedisClient::onConnected(int status) {
         args.insert(args.end(), channels_.begin(), channels_.end());
         std::vector<size_t> lens;
         auto argv = argvOf(args, lens);
-        redisAsyncCommandArgv(ac_, &RedisClient::messageCallback, nullptr, static_cast<int>(argv.size()),
-                              argv.data(), lens.data());
+        redisAsyncCommandArgv(ac_, &RedisClient::messageCallback, nullptr,
+                              static_cast<int>(argv.size()), argv.data(), lens.data());
     }
 }
 
@@ -233,7 +251,8 @@ bool RedisClient::issue(const std::vector<std::string>& args, CommandAwaiter* aw
 
 void RedisClient::send(std::vector<std::string> args) {
     if (!issue(args, nullptr)) {
-        logger()->warn("{}: {} not sent: not connected", options_.name, args.empty() ? "" : args[0]);
+        logger()->warn("{}: {} not sent: not connected", options_.name,
+                       args.empty() ? "" : args[0]);
     }
 }
 
@@ -260,7 +279,8 @@ void RedisClient::onReply(void* raw, CommandAwaiter* awaiter) {
     if (awaiter == nullptr) {
         auto* reply = static_cast<redisReply*>(raw);
         if (reply != nullptr && reply->type == REDIS_REPLY_ERROR) {
-            logger()->warn("{}: error reply: {}", options_.name, std::string(reply->str, reply->len));
+            logger()->warn("{}: error reply: {}", options_.name,
+                           std::string(reply->str, reply->len));
         }
         return;
     }

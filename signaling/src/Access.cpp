@@ -16,14 +16,15 @@ bool canSeeSubject(const User& viewer, const User& subject, const UnitTree& tree
     return subject.role == Role::Subject && tree.isWithin(subject.unit, viewer.unit);
 }
 
-bool isEnrolled(const User& subject, const ClassSession& cls, const std::set<std::string>& explicitlyEnrolled,
-                const UnitTree& tree) {
+bool isEnrolled(const User& subject, const ClassSession& cls,
+                const std::set<std::string>& explicitlyEnrolled, const UnitTree& tree) {
     if (subject.role != Role::Subject || subject.disabled) return false;
     if (explicitlyEnrolled.count(subject.id) != 0) return true;
     return !cls.enrolUnit.empty() && tree.isWithin(subject.unit, cls.enrolUnit);
 }
 
-bool canSeeClass(const User& viewer, const ClassSession& cls, bool viewerEnrolled, const UnitTree& tree) {
+bool canSeeClass(const User& viewer, const ClassSession& cls, bool viewerEnrolled,
+                 const UnitTree& tree) {
     if (viewer.disabled) return false;
     if (viewer.role == Role::Subject) return viewerEnrolled;
     return viewer.id == cls.officer || tree.isWithin(cls.unit, viewer.unit);
@@ -35,7 +36,8 @@ bool canTeach(const User& viewer, const ClassSession& cls, const UnitTree& tree)
 }
 
 bool canAdminister(const User& viewer, const std::string& unit, const UnitTree& tree) {
-    return !viewer.disabled && viewer.role == Role::Administrator && tree.isWithin(unit, viewer.unit);
+    return !viewer.disabled && viewer.role == Role::Administrator &&
+           tree.isWithin(unit, viewer.unit);
 }
 
 }  // namespace vigil::signaling::access

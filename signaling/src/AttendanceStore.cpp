@@ -17,7 +17,9 @@ local replaced = ''
 if prev then
   local p = cjson.decode(prev)
   if p.conn == ARGV[2] then return {'', 'same'} end
-  redis.call('XADD', KEYS[2], '*', 'kind', 'leave', 'subject', ARGV[1], 'ts', ARGV[4],
+  -- Dated at the old connection's last heartbeat: if that tab died silently, nothing proves
+  -- presence after it.
+  redis.call('XADD', KEYS[2], '*', 'kind', 'leave', 'subject', ARGV[1], 'ts', p.hb,
              'reason', 'replaced', 'conn', p.conn, 'node', p.node)
   replaced = prev
 end
@@ -80,9 +82,9 @@ std::optional<OpenInterval> parseOpen(const std::string& subject, const std::str
 
 Task<JoinOutcome> AttendanceStore::join(std::string classId, std::string subject, std::string conn,
                                         std::string node, common::Millis ts) {
-    auto reply = co_await redis_.cmd("EVAL", kJoinScript, "4", keys::openIntervals(classId),
-                                          keys::attendance(classId), keys::kOpenClasses, keys::hands(classId),
-                                          subject, conn, node, std::to_string(ts), classId);
+    auto reply = co_await redis_.cmd(
+        "EVAL", kJoinScript, "4", keys::openIntervals(classId), keys::attendance(classId),
+        keys::kOpenClasses, keys::hands(classId), subject, conn, node, std::to_string(ts), classId);
     JoinOutcome out;
     if (reply.elements.size() == 2) {
         out.eventId = reply.elements[0].str;
@@ -96,26 +98,26 @@ Task<JoinOutcome> AttendanceStore::join(std::string classId, std::string subject
     co_return out;
 }
 
-Task<bool> AttendanceStore::leave(std::string classId, std::string subject, std::string conn, common::Millis ts,
-                                  std::string reason) {
+Task<bool> AttendanceStore::leave(std::string classId, std::string subject, std::string conn,
+                                  common::Millis ts, std::string reason) {
     // Named: GCC 12 destroys a temporary of a conditional expression inside a co_await
     // expression twice.
     const std::string tsArg = ts > 0 ? std::to_string(ts) : std::string();
     auto reply = co_await redis_.cmd("EVAL", kLeaveScript, "4", keys::openIntervals(classId),
-                                          keys::attendance(classId), keys::kOpenClasses, keys::hands(classId),
-                                          subject, conn, tsArg, reason, classId);
+                                     keys::attendance(classId), keys::kOpenClasses,
+                                     keys::hands(classId), subject, conn, tsArg, reason, classId);
     co_return reply.asInteger() == 1;
 }
 
 Task<bool> AttendanceStore::heartbeat(std::string classId, std::string subject, std::string conn,
                                       common::Millis ts) {
-    auto reply = co_await redis_.cmd("EVAL", kHeartbeatScript, "1", keys::openIntervals(classId), subject, conn,
-                                       std::to_string(ts));
+    auto reply = co_await redis_.cmd("EVAL", kHeartbeatScript, "1", keys::openIntervals(classId),
+                                     subject, conn, std::to_string(ts));
     co_return reply.asInteger() == 1;
 }
 
-Task<std::string> AttendanceStore::appendEvent(std::string classId,
-                                               std::vector<std::pair<std::string, std::string>> fields) {
+Task<std::string> AttendanceStore::appendEvent(
+    std::string classId, std::vector<std::pair<std::string, std::string>> fields) {
     std::vector<std::string> args{"XADD", keys::attendance(classId), "*"};
     for (auto& [k, v] : fields) {
         args.push_back(std::move(k));
@@ -142,7 +144,8 @@ Task<std::vector<AttendanceEvent>> AttendanceStore::events(std::string classId) 
     std::vector<AttendanceEvent> out;
     std::string start = "-";
     for (;;) {
-        auto page = co_await redis_.cmd("XRANGE", keys::attendance(classId), start, "+", "COUNT", "5000");
+        auto page =
+            co_await redis_.cmd("XRANGE", keys::attendance(classId), start, "+", "COUNT", "5000");
         for (const auto& entry : page.elements) {
             if (entry.elements.size() != 2) continue;
             AttendanceEvent e;

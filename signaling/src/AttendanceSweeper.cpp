@@ -42,19 +42,20 @@ Task<int> ClassHub::recoverOnStartup() {
 }
 
 Task<int> ClassHub::sweep() {
-    co_await deps_.redis.cmd("SET", keys::node(deps_.nodeId), std::to_string(common::nowMillis()), "EX",
-                             std::to_string(kNodeTtlSeconds));
+    co_await deps_.redis.cmd("SET", keys::node(deps_.nodeId), std::to_string(common::nowMillis()),
+                             "EX", std::to_string(kNodeTtlSeconds));
     int closed = co_await closeStale(false);
-    auto overdue =
-        (co_await deps_.redis.cmd("ZRANGEBYSCORE", keys::kSpotPending, "0", std::to_string(common::nowMillis())))
-            .asStrings();
+    auto overdue = (co_await deps_.redis.cmd("ZRANGEBYSCORE", keys::kSpotPending, "0",
+                                             std::to_string(common::nowMillis())))
+                       .asStrings();
     for (const auto& check : overdue) co_await resolveSpotCheck(check, "missed");
     co_return closed;
 }
 
 Task<int> ClassHub::closeStale(bool startup) {
     common::Millis now = common::nowMillis();
-    common::Millis timeout = static_cast<common::Millis>(deps_.config.attendance.heartbeatTimeoutSeconds) * 1000;
+    common::Millis timeout =
+        static_cast<common::Millis>(deps_.config.attendance.heartbeatTimeoutSeconds) * 1000;
     std::map<std::string, bool> nodeAlive;
     int closed = 0;
     for (const auto& classId : co_await deps_.attendance.classesWithOpenIntervals()) {
@@ -64,7 +65,9 @@ Task<int> ClassHub::closeStale(bool startup) {
             if (!nodeAlive.count(interval.node)) {
                 bool self = interval.node == deps_.nodeId;
                 nodeAlive[interval.node] =
-                    self ? !startup : (co_await deps_.redis.cmd("EXISTS", keys::node(interval.node))).asInteger() == 1;
+                    self ? !startup
+                         : (co_await deps_.redis.cmd("EXISTS", keys::node(interval.node)))
+                                   .asInteger() == 1;
             }
             std::string reason;
             common::Millis at = 0;  // 0: the last heartbeat
@@ -75,19 +78,25 @@ Task<int> ClassHub::closeStale(bool startup) {
             } else if (!cls || cls->state == ClassState::Ended ||
                        (cls->state != ClassState::Live && now >= cls->end)) {
                 reason = "class_ended";
-                at = cls ? std::min(now, cls->state == ClassState::Ended && cls->endedAt > 0 ? cls->endedAt : cls->end)
+                at = cls ? std::min(now, cls->state == ClassState::Ended && cls->endedAt > 0
+                                             ? cls->endedAt
+                                             : cls->end)
                          : now;
             } else {
                 continue;
             }
             // Named first: GCC 12 mis-compiles a co_await inside an if condition.
-            bool wasOpen = co_await deps_.attendance.leave(classId, subject, interval.conn, at, reason);
+            bool wasOpen =
+                co_await deps_.attendance.leave(classId, subject, interval.conn, at, reason);
             if (wasOpen) {
                 ++closed;
                 changed = true;
                 logger()->info("class {}: closed {}'s interval ({})", classId, subject, reason);
                 if (reason != "server_restart") {
-                    json kick{{"event", "kick"}, {"class", classId}, {"conn", interval.conn}, {"reason", reason}};
+                    json kick{{"event", "kick"},
+                              {"class", classId},
+                              {"conn", interval.conn},
+                              {"reason", reason}};
                     co_await publish(std::move(kick));
                 }
             }

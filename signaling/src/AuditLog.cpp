@@ -84,11 +84,12 @@ AuditEntry auditEntryFromStream(const common::RedisValue& entry) {
 Task<std::string> AuditLog::append(std::string actor, std::string action, std::string target,
                                    std::string detail) {
     auto guard = co_await appendMutex_.lock();
-    std::vector<std::pair<std::string, std::string>> fields{{"ts", std::to_string(common::nowMillis())},
-                                                            {"actor", actor},
-                                                            {"action", action},
-                                                            {"target", target},
-                                                            {"detail", detail}};
+    std::vector<std::pair<std::string, std::string>> fields{
+        {"ts", std::to_string(common::nowMillis())},
+        {"actor", actor},
+        {"action", action},
+        {"target", target},
+        {"detail", detail}};
     const std::string token = common::randomHex(8);
     const common::Millis giveUpAt = common::nowMillis() + kTurnBudgetMs;
     const std::string ticket = token + "|" + std::to_string(giveUpAt);
@@ -96,8 +97,9 @@ Task<std::string> AuditLog::append(std::string actor, std::string action, std::s
     std::string prev = head_.empty() ? std::string(kChainGenesis) : head_;
     while (common::nowMillis() < giveUpAt) {
         std::string hash = chainHash(prev, fields);
-        std::vector<std::string> args{"EVAL", kAppendScript, "3", keys::kAuditHead, keys::kAudit, keys::kAuditQueue,
-                                      token,  prev,          hash, kChainGenesis};
+        std::vector<std::string> args{"EVAL",       kAppendScript,     "3",   keys::kAuditHead,
+                                      keys::kAudit, keys::kAuditQueue, token, prev,
+                                      hash,         kChainGenesis};
         for (const auto& [k, v] : fields) {
             args.push_back(k);
             args.push_back(v);
@@ -123,7 +125,8 @@ Task<std::string> AuditLog::append(std::string actor, std::string action, std::s
 
 Task<std::vector<AuditEntry>> AuditLog::read(std::string after, size_t count) {
     std::string start = after == "-" || after.empty() ? "-" : "(" + after;
-    auto reply = co_await redis_.cmd("XRANGE", keys::kAudit, start, "+", "COUNT", std::to_string(count));
+    auto reply =
+        co_await redis_.cmd("XRANGE", keys::kAudit, start, "+", "COUNT", std::to_string(count));
     std::vector<AuditEntry> out;
     for (const auto& entry : reply.elements) out.push_back(auditEntryFromStream(entry));
     co_return out;
@@ -141,8 +144,9 @@ Task<std::optional<ChainBreak>> AuditLog::verify() {
             // The head key names the last hash ever appended: a shorter chain lost its tail.
             auto head = co_await redis_.cmd("GET", keys::kAuditHead);
             if (!head.isNil() && head.asString() != prev) {
-                co_return ChainBreak{offset, lastId,
-                                     "the chain ends before its recorded head: entries were removed from the end"};
+                co_return ChainBreak{
+                    offset, lastId,
+                    "the chain ends before its recorded head: entries were removed from the end"};
             }
             co_return std::nullopt;
         }

@@ -25,7 +25,9 @@ constexpr int kHeartbeatIntervalSeconds = 10;
 
 Task<json> ClassHub::onAuth(ConnPtr conn, const Request& request) {
     auto user = co_await deps_.sessions.resolve(request.body["token"].get<std::string>());
-    if (!user) throw ApiError("unauthenticated", "the session token is invalid or has expired; sign in again");
+    if (!user)
+        throw ApiError("unauthenticated",
+                       "the session token is invalid or has expired; sign in again");
     if (conn->user && conn->user->id != user->id) {
         throw ApiError("forbidden", "this connection is already signed in as another user");
     }
@@ -40,7 +42,8 @@ Task<ClassSession> ClassHub::requireTeachable(ConnPtr conn, const std::string& c
     auto cls = co_await deps_.directory.findClass(classId);
     if (!cls) throw ApiError("not_found", "no class '" + classId + "'");
     auto tree = co_await deps_.directory.unitTree();
-    if (!access::canTeach(*conn->user, *cls, tree)) throw ApiError("forbidden", "you do not teach this class");
+    if (!access::canTeach(*conn->user, *cls, tree))
+        throw ApiError("forbidden", "you do not teach this class");
     co_return *cls;
 }
 
@@ -49,18 +52,22 @@ Task<json> ClassHub::onJoin(ConnPtr conn, const Request& request) {
     std::string classId = request.body["class"];
     auto cls = co_await deps_.directory.findClass(classId);
     if (!cls) throw ApiError("not_found", "no class '" + classId + "'");
-    auto tree = co_await deps_.directory.unitTree();
+    std::vector<std::string> units{user.unit, cls->unit, cls->enrolUnit};
+    auto tree = co_await deps_.directory.recentUnitTree(std::move(units));
     bool teacher = false;
     if (user.role == Role::Subject) {
         auto explicitIds = co_await deps_.directory.explicitlyEnrolled(classId);
         if (!access::isEnrolled(user, *cls, explicitIds, tree)) {
             throw ApiError("not_enrolled", "you are not enrolled in this class");
         }
-        common::Millis early = static_cast<common::Millis>(deps_.config.attendance.joinEarlyMinutes) * 60000;
+        common::Millis early =
+            static_cast<common::Millis>(deps_.config.attendance.joinEarlyMinutes) * 60000;
         if (!cls->isOpen(common::nowMillis(), early)) {
-            std::string why = "this class opens " + std::to_string(deps_.config.attendance.joinEarlyMinutes) +
+            std::string why = "this class opens " +
+                              std::to_string(deps_.config.attendance.joinEarlyMinutes) +
                               " minutes before it starts";
-            if (cls->state == ClassState::Ended || common::nowMillis() >= cls->end) why = "this class has ended";
+            if (cls->state == ClassState::Ended || common::nowMillis() >= cls->end)
+                why = "this class has ended";
             throw ApiError("class_not_open", why);
         }
     } else if (access::canTeach(user, *cls, tree)) {
@@ -70,16 +77,28 @@ Task<json> ClassHub::onJoin(ConnPtr conn, const Request& request) {
     }
     if (!conn->classId.empty() && conn->classId != classId) co_await leaveClass(conn, "leave");
     if (!teacher) {
-        auto outcome = co_await deps_.attendance.join(classId, user.id, conn->key, deps_.nodeId, common::nowMillis());
+        auto outcome = co_await deps_.attendance.join(classId, user.id, conn->key, deps_.nodeId,
+                                                      common::nowMillis());
         if (outcome.replaced) {
             json event1{{"event", "kick"},
-                                  {"class", classId},
-                                  {"conn", outcome.replaced->conn},
-                                  {"reason", "replaced"}};
+                        {"class", classId},
+                        {"conn", outcome.replaced->conn},
+                        {"reason", "replaced"}};
             co_await publish(std::move(event1));
         }
     }
-    if (conn->closed) co_return json::object();
+    if (conn->closed) {
+        // The socket closed while the join was being written, and onClosed (which runs after
+        // this request) sees no class: close the new interval here, or it would stay open
+        // until the heartbeat timeout.
+        if (!teacher) {
+            co_await deps_.attendance.leave(classId, user.id, conn->key, common::nowMillis(),
+                                            "disconnect");
+            json rosterEvent{{"event", "roster"}, {"class", classId}};
+            co_await publish(std::move(rosterEvent));
+        }
+        co_return json::object();
+    }
     conn->classId = classId;
     conn->teacher = teacher;
     members_[classId].insert(conn->id);
@@ -96,7 +115,8 @@ Task<void> ClassHub::leaveClass(ConnPtr conn, const std::string& reason) {
     bool subject = !conn->teacher;
     forgetMembership(conn);
     if (subject) {
-        co_await deps_.attendance.leave(classId, conn->user->id, conn->key, common::nowMillis(), reason);
+        co_await deps_.attendance.leave(classId, conn->user->id, conn->key, common::nowMillis(),
+                                        reason);
     }
     json event3{{"event", "roster"}, {"class", classId}};
     co_await publish(std::move(event3));
@@ -111,7 +131,8 @@ Task<json> ClassHub::onLeave(ConnPtr conn) {
 Task<json> ClassHub::onHeartbeat(ConnPtr conn) {
     common::Millis now = common::nowMillis();
     if (!conn->classId.empty() && !conn->teacher) {
-        bool open = co_await deps_.attendance.heartbeat(conn->classId, conn->user->id, conn->key, now);
+        bool open =
+            co_await deps_.attendance.heartbeat(conn->classId, conn->user->id, conn->key, now);
         if (!open) {
             forgetMembership(conn);
             throw ApiError("not_found", "you are no longer in the class; join again");
@@ -126,8 +147,8 @@ Task<json> ClassHub::onChat(ConnPtr conn, const Request& request) {
     std::string text = request.body["text"];
     common::Millis now = common::nowMillis();
     std::string classId = conn->classId;
-    co_await deps_.redis.cmd("XADD", keys::chat(classId), "MAXLEN", "~", "10000", "*", "from", user.id, "name",
-                             user.name, "text", text, "ts", std::to_string(now));
+    co_await deps_.redis.cmd("XADD", keys::chat(classId), "MAXLEN", "~", "10000", "*", "from",
+                             user.id, "name", user.name, "text", text, "ts", std::to_string(now));
     json message{{"type", "chat"},
                  {"class", classId},
                  {"from", {{"id", user.id}, {"name", user.name}, {"role", toString(user.role)}}},
@@ -139,7 +160,8 @@ Task<json> ClassHub::onChat(ConnPtr conn, const Request& request) {
 }
 
 Task<json> ClassHub::onHand(ConnPtr conn, bool raised) {
-    if (conn->classId.empty() || conn->teacher) throw ApiError("bad_request", "only a student in a class raises a hand");
+    if (conn->classId.empty() || conn->teacher)
+        throw ApiError("bad_request", "only a student in a class raises a hand");
     std::string classId = conn->classId;
     const std::string subject = conn->user->id;
     co_await deps_.redis.cmd(raised ? "SADD" : "SREM", keys::hands(classId), subject);
@@ -160,12 +182,13 @@ Task<json> ClassHub::buildRoster(std::string classId) {
             auto u = co_await deps_.directory.findUser(subject);
             names_[subject] = u ? u->name : subject;
         }
-        participants.push_back({{"id", subject},
-                                {"name", names_[subject]},
-                                {"since", common::formatIso8601(interval.since, offset)},
-                                {"last_heartbeat", common::formatIso8601(interval.lastHeartbeat, offset)},
-                                {"hand", hands.count(subject) != 0},
-                                {"presence", "unknown"}});
+        participants.push_back(
+            {{"id", subject},
+             {"name", names_[subject]},
+             {"since", common::formatIso8601(interval.since, offset)},
+             {"last_heartbeat", common::formatIso8601(interval.lastHeartbeat, offset)},
+             {"hand", hands.count(subject) != 0},
+             {"presence", "unknown"}});
     }
     co_return json{{"type", "roster"}, {"class", classId}, {"participants", participants}};
 }
@@ -179,60 +202,74 @@ Task<json> ClassHub::onRoster(ConnPtr conn, const Request& request) {
 }
 
 Task<json> ClassHub::onSpotCheck(ConnPtr conn, const Request& request) {
-    if (conn->classId.empty() || !conn->teacher) throw ApiError("forbidden", "only the teacher of a class orders spot checks");
+    if (conn->classId.empty() || !conn->teacher)
+        throw ApiError("forbidden", "only the teacher of a class orders spot checks");
     std::string classId = conn->classId;
     co_await requireTeachable(conn, classId);
     std::string subject = request.body["subject"];
     auto open = co_await deps_.attendance.openIntervals(classId);
-    if (open.find(subject) == open.end()) throw ApiError("not_found", "that subject is not in the class now");
+    if (open.find(subject) == open.end())
+        throw ApiError("not_found", "that subject is not in the class now");
     int seconds = request.body.value("seconds", deps_.config.attendance.spotCheckSeconds);
     common::Millis now = common::nowMillis();
     common::Millis deadline = now + static_cast<common::Millis>(seconds) * 1000;
     std::string check = common::randomHex(8);
-    co_await deps_.redis.cmd("HSET", keys::spotCheck(check), "class", classId, "subject", subject, "officer",
-                             conn->user->id, "deadline", std::to_string(deadline), "state", "pending");
+    co_await deps_.redis.cmd("HSET", keys::spotCheck(check), "class", classId, "subject", subject,
+                             "officer", conn->user->id, "deadline", std::to_string(deadline),
+                             "state", "pending");
     co_await deps_.redis.cmd("EXPIRE", keys::spotCheck(check), "604800");
     co_await deps_.redis.cmd("ZADD", keys::kSpotPending, std::to_string(deadline), check);
-    std::vector<std::pair<std::string, std::string>> fields11{{"kind", "spot_check"},
-                                                    {"subject", subject},
-                                                    {"ts", std::to_string(now)},
-                                                    {"check", check},
-                                                    {"deadline", std::to_string(deadline)},
-                                                    {"officer", conn->user->id}};
+    std::vector<std::pair<std::string, std::string>> fields11{
+        {"kind", "spot_check"},
+        {"subject", subject},
+        {"ts", std::to_string(now)},
+        {"check", check},
+        {"deadline", std::to_string(deadline)},
+        {"officer", conn->user->id}};
     co_await deps_.attendance.appendEvent(classId, std::move(fields11));
-    json message{{"type", "spot_check"}, {"class", classId}, {"check", check}, {"deadline", deadline},
+    json message{{"type", "spot_check"},
+                 {"class", classId},
+                 {"check", check},
+                 {"deadline", deadline},
                  {"seconds", seconds}};
-    json event6{{"event", "spot_check"}, {"class", classId}, {"subject", subject}, {"message", message}};
+    json event6{
+        {"event", "spot_check"}, {"class", classId}, {"subject", subject}, {"message", message}};
     co_await publish(std::move(event6));
     co_return json{{"check", check}, {"deadline", deadline}};
 }
 
 Task<json> ClassHub::onSpotCheckReply(ConnPtr conn, const Request& request) {
     std::string check = request.body["check"];
-    auto reply = co_await deps_.redis.cmd("EVAL", kResolveSpotCheckScript, "2", keys::spotCheck(check),
-                                          keys::kSpotPending, check, "answered", conn->user->id,
-                                          std::to_string(common::nowMillis()));
+    auto reply = co_await deps_.redis.cmd(
+        "EVAL", kResolveSpotCheckScript, "2", keys::spotCheck(check), keys::kSpotPending, check,
+        "answered", conn->user->id, std::to_string(common::nowMillis()));
     std::string status = reply.elements.empty() ? "missing" : reply.elements[0].str;
     if (status == "missing") throw ApiError("not_found", "no such spot check");
     if (status == "forbidden") throw ApiError("forbidden", "this spot check is for someone else");
     if (status == "late") throw ApiError("bad_request", "the spot check's deadline has passed");
     if (status == "done") throw ApiError("bad_request", "this spot check is already closed");
     std::string classId = reply.elements[1].str;
-    json message{{"type", "spot_check_result"}, {"class", classId}, {"check", check},
-                 {"subject", conn->user->id}, {"outcome", "answered"}};
+    json message{{"type", "spot_check_result"},
+                 {"class", classId},
+                 {"check", check},
+                 {"subject", conn->user->id},
+                 {"outcome", "answered"}};
     json event7{{"event", "spot_check_result"}, {"class", classId}, {"message", message}};
     co_await publish(std::move(event7));
     co_return json{{"check", check}, {"outcome", "answered"}};
 }
 
 Task<void> ClassHub::resolveSpotCheck(std::string checkId, std::string outcome) {
-    auto reply = co_await deps_.redis.cmd("EVAL", kResolveSpotCheckScript, "2", keys::spotCheck(checkId),
-                                          keys::kSpotPending, checkId, outcome, "",
-                                          std::to_string(common::nowMillis()));
+    auto reply = co_await deps_.redis.cmd("EVAL", kResolveSpotCheckScript, "2",
+                                          keys::spotCheck(checkId), keys::kSpotPending, checkId,
+                                          outcome, "", std::to_string(common::nowMillis()));
     if (reply.elements.size() < 3 || reply.elements[0].str != "ok") co_return;
     std::string classId = reply.elements[1].str;
-    json message{{"type", "spot_check_result"}, {"class", classId}, {"check", checkId},
-                 {"subject", reply.elements[2].str}, {"outcome", outcome}};
+    json message{{"type", "spot_check_result"},
+                 {"class", classId},
+                 {"check", checkId},
+                 {"subject", reply.elements[2].str},
+                 {"outcome", outcome}};
     json event8{{"event", "spot_check_result"}, {"class", classId}, {"message", message}};
     co_await publish(std::move(event8));
 }
@@ -243,7 +280,8 @@ Task<json> ClassHub::onStartClass(ConnPtr conn, const Request& request) {
     common::Millis now = common::nowMillis();
     if (cls.state != ClassState::Live) {
         co_await deps_.directory.setClassState(cls.id, ClassState::Live, now);
-        std::vector<std::pair<std::string, std::string>> fields12{{"kind", "class_started"}, {"ts", std::to_string(now)}, {"officer", conn->user->id}};
+        std::vector<std::pair<std::string, std::string>> fields12{
+            {"kind", "class_started"}, {"ts", std::to_string(now)}, {"officer", conn->user->id}};
         co_await deps_.attendance.appendEvent(cls.id, std::move(fields12));
         cls.state = ClassState::Live;
         cls.startedAt = now;
@@ -256,21 +294,24 @@ Task<json> ClassHub::onStartClass(ConnPtr conn, const Request& request) {
 
 Task<json> ClassHub::onEndClass(ConnPtr conn, const Request& request) {
     auto cls = co_await requireTeachable(conn, request.body["class"].get<std::string>());
-    if (cls.state == ClassState::Ended) throw ApiError("class_not_open", "this class has already ended");
+    if (cls.state == ClassState::Ended)
+        throw ApiError("class_not_open", "this class has already ended");
     common::Millis now = common::nowMillis();
     co_await deps_.directory.setClassState(cls.id, ClassState::Ended, now);
     auto open = co_await deps_.attendance.openIntervals(cls.id);
     for (const auto& [subject, interval] : open) {
         co_await deps_.attendance.leave(cls.id, subject, interval.conn, now, "class_ended");
     }
-    std::vector<std::pair<std::string, std::string>> fields13{{"kind", "class_ended"}, {"ts", std::to_string(now)}, {"officer", conn->user->id}};
+    std::vector<std::pair<std::string, std::string>> fields13{
+        {"kind", "class_ended"}, {"ts", std::to_string(now)}, {"officer", conn->user->id}};
     co_await deps_.attendance.appendEvent(cls.id, std::move(fields13));
     cls.state = ClassState::Ended;
     cls.endedAt = now;
     json message{{"type", "class_ended"}, {"class", cls.id}, {"ts", now}};
     json event10{{"event", "class_ended"}, {"class", cls.id}, {"message", message}};
     co_await publish(std::move(event10));
-    logger()->info("class {} ended by {}; {} open interval(s) closed", cls.id, conn->user->id, open.size());
+    logger()->info("class {} ended by {}; {} open interval(s) closed", cls.id, conn->user->id,
+                   open.size());
     co_return json{{"class", cls.toJson(deps_.config.utcOffsetMinutes())}, {"closed", open.size()}};
 }
 

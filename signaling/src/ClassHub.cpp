@@ -16,12 +16,16 @@ auto logger() {
     return l;
 }
 
-std::string dumpSafe(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string dumpSafe(const json& j) {
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 }  // namespace
 
 ClassHub::ClassHub(Deps deps) : deps_(std::move(deps)) {}
 
-ClassHub::~ClassHub() { *alive_ = false; }
+ClassHub::~ClassHub() {
+    *alive_ = false;
+}
 
 ClassHub::ConnPtr ClassHub::find(std::uint64_t id) const {
     auto it = conns_.find(id);
@@ -57,13 +61,15 @@ void ClassHub::OnWsOpen(std::uint64_t connId, const std::string& peer) {
     conns_[connId] = conn;
     connByKey_[conn->key] = connId;
     std::weak_ptr<Connection> weak = conn;
-    conn->authTimer = deps_.loop.after(std::chrono::seconds(deps_.config.auth.wsAuthTimeoutSeconds), [this, weak]() {
-        auto c = weak.lock();
-        if (!c || c->user || c->closed) return;
-        logger()->info("conn {}: no auth within {} s; closing", c->key, deps_.config.auth.wsAuthTimeoutSeconds);
-        push(c, errorReply(nullptr, "unauthenticated", "authentication timed out"));
-        if (server_ != nullptr) server_->close(c->id, 1008, "authentication timed out");
-    });
+    conn->authTimer = deps_.loop.after(
+        std::chrono::seconds(deps_.config.auth.wsAuthTimeoutSeconds), [this, weak]() {
+            auto c = weak.lock();
+            if (!c || c->user || c->closed) return;
+            logger()->info("conn {}: no auth within {} s; closing", c->key,
+                           deps_.config.auth.wsAuthTimeoutSeconds);
+            push(c, errorReply(nullptr, "unauthenticated", "authentication timed out"));
+            if (server_ != nullptr) server_->close(c->id, 1008, "authentication timed out");
+        });
     logger()->debug("conn {}: open from {}", conn->key, peer);
 }
 
@@ -74,8 +80,8 @@ void ClassHub::strike(const ConnPtr& conn) {
         conn->strikes = 0;
     }
     if (++conn->strikes >= deps_.config.protocol.abuseStrikes && server_ != nullptr) {
-        logger()->warn("conn {} ({}): {} protocol violations in a minute; closing", conn->key, conn->peer,
-                       conn->strikes);
+        logger()->warn("conn {} ({}): {} protocol violations in a minute; closing", conn->key,
+                       conn->peer, conn->strikes);
         server_->close(conn->id, 1008, "too many invalid messages");
     }
 }
@@ -89,15 +95,18 @@ void ClassHub::OnWsMessage(std::uint64_t connId, std::string text, bool tooLarge
         conn->messagesInWindow = 0;
     }
     if (++conn->messagesInWindow > deps_.config.protocol.rateLimitPerSecond) {
-        push(conn, errorReply(nullptr, "rate_limited", "more than " +
-                                                            std::to_string(deps_.config.protocol.rateLimitPerSecond) +
-                                                            " messages a second"));
+        push(conn,
+             errorReply(nullptr, "rate_limited",
+                        "more than " + std::to_string(deps_.config.protocol.rateLimitPerSecond) +
+                            " messages a second"));
         strike(conn);
         return;
     }
     if (tooLarge) {
-        push(conn, errorReply(nullptr, "too_large",
-                              "message over " + std::to_string(deps_.config.protocol.maxMessageBytes) + " bytes"));
+        push(conn,
+             errorReply(nullptr, "too_large",
+                        "message over " + std::to_string(deps_.config.protocol.maxMessageBytes) +
+                            " bytes"));
         strike(conn);
         return;
     }
@@ -108,7 +117,8 @@ void ClassHub::OnWsMessage(std::uint64_t connId, std::string text, bool tooLarge
         strike(conn);
         return;
     }
-    common::spawn(handle(conn, std::move(std::get<Request>(parsed))), [](const std::exception_ptr&) {});
+    common::spawn(handle(conn, std::move(std::get<Request>(parsed))),
+                  [](const std::exception_ptr&) {});
 }
 
 Task<void> ClassHub::handle(ConnPtr conn, Request request) {
@@ -164,7 +174,8 @@ Task<json> ClassHub::dispatch(ConnPtr conn, const Request& request) {
         case MessageType::IceRestart:
             break;
     }
-    throw ApiError("not_available", "media signaling is not available: this node runs without the media role");
+    throw ApiError("not_available",
+                   "media signaling is not available: this node runs without the media role");
 }
 
 void ClassHub::OnWsClose(std::uint64_t connId) {
@@ -185,7 +196,8 @@ Task<void> ClassHub::shutdown() {
     for (const auto& [id, conn] : conns_) {
         if (conn->classId.empty() || conn->teacher || !conn->user) continue;
         try {
-            co_await deps_.attendance.leave(conn->classId, conn->user->id, conn->key, now, "server_shutdown");
+            co_await deps_.attendance.leave(conn->classId, conn->user->id, conn->key, now,
+                                            "server_shutdown");
             classes.insert(conn->classId);
         } catch (const std::exception& e) {
             // Left open: the next start (or another node's sweep) closes it at its last heartbeat.
@@ -280,14 +292,16 @@ void ClassHub::onBusMessage(const std::string& text) {
         if (it == connByKey_.end()) return;
         auto conn = find(it->second);
         if (!conn || conn->classId != classId) return;
-        push(conn, json{{"type", "kicked"}, {"class", classId}, {"reason", event.value("reason", "")}});
+        push(conn,
+             json{{"type", "kicked"}, {"class", classId}, {"reason", event.value("reason", "")}});
         forgetMembership(conn);
     } else if (kind == "spot_check") {
         auto it = members_.find(classId);
         if (it == members_.end()) return;
         for (auto id : it->second) {
             auto c = find(id);
-            if (c && c->user && c->user->id == event.value("subject", "")) push(c, event["message"]);
+            if (c && c->user && c->user->id == event.value("subject", ""))
+                push(c, event["message"]);
         }
     } else if (kind == "spot_check_result") {
         pushToClass(classId, event["message"], true);

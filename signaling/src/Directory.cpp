@@ -14,7 +14,8 @@ using common::Task;
 namespace {
 bool validText(const std::string& s, size_t maxBytes) {
     if (s.empty() || s.size() > maxBytes) return false;
-    return std::none_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+    return std::none_of(s.begin(), s.end(),
+                        [](char c) { return static_cast<unsigned char>(c) < 0x20; });
 }
 
 std::string field(const std::map<std::string, std::string>& h, const char* name) {
@@ -40,7 +41,8 @@ ClassState parseState(const std::string& s) {
 bool Directory::validId(const std::string& id) {
     if (id.empty() || id.size() > 64) return false;
     return std::all_of(id.begin(), id.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '_';
     });
 }
 
@@ -85,8 +87,10 @@ Task<std::string> Directory::nextId(std::string kind, std::string prefix) {
 }
 
 Task<OrgUnit> Directory::addUnit(std::string id, std::string name, std::string parent) {
-    if (!validText(name, 128)) throw ApiError("bad_request", "a unit needs a name of 1 to 128 bytes");
-    if (!id.empty() && !validId(id)) throw ApiError("bad_request", "unit id may use letters, digits, - and _");
+    if (!validText(name, 128))
+        throw ApiError("bad_request", "a unit needs a name of 1 to 128 bytes");
+    if (!id.empty() && !validId(id))
+        throw ApiError("bad_request", "unit id may use letters, digits, - and _");
     if (!parent.empty()) {
         auto p = co_await redis_.cmd("HEXISTS", keys::kUnitParents, parent);
         if (p.asInteger() == 0) throw ApiError("not_found", "no parent unit '" + parent + "'");
@@ -94,8 +98,8 @@ Task<OrgUnit> Directory::addUnit(std::string id, std::string name, std::string p
     if (id.empty()) id = co_await nextId("unit", "ou");
     auto created = co_await redis_.cmd("HSETNX", keys::kUnitParents, id, parent);
     if (created.asInteger() == 0) throw ApiError("bad_request", "unit '" + id + "' exists already");
-    co_await redis_.cmd("HSET", keys::unit(id), "id", id, "name", name, "parent", parent, "created_at",
-                             std::to_string(common::nowMillis()));
+    co_await redis_.cmd("HSET", keys::unit(id), "id", id, "name", name, "parent", parent,
+                        "created_at", std::to_string(common::nowMillis()));
     co_return OrgUnit{id, name, parent};
 }
 
@@ -117,18 +121,33 @@ Task<std::vector<OrgUnit>> Directory::listUnits() {
 
 Task<UnitTree> Directory::unitTree() {
     auto parents = (co_await redis_.cmd("HGETALL", keys::kUnitParents)).asMap();
-    co_return UnitTree(std::move(parents));
+    cachedTree_ = UnitTree(std::move(parents));
+    cachedTreeAt_ = common::nowMillis();
+    co_return cachedTree_;
+}
+
+Task<UnitTree> Directory::recentUnitTree(std::vector<std::string> units) {
+    constexpr common::Millis kTreeCacheMs = 3000;
+    common::Millis now = common::nowMillis();
+    bool fresh = cachedTreeAt_ != 0 && now >= cachedTreeAt_ && now - cachedTreeAt_ <= kTreeCacheMs;
+    for (const auto& unit : units) {
+        if (!unit.empty() && !cachedTree_.contains(unit)) fresh = false;
+    }
+    if (fresh) co_return cachedTree_;
+    co_return co_await unitTree();
 }
 
 Task<User> Directory::addUser(NewUser u) {
     if (!validUsername(u.username)) {
         throw ApiError("bad_request", "username must be 3 to 32 of a-z, 0-9, '.', '-', '_'");
     }
-    if (!validText(u.name, 128)) throw ApiError("bad_request", "a user needs a display name of 1 to 128 bytes");
+    if (!validText(u.name, 128))
+        throw ApiError("bad_request", "a user needs a display name of 1 to 128 bytes");
     auto unit = co_await redis_.cmd("HEXISTS", keys::kUnitParents, u.unit);
     if (unit.asInteger() == 0) throw ApiError("not_found", "no unit '" + u.unit + "'");
     if (!u.officer.empty()) {
-        if (u.role != Role::Subject) throw ApiError("bad_request", "only a subject has a supervising officer");
+        if (u.role != Role::Subject)
+            throw ApiError("bad_request", "only a subject has a supervising officer");
         auto officer = co_await findUser(u.officer);
         if (!officer || officer->role != Role::Officer) {
             throw ApiError("not_found", "no officer '" + u.officer + "'");
@@ -138,9 +157,10 @@ Task<User> Directory::addUser(NewUser u) {
     std::string id = co_await nextId("user", "u");
     auto claimed = co_await redis_.cmd("SET", keys::username(u.username), id, "NX");
     if (claimed.isNil()) throw ApiError("bad_request", "username '" + u.username + "' is taken");
-    co_await redis_.cmd("HSET", keys::user(id), "id", id, "username", u.username, "name", u.name, "role",
-                             toString(u.role), "unit", u.unit, "officer", u.officer, "pwhash", u.passwordHash,
-                             "disabled", "0", "created_at", std::to_string(common::nowMillis()));
+    co_await redis_.cmd("HSET", keys::user(id), "id", id, "username", u.username, "name", u.name,
+                        "role", toString(u.role), "unit", u.unit, "officer", u.officer, "pwhash",
+                        u.passwordHash, "disabled", "0", "created_at",
+                        std::to_string(common::nowMillis()));
     co_await redis_.cmd("SADD", keys::kUsers, id);
     if (!u.officer.empty()) co_await redis_.cmd("SADD", keys::caseload(u.officer), id);
     User out;
@@ -203,21 +223,25 @@ Task<void> Directory::setDisabled(std::string userId, bool disabled) {
 }
 
 Task<ClassSession> Directory::addClass(ClassSession c) {
-    if (!validText(c.title, 256)) throw ApiError("bad_request", "a class needs a title of 1 to 256 bytes");
+    if (!validText(c.title, 256))
+        throw ApiError("bad_request", "a class needs a title of 1 to 256 bytes");
     if (c.end <= c.start) throw ApiError("bad_request", "a class must end after it starts");
-    if (c.end - c.start > 24LL * 3600 * 1000) throw ApiError("bad_request", "a class lasts at most 24 hours");
+    if (c.end - c.start > 24LL * 3600 * 1000)
+        throw ApiError("bad_request", "a class lasts at most 24 hours");
     auto tree = co_await unitTree();
     if (!tree.contains(c.unit)) throw ApiError("not_found", "no unit '" + c.unit + "'");
     if (!c.enrolUnit.empty() && !tree.contains(c.enrolUnit)) {
         throw ApiError("not_found", "no unit '" + c.enrolUnit + "'");
     }
     auto officer = co_await findUser(c.officer);
-    if (!officer || officer->role != Role::Officer) throw ApiError("not_found", "no officer '" + c.officer + "'");
+    if (!officer || officer->role != Role::Officer)
+        throw ApiError("not_found", "no officer '" + c.officer + "'");
     c.id = co_await nextId("class", "c");
     c.state = ClassState::Scheduled;
-    co_await redis_.cmd("HSET", keys::classInfo(c.id), "id", c.id, "title", c.title, "unit", c.unit, "officer",
-                             c.officer, "start", std::to_string(c.start), "end", std::to_string(c.end), "required",
-                             c.required ? "1" : "0", "enrol_unit", c.enrolUnit, "state", "scheduled");
+    co_await redis_.cmd("HSET", keys::classInfo(c.id), "id", c.id, "title", c.title, "unit", c.unit,
+                        "officer", c.officer, "start", std::to_string(c.start), "end",
+                        std::to_string(c.end), "required", c.required ? "1" : "0", "enrol_unit",
+                        c.enrolUnit, "state", "scheduled");
     co_await redis_.cmd("ZADD", keys::kClasses, std::to_string(c.start), c.id);
     co_return c;
 }
@@ -231,7 +255,7 @@ Task<std::optional<ClassSession>> Directory::findClass(std::string id) {
 
 Task<std::vector<ClassSession>> Directory::listClasses(common::Millis from, common::Millis to) {
     auto ids = (co_await redis_.cmd("ZRANGEBYSCORE", keys::kClasses, std::to_string(from),
-                                         "(" + std::to_string(to)))
+                                    "(" + std::to_string(to)))
                    .asStrings();
     std::vector<ClassSession> out;
     for (const auto& id : ids) {

@@ -74,10 +74,13 @@ Task<void> HttpApi::serve(std::uint64_t requestId, HttpRequest request) {
 Task<User> HttpApi::authenticate(const HttpRequest& request) {
     const std::string prefix = "Bearer ";
     if (request.authorization.rfind(prefix, 0) != 0) {
-        throw ApiError("unauthenticated", "send your session token as 'Authorization: Bearer TOKEN'");
+        throw ApiError("unauthenticated",
+                       "send your session token as 'Authorization: Bearer TOKEN'");
     }
     auto user = co_await deps_.sessions.resolve(request.authorization.substr(prefix.size()));
-    if (!user) throw ApiError("unauthenticated", "the session token is invalid or has expired; sign in again");
+    if (!user)
+        throw ApiError("unauthenticated",
+                       "the session token is invalid or has expired; sign in again");
     co_return *user;
 }
 
@@ -114,7 +117,8 @@ Task<HttpResponse> HttpApi::route(const HttpRequest& request) {
         co_return co_await attendanceCsv(user, request);
     }
     if (parts.size() == 2 && parts[1] == "audit") co_return co_await auditLog(user, request);
-    if (parts.size() == 3 && parts[1] == "audit" && parts[2] == "verify") co_return co_await auditVerify(user);
+    if (parts.size() == 3 && parts[1] == "audit" && parts[2] == "verify")
+        co_return co_await auditVerify(user);
     throw ApiError("not_found", "no such resource");
 }
 
@@ -125,7 +129,8 @@ Task<HttpResponse> HttpApi::health() {
         redisUp = pong.kind == common::RedisValue::Kind::Status;
     } catch (const std::exception&) {
     }
-    co_return jsonResponse(redisUp ? 200 : 503, json{{"status", redisUp ? "ok" : "degraded"}, {"redis", redisUp}});
+    co_return jsonResponse(redisUp ? 200 : 503,
+                           json{{"status", redisUp ? "ok" : "degraded"}, {"redis", redisUp}});
 }
 
 Task<HttpResponse> HttpApi::login(const HttpRequest& request) {
@@ -137,7 +142,8 @@ Task<HttpResponse> HttpApi::login(const HttpRequest& request) {
     }
     std::string username = body["username"];
     std::string password = body["password"];
-    if (username.size() > 64 || password.size() > 1024) throw ApiError("unauthenticated", "wrong username or password");
+    if (username.size() > 64 || password.size() > 1024)
+        throw ApiError("unauthenticated", "wrong username or password");
     auto result = co_await deps_.sessions.login(username, password, request.peer);
     co_return jsonResponse(200, json{{"token", result.token},
                                      {"user", result.user.publicJson()},

@@ -29,7 +29,8 @@ std::optional<Millis> parseQueryTime(std::string text, int offset) {
 }
 
 // from/to query parameters (ISO 8601, or a date at the configured offset).
-std::pair<Millis, Millis> rangeOf(const HttpRequest& request, int offset, Millis defaultBack, Millis defaultAhead) {
+std::pair<Millis, Millis> rangeOf(const HttpRequest& request, int offset, Millis defaultBack,
+                                  Millis defaultAhead) {
     Millis now = common::nowMillis();
     Millis from = now - defaultBack;
     Millis to = now + defaultAhead;
@@ -52,7 +53,9 @@ std::pair<Millis, Millis> rangeOf(const HttpRequest& request, int offset, Millis
 json summaryJson(const SubjectSummary& s, int offset) {
     json intervals = json::array();
     for (const auto& i : s.intervals) {
-        json iv{{"join", common::formatIso8601(i.join, offset)}, {"open", i.open}, {"reason", i.reason}};
+        json iv{{"join", common::formatIso8601(i.join, offset)},
+                {"open", i.open},
+                {"reason", i.reason}};
         iv["leave"] = i.open ? json(nullptr) : json(common::formatIso8601(i.leave, offset));
         intervals.push_back(iv);
     }
@@ -76,14 +79,16 @@ Task<HttpResponse> HttpApi::units(const User& user) {
     auto tree = co_await deps_.directory.unitTree();
     json out = json::array();
     for (const auto& unit : co_await deps_.directory.listUnits()) {
-        bool visible = access::isStaff(user) ? tree.isWithin(unit.id, user.unit) : unit.id == user.unit;
+        bool visible =
+            access::isStaff(user) ? tree.isWithin(unit.id, user.unit) : unit.id == user.unit;
         if (visible) out.push_back({{"id", unit.id}, {"name", unit.name}, {"parent", unit.parent}});
     }
     co_return jsonResponse(200, json{{"units", out}});
 }
 
 Task<HttpResponse> HttpApi::users(const User& user, const HttpRequest& request) {
-    if (!access::isStaff(user)) throw ApiError("forbidden", "only officers and administrators list users");
+    if (!access::isStaff(user))
+        throw ApiError("forbidden", "only officers and administrators list users");
     auto tree = co_await deps_.directory.unitTree();
     std::string role = request.query.count("role") ? request.query.at("role") : "";
     json out = json::array();
@@ -117,7 +122,8 @@ Task<HttpResponse> HttpApi::classDetail(const User& user, const std::string& cla
     auto tree = co_await deps_.directory.unitTree();
     auto explicitIds = co_await deps_.directory.explicitlyEnrolled(classId);
     bool enrolled = access::isEnrolled(user, *cls, explicitIds, tree);
-    if (!access::canSeeClass(user, *cls, enrolled, tree)) throw ApiError("not_found", "no class '" + classId + "'");
+    if (!access::canSeeClass(user, *cls, enrolled, tree))
+        throw ApiError("not_found", "no class '" + classId + "'");
     json j = cls->toJson(deps_.config.utcOffsetMinutes());
     if (access::isStaff(user)) {
         json subjects = json::array();
@@ -135,18 +141,21 @@ Task<HttpResponse> HttpApi::classAttendance(const User& user, const std::string&
     auto tree = co_await deps_.directory.unitTree();
     auto explicitIds = co_await deps_.directory.explicitlyEnrolled(classId);
     bool enrolled = access::isEnrolled(user, *cls, explicitIds, tree);
-    if (!access::canSeeClass(user, *cls, enrolled, tree)) throw ApiError("not_found", "no class '" + classId + "'");
+    if (!access::canSeeClass(user, *cls, enrolled, tree))
+        throw ApiError("not_found", "no class '" + classId + "'");
     auto summaries = co_await classSummaries(*cls);
     int offset = deps_.config.utcOffsetMinutes();
     json rows = json::array();
     if (user.role == Role::Subject) {
         auto it = summaries.find(user.id);
-        rows.push_back(it != summaries.end() ? summaryJson(it->second, offset) : summaryJson({user.id}, offset));
+        rows.push_back(it != summaries.end() ? summaryJson(it->second, offset)
+                                             : summaryJson({user.id}, offset));
     } else {
         std::set<std::string> listed;
         for (const auto& s : co_await deps_.directory.enrolledSubjects(*cls)) {
             auto it = summaries.find(s.id);
-            json row = it != summaries.end() ? summaryJson(it->second, offset) : summaryJson({s.id}, offset);
+            json row = it != summaries.end() ? summaryJson(it->second, offset)
+                                             : summaryJson({s.id}, offset);
             row["name"] = s.name;
             rows.push_back(row);
             listed.insert(s.id);
@@ -165,8 +174,9 @@ Task<HttpResponse> HttpApi::subjectAttendance(const User& user, const std::strin
     auto subject = co_await deps_.directory.findUser(subjectId);
     auto tree = co_await deps_.directory.unitTree();
     if (!subject || !access::canSeeSubject(user, *subject, tree)) {
-        throw ApiError(user.role == Role::Subject ? "forbidden" : "not_found",
-                       user.role == Role::Subject ? "you may see only your own records" : "no such subject");
+        throw ApiError(
+            user.role == Role::Subject ? "forbidden" : "not_found",
+            user.role == Role::Subject ? "you may see only your own records" : "no such subject");
     }
     int offset = deps_.config.utcOffsetMinutes();
     auto [from, to] = rangeOf(request, offset, 90 * kDayMs, kDayMs);
@@ -176,7 +186,8 @@ Task<HttpResponse> HttpApi::subjectAttendance(const User& user, const std::strin
         if (!access::isEnrolled(*subject, cls, explicitIds, tree)) continue;
         auto summaries = co_await classSummaries(cls);
         auto it = summaries.find(subjectId);
-        json row = it != summaries.end() ? summaryJson(it->second, offset) : summaryJson({subjectId}, offset);
+        json row = it != summaries.end() ? summaryJson(it->second, offset)
+                                         : summaryJson({subjectId}, offset);
         row["class"] = cls.toJson(offset);
         rows.push_back(row);
     }
@@ -190,11 +201,13 @@ Task<HttpResponse> HttpApi::subjectHours(const User& user, const std::string& su
     auto subject = co_await deps_.directory.findUser(subjectId);
     auto tree = co_await deps_.directory.unitTree();
     if (!subject || !access::canSeeSubject(user, *subject, tree)) {
-        throw ApiError(user.role == Role::Subject ? "forbidden" : "not_found",
-                       user.role == Role::Subject ? "you may see only your own records" : "no such subject");
+        throw ApiError(
+            user.role == Role::Subject ? "forbidden" : "not_found",
+            user.role == Role::Subject ? "you may see only your own records" : "no such subject");
     }
     int offset = deps_.config.utcOffsetMinutes();
-    std::string month = request.query.count("month") ? request.query.at("month") : common::monthOf(common::nowMillis(), offset);
+    std::string month = request.query.count("month") ? request.query.at("month")
+                                                     : common::monthOf(common::nowMillis(), offset);
     auto range = common::monthRange(month, offset);
     if (!range) throw ApiError("bad_request", "'month' must look like 2026-11");
     std::vector<SessionCredit> credits;
@@ -203,8 +216,10 @@ Task<HttpResponse> HttpApi::subjectHours(const User& user, const std::string& su
         if (!access::isEnrolled(*subject, cls, explicitIds, tree)) continue;
         auto summaries = co_await classSummaries(cls);
         auto it = summaries.find(subjectId);
-        SessionCredit c{cls.id, cls.required, cls.start, 0, 0,
-                        cls.state == ClassState::Ended || cls.end <= common::nowMillis()};
+        SessionCredit c{
+            cls.id,    cls.required,
+            cls.start, 0,
+            0,         cls.state == ClassState::Ended || cls.end <= common::nowMillis()};
         if (it != summaries.end()) {
             c.creditedMs = it->second.creditedMs;
             c.connectedMs = it->second.connectedMs;
@@ -226,12 +241,15 @@ Task<HttpResponse> HttpApi::subjectHours(const User& user, const std::string& su
 }
 
 Task<HttpResponse> HttpApi::attendanceCsv(const User& user, const HttpRequest& request) {
-    if (!access::isStaff(user)) throw ApiError("forbidden", "only officers and administrators export reports");
+    if (!access::isStaff(user))
+        throw ApiError("forbidden", "only officers and administrators export reports");
     auto tree = co_await deps_.directory.unitTree();
-    std::string unit = request.query.count("unit") && !request.query.at("unit").empty() ? request.query.at("unit")
-                                                                                         : user.unit;
+    std::string unit = request.query.count("unit") && !request.query.at("unit").empty()
+                           ? request.query.at("unit")
+                           : user.unit;
     if (!tree.contains(unit)) throw ApiError("not_found", "no unit '" + unit + "'");
-    if (!access::canSeeUnit(user, unit, tree)) throw ApiError("forbidden", "that unit is outside your scope");
+    if (!access::canSeeUnit(user, unit, tree))
+        throw ApiError("forbidden", "that unit is outside your scope");
     int offset = deps_.config.utcOffsetMinutes();
     auto [from, to] = rangeOf(request, offset, 31 * kDayMs, kDayMs);
     std::map<std::string, std::string> unitNames;
@@ -255,7 +273,8 @@ Task<HttpResponse> HttpApi::attendanceCsv(const User& user, const HttpRequest& r
             row.subjectId = s.id;
             row.username = s.username;
             row.subjectName = s.name;
-            if (auto it = summaries.find(s.id); it != summaries.end() && !it->second.intervals.empty()) {
+            if (auto it = summaries.find(s.id);
+                it != summaries.end() && !it->second.intervals.empty()) {
                 const auto& sum = it->second;
                 row.firstJoin = sum.intervals.front().join;
                 row.lastLeave = sum.intervals.back().open ? 0 : sum.intervals.back().leave;
@@ -266,18 +285,21 @@ Task<HttpResponse> HttpApi::attendanceCsv(const User& user, const HttpRequest& r
             rows.push_back(row);
         }
     }
-    const std::string detail = json{{"unit", unit}, {"from", from}, {"to", to}, {"rows", rows.size()}}.dump();
+    const std::string detail =
+        json{{"unit", unit}, {"from", from}, {"to", to}, {"rows", rows.size()}}.dump();
     co_await deps_.audit.append(user.id, "export_attendance", unit, detail);
     HttpResponse r;
     r.contentType = "text/csv; charset=utf-8";
     r.body = buildAttendanceCsv(rows, offset);
-    r.headers.emplace_back("content-disposition", "attachment; filename=\"attendance-" + unit + ".csv\"");
+    r.headers.emplace_back("content-disposition",
+                           "attachment; filename=\"attendance-" + unit + ".csv\"");
     co_return r;
 }
 
 Task<HttpResponse> HttpApi::auditLog(const User& user, const HttpRequest& request) {
     auto tree = co_await deps_.directory.unitTree();
-    if (!access::canAdminister(user, user.unit, tree)) throw ApiError("forbidden", "only administrators read the audit log");
+    if (!access::canAdminister(user, user.unit, tree))
+        throw ApiError("forbidden", "only administrators read the audit log");
     std::string after = request.query.count("after") ? request.query.at("after") : "-";
     size_t limit = 100;
     if (request.query.count("limit")) {
@@ -302,11 +324,14 @@ Task<HttpResponse> HttpApi::auditLog(const User& user, const HttpRequest& reques
 
 Task<HttpResponse> HttpApi::auditVerify(const User& user) {
     auto tree = co_await deps_.directory.unitTree();
-    if (!access::canAdminister(user, user.unit, tree)) throw ApiError("forbidden", "only administrators verify the audit log");
+    if (!access::canAdminister(user, user.unit, tree))
+        throw ApiError("forbidden", "only administrators verify the audit log");
     auto broken = co_await deps_.audit.verify();
     if (!broken) co_return jsonResponse(200, json{{"intact", true}});
-    co_return jsonResponse(200, json{{"intact", false},
-                                     {"first_broken", {{"index", broken->index}, {"id", broken->id}, {"reason", broken->reason}}}});
+    co_return jsonResponse(
+        200, json{{"intact", false},
+                  {"first_broken",
+                   {{"index", broken->index}, {"id", broken->id}, {"reason", broken->reason}}}});
 }
 
 }  // namespace vigil::signaling

@@ -24,7 +24,7 @@ std::optional<Role> parseRole(const std::string& text) {
 }
 
 nlohmann::json User::publicJson() const {
-    return {{"id", id},       {"username", username}, {"name", name},          {"role", toString(role)},
+    return {{"id", id},     {"username", username}, {"name", name},        {"role", toString(role)},
             {"unit", unit}, {"officer", officer},   {"disabled", disabled}};
 }
 

@@ -32,7 +32,7 @@ bool plausibleToken(const std::string& token) {
 Task<std::string> Sessions::issue(const std::string& userId) {
     std::string token = common::randomHex(32);
     co_await redis_.cmd("SET", keys::session(common::sha256Hex(token)), userId, "EX",
-                             std::to_string(config_.sessionIdleMinutes * 60));
+                        std::to_string(config_.sessionIdleMinutes * 60));
     co_return token;
 }
 
@@ -40,23 +40,26 @@ Task<LoginResult> Sessions::login(std::string username, std::string password, st
     auto user = co_await directory_.findUserByUsername(username);
     if (!user) {
         // Named: GCC 12 destroys a lambda temporary inside a co_await expression twice.
-        auto check = hashing_.run(loop_, [password]() { return common::verifyPassword(dummyHash(), password); });
+        auto check = hashing_.run(
+            loop_, [password]() { return common::verifyPassword(dummyHash(), password); });
         co_await check;
-        const std::string detail1 = nlohmann::json{{"reason", "unknown user"}, {"from", origin}}.dump();
+        const std::string detail1 =
+            nlohmann::json{{"reason", "unknown user"}, {"from", origin}}.dump();
         co_await audit_.append(username.substr(0, 64), "login_failed", "", detail1);
         throw ApiError("unauthenticated", "wrong username or password");
     }
     auto locked = co_await redis_.cmd("PTTL", keys::lock(user->id));
     if (locked.asInteger() > 0 || locked.asInteger() == -1) {
         const std::string detail2 = nlohmann::json{{"reason", "locked"}, {"from", origin}}.dump();
-        co_await audit_.append(user->id, "login_refused", user->id,
-                               detail2);
-        long long minutes = locked.asInteger() > 0 ? (locked.asInteger() + 59999) / 60000 : config_.lockoutMinutes;
+        co_await audit_.append(user->id, "login_refused", user->id, detail2);
+        long long minutes =
+            locked.asInteger() > 0 ? (locked.asInteger() + 59999) / 60000 : config_.lockoutMinutes;
         throw ApiError("account_locked", "too many wrong passwords: the account is locked for " +
                                              std::to_string(minutes) + " more minute(s)");
     }
     std::string hash = co_await directory_.passwordHash(user->id);
-    auto check = hashing_.run(loop_, [hash, password]() { return common::verifyPassword(hash, password); });
+    auto check =
+        hashing_.run(loop_, [hash, password]() { return common::verifyPassword(hash, password); });
     bool ok = co_await check;
     if (!ok) {
         co_await recordFailure(*user, origin);
@@ -64,8 +67,7 @@ Task<LoginResult> Sessions::login(std::string username, std::string password, st
     }
     if (user->disabled) {
         const std::string detail3 = nlohmann::json{{"reason", "disabled"}, {"from", origin}}.dump();
-        co_await audit_.append(user->id, "login_refused", user->id,
-                               detail3);
+        co_await audit_.append(user->id, "login_refused", user->id, detail3);
         throw ApiError("unauthenticated", "this account is disabled");
     }
     co_await redis_.cmd("DEL", keys::loginFailures(user->id));
@@ -82,17 +84,21 @@ Task<LoginResult> Sessions::login(std::string username, std::string password, st
 Task<void> Sessions::recordFailure(const User& user, const std::string& origin) {
     auto failures = (co_await redis_.cmd("INCR", keys::loginFailures(user.id))).asInteger();
     if (failures == 1) {
-        co_await redis_.cmd("EXPIRE", keys::loginFailures(user.id), std::to_string(config_.lockoutWindowMinutes * 60));
+        co_await redis_.cmd("EXPIRE", keys::loginFailures(user.id),
+                            std::to_string(config_.lockoutWindowMinutes * 60));
     }
-    const std::string detail5 = nlohmann::json{{"reason", "wrong password"}, {"from", origin}, {"failures", failures}}.dump();
-    co_await audit_.append(user.id, "login_failed", user.id,
-                           detail5);
+    const std::string detail5 = nlohmann::json{
+        {"reason", "wrong password"},
+        {"from", origin},
+        {"failures", failures}}.dump();
+    co_await audit_.append(user.id, "login_failed", user.id, detail5);
     if (failures >= config_.lockoutAttempts) {
-        co_await redis_.cmd("SET", keys::lock(user.id), "1", "EX", std::to_string(config_.lockoutMinutes * 60));
+        co_await redis_.cmd("SET", keys::lock(user.id), "1", "EX",
+                            std::to_string(config_.lockoutMinutes * 60));
         co_await redis_.cmd("DEL", keys::loginFailures(user.id));
-        const std::string detail6 = nlohmann::json{{"minutes", config_.lockoutMinutes}, {"failures", failures}}.dump();
-        co_await audit_.append("system", "account_locked", user.id,
-                               detail6);
+        const std::string detail6 =
+            nlohmann::json{{"minutes", config_.lockoutMinutes}, {"failures", failures}}.dump();
+        co_await audit_.append("system", "account_locked", user.id, detail6);
         logger()->warn("account {} locked after {} wrong passwords", user.id, failures);
     }
 }
@@ -100,7 +106,8 @@ Task<void> Sessions::recordFailure(const User& user, const std::string& origin) 
 Task<std::optional<User>> Sessions::resolve(std::string token) {
     if (!plausibleToken(token)) co_return std::nullopt;
     std::string key = keys::session(common::sha256Hex(token));
-    auto userId = co_await redis_.cmd("GETEX", key, "EX", std::to_string(config_.sessionIdleMinutes * 60));
+    auto userId =
+        co_await redis_.cmd("GETEX", key, "EX", std::to_string(config_.sessionIdleMinutes * 60));
     if (userId.isNil()) co_return std::nullopt;
     auto user = co_await directory_.findUser(userId.asString());
     if (!user || user->disabled) co_return std::nullopt;

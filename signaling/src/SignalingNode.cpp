@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "vigil/common/Log.hpp"
 #include "vigil/signaling/Keys.hpp"
 
@@ -32,7 +34,8 @@ std::string defaultNodeId(int port) {
 SignalingNode::SignalingNode(common::EventLoop& loop, const common::Config& config)
     : loop_(loop),
       config_(config),
-      nodeId_(config.server.nodeId.empty() ? defaultNodeId(config.server.port) : config.server.nodeId),
+      nodeId_(config.server.nodeId.empty() ? defaultNodeId(config.server.port)
+                                           : config.server.nodeId),
       redis_(std::make_unique<common::RedisClient>(loop, redisOptions(config, "redis"))),
       subscriber_(std::make_unique<common::RedisClient>(loop, redisOptions(config, "redis-bus"))),
       directory_(*redis_),
@@ -65,11 +68,12 @@ common::Task<void> SignalingNode::start() {
     co_await hub_.recoverOnStartup();
     co_await hub_.sweep();
 
-    subscriber_->subscribe({keys::kBusChannel}, [this](const std::string&, const std::string& message) {
-        hub_.onBusMessage(message);
-    });
+    subscriber_->subscribe(
+        {keys::kBusChannel},
+        [this](const std::string&, const std::string& message) { hub_.onBusMessage(message); });
     subscriber_->start();
-    co_await subscriber_->waitConnected(std::chrono::milliseconds(config_.redis.connectTimeoutMs) * 3);
+    co_await subscriber_->waitConnected(std::chrono::milliseconds(config_.redis.connectTimeoutMs) *
+                                        3);
 
     WebServer::Options options;
     options.listen = config_.server.listen;
@@ -81,7 +85,11 @@ common::Task<void> SignalingNode::start() {
     api_.attach(web_.get());
     web_->start();
 
-    sweepTimer_ = loop_.every(std::chrono::seconds(2), [this]() {
+    // Often enough to date a heartbeat timeout within a third of it; at most every 5 s, as
+    // each sweep reads every open interval.
+    auto sweepEvery = std::chrono::milliseconds(
+        std::clamp(config_.attendance.heartbeatTimeoutSeconds * 1000 / 3, 1000, 5000));
+    sweepTimer_ = loop_.every(sweepEvery, [this]() {
         runSweep();
         return true;
     });

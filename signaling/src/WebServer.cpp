@@ -77,7 +77,8 @@ void WebServer::start() {
     lws_set_log_level(LLL_ERR | LLL_WARN, lwsLog);
 
     char resolved[PATH_MAX];
-    std::string root = realpath(options_.webRoot.c_str(), resolved) != nullptr ? resolved : options_.webRoot;
+    std::string root =
+        realpath(options_.webRoot.c_str(), resolved) != nullptr ? resolved : options_.webRoot;
     auto keep = [this](const std::string& s) {
         auto buf = std::make_unique<char[]>(s.size() + 1);
         std::memcpy(buf.get(), s.c_str(), s.size() + 1);
@@ -109,7 +110,8 @@ void WebServer::start() {
     lws_context_creation_info info;
     std::memset(&info, 0, sizeof info);
     info.port = options_.port;
-    info.iface = options_.listen == "0.0.0.0" || options_.listen.empty() ? nullptr : keep(options_.listen);
+    info.iface =
+        options_.listen == "0.0.0.0" || options_.listen.empty() ? nullptr : keep(options_.listen);
     info.protocols = kProtocols;
     info.mounts = mounts;
     info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_DISABLE_IPV6;
@@ -123,14 +125,16 @@ void WebServer::start() {
 
     context_ = lws_create_context(&info);
     if (context_ == nullptr) {
-        throw std::runtime_error("cannot listen on " + options_.listen + ":" + std::to_string(options_.port));
+        throw std::runtime_error("cannot listen on " + options_.listen + ":" +
+                                 std::to_string(options_.port));
     }
     lws_vhost* vhost = lws_get_vhost_by_name(context_, "default");
     boundPort_ = vhost != nullptr ? lws_get_vhost_listen_port(vhost) : options_.port;
     if (boundPort_ <= 0) {
         lws_context_destroy(context_);
         context_ = nullptr;
-        throw std::runtime_error("cannot listen on " + options_.listen + ":" + std::to_string(options_.port));
+        throw std::runtime_error("cannot listen on " + options_.listen + ":" +
+                                 std::to_string(options_.port));
     }
     logger()->info("serving {} on {}:{}", root, options_.listen, boundPort_);
 }
@@ -189,12 +193,10 @@ int WebServer::onHttp(lws* wsi, SessionData* pss, void* /*in*/, size_t /*len*/) 
         const char* method;
         lws_token_indexes token;
     };
-    static const MethodToken methods[] = {{"GET", WSI_TOKEN_GET_URI},
-                                          {"POST", WSI_TOKEN_POST_URI},
-                                          {"PUT", WSI_TOKEN_PUT_URI},
-                                          {"PATCH", WSI_TOKEN_PATCH_URI},
-                                          {"DELETE", WSI_TOKEN_DELETE_URI},
-                                          {"OPTIONS", WSI_TOKEN_OPTIONS_URI}};
+    static const MethodToken methods[] = {
+        {"GET", WSI_TOKEN_GET_URI},       {"POST", WSI_TOKEN_POST_URI},
+        {"PUT", WSI_TOKEN_PUT_URI},       {"PATCH", WSI_TOKEN_PATCH_URI},
+        {"DELETE", WSI_TOKEN_DELETE_URI}, {"OPTIONS", WSI_TOKEN_OPTIONS_URI}};
     for (const auto& m : methods) {
         if (lws_hdr_total_length(wsi, m.token) > 0) {
             req.method = m.method;
@@ -205,7 +207,8 @@ int WebServer::onHttp(lws* wsi, SessionData* pss, void* /*in*/, size_t /*len*/) 
     if (req.method.empty()) return -1;
     // lws has already percent-decoded the arguments; '+' stays '+' (time zones).
     char frag[1024];
-    for (int i = 0; lws_hdr_copy_fragment(wsi, frag, sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i) > 0; ++i) {
+    for (int i = 0; lws_hdr_copy_fragment(wsi, frag, sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i) > 0;
+         ++i) {
         std::string kv(frag);
         auto eq = kv.find('=');
         if (eq == std::string::npos) {
@@ -227,8 +230,11 @@ int WebServer::onHttp(lws* wsi, SessionData* pss, void* /*in*/, size_t /*len*/) 
         hasBody = !cl.empty() && std::strtoll(cl.c_str(), nullptr, 10) > 0;
         if (hasBody && std::strtoull(cl.c_str(), nullptr, 10) > options_.maxBodyBytes) {
             http_requests_.emplace(pss->id, std::move(pending));
-            respond(pss->id, {413, "application/json; charset=utf-8",
-                              R"({"error":{"code":"too_large","message":"request body too large"}})", {}});
+            respond(pss->id,
+                    {413,
+                     "application/json; charset=utf-8",
+                     R"({"error":{"code":"too_large","message":"request body too large"}})",
+                     {}});
             return 0;
         }
     }
@@ -274,9 +280,10 @@ int WebServer::onHttpWriteable(lws* wsi, SessionData* pss) {
         unsigned char* cursor = start;
         unsigned char* end = buf.data() + buf.size() - 1;
         if (lws_add_http_header_status(wsi, static_cast<unsigned>(r.status), &cursor, end) ||
-            lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
-                                         reinterpret_cast<const unsigned char*>(r.contentType.c_str()),
-                                         static_cast<int>(r.contentType.size()), &cursor, end) ||
+            lws_add_http_header_by_token(
+                wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
+                reinterpret_cast<const unsigned char*>(r.contentType.c_str()),
+                static_cast<int>(r.contentType.size()), &cursor, end) ||
             lws_add_http_header_content_length(wsi, r.body.size(), &cursor, end)) {
             return -1;
         }
@@ -305,7 +312,8 @@ int WebServer::onHttpWriteable(lws* wsi, SessionData* pss) {
     std::vector<unsigned char> buf(LWS_PRE + n);
     std::memcpy(buf.data() + LWS_PRE, r.body.data() + p.sent, n);
     bool last = p.sent + n == r.body.size();
-    if (lws_write(wsi, buf.data() + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) < static_cast<int>(n)) {
+    if (lws_write(wsi, buf.data() + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) <
+        static_cast<int>(n)) {
         return -1;
     }
     p.sent += n;
@@ -327,7 +335,8 @@ int WebServer::onWsReceive(lws* wsi, SessionData* pss, void* in, size_t len) {
     if (!c.tooLarge) {
         if (c.partial.size() + len > options_.maxMessageBytes) {
             c.tooLarge = true;
-            c.partial.append(static_cast<const char*>(in), std::min(len, options_.maxMessageBytes - c.partial.size()));
+            c.partial.append(static_cast<const char*>(in),
+                             std::min(len, options_.maxMessageBytes - c.partial.size()));
         } else {
             c.partial.append(static_cast<const char*>(in), len);
         }
@@ -383,7 +392,8 @@ int WebServer::onWsWriteable(lws* wsi, SessionData* pss) {
     }
     if (c.closing) {
         lws_close_reason(wsi, static_cast<lws_close_status>(c.closeCode),
-                         reinterpret_cast<unsigned char*>(c.closeReason.data()), c.closeReason.size());
+                         reinterpret_cast<unsigned char*>(c.closeReason.data()),
+                         c.closeReason.size());
         return -1;
     }
     return 0;

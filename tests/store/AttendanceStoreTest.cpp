@@ -112,6 +112,7 @@ TEST_F(AttendanceStoreTest, JoinWritesAnEventAndAnOpenInterval) {
 
 TEST_F(AttendanceStoreTest, JoinFromAnotherConnectionReplacesTheFirst) {
     join("s1", "conn-a", kT0, "node-1");
+    heartbeat("s1", "conn-a", kT0 + 20'000);
     auto second = join("s1", "conn-b", kT0 + 60'000, "node-2");
     EXPECT_FALSE(second.alreadyJoined);
     ASSERT_TRUE(second.replaced.has_value());
@@ -126,7 +127,9 @@ TEST_F(AttendanceStoreTest, JoinFromAnotherConnectionReplacesTheFirst) {
     EXPECT_EQ(evs[1].kind, "leave");
     EXPECT_EQ(evs[1].reason, "replaced");
     EXPECT_EQ(evs[1].conn, "conn-a");
-    EXPECT_EQ(evs[1].ts, kT0 + 60'000);
+    // Dated at the old connection's last heartbeat, not at the new join: nothing proves
+    // the old tab was there after it.
+    EXPECT_EQ(evs[1].ts, kT0 + 20'000);
     EXPECT_EQ(evs[2].kind, "join");
     EXPECT_EQ(evs[2].conn, "conn-b");
     EXPECT_EQ(evs[2].streamId, second.eventId);

@@ -14,17 +14,16 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
-#include <nlohmann/json.hpp>
-
 namespace vigil::testing {
 
 namespace {
-pid_t spawnProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-                   const std::string& outputPath) {
+pid_t spawnProcess(const std::vector<std::string>& argv,
+                   const std::map<std::string, std::string>& env, const std::string& outputPath) {
     pid_t pid = fork();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
@@ -65,7 +64,9 @@ std::string readFile(const std::string& path) {
 }
 
 std::map<std::string, std::string> baseEnv(const std::string& redisUrl) {
-    return {{"VIGIL_REDIS_URL", redisUrl}, {"VIGIL_LOG_LEVEL", "info"}, {"VIGIL_SERVER_LISTEN", "127.0.0.1"},
+    return {{"VIGIL_REDIS_URL", redisUrl},
+            {"VIGIL_LOG_LEVEL", "info"},
+            {"VIGIL_SERVER_LISTEN", "127.0.0.1"},
             {"VIGIL_SERVER_WEB_ROOT", std::string(VIGIL_SOURCE_DIR) + "/web"}};
 }
 }  // namespace
@@ -96,20 +97,37 @@ RedisServer::RedisServer() {
     dir_ = makeTempDir("vigil-redis");
     for (int attempt = 0; attempt < 5; ++attempt) {
         port_ = freePort();
-        pid_ = spawnProcess({"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--dir", dir_,
-                             "--appendonly", "yes", "--save", ""},
-                            {}, dir_ + "/redis.log");
-        for (int i = 0; i < 100; ++i) {
-            if (cli({"PING"}) == "PONG") return;
-            std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
-        ::kill(pid_, SIGKILL);
-        waitpid(pid_, nullptr, 0);
+        if (launch()) return;
     }
     throw std::runtime_error("redis-server did not start; see " + dir_ + "/redis.log");
 }
 
-RedisServer::~RedisServer() { stop(); }
+bool RedisServer::launch() {
+    pid_ = spawnProcess({"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
+                         "--dir", dir_, "--appendonly", "yes", "--save", ""},
+                        {}, dir_ + "/redis.log");
+    for (int i = 0; i < 100; ++i) {
+        if (cli({"PING"}) == "PONG") return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ::kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+    return false;
+}
+
+void RedisServer::restart() {
+    stop();
+    for (int attempt = 0; attempt < 20; ++attempt) {
+        if (launch()) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    throw std::runtime_error("redis-server did not start again; see " + dir_ + "/redis.log");
+}
+
+RedisServer::~RedisServer() {
+    stop();
+}
 
 void RedisServer::stop() {
     if (pid_ <= 0) return;
@@ -118,8 +136,10 @@ void RedisServer::stop() {
     pid_ = -1;
 }
 
-std::string RedisServer::cli(const std::vector<std::string>& args) const {
-    std::string cmd = "redis-cli -p " + std::to_string(port_);
+namespace {
+std::string runRedisCli(int port, const std::string& options,
+                        const std::vector<std::string>& args) {
+    std::string cmd = "redis-cli -p " + std::to_string(port) + options;
     for (const auto& a : args) {
         std::string quoted = "'";
         for (char c : a) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
@@ -136,9 +156,44 @@ std::string RedisServer::cli(const std::vector<std::string>& args) const {
     while (!out.empty() && out.back() == '\n') out.pop_back();
     return out;
 }
+}  // namespace
 
-CommandResult runVigil(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
-    std::string out = makeTempDir("vigil-cli") + "/out.txt";
+std::string RedisServer::cli(const std::vector<std::string>& args) const {
+    return runRedisCli(port_, "", args);
+}
+
+nlohmann::json RedisServer::cliJson(const std::vector<std::string>& args) const {
+    auto j = nlohmann::json::parse(runRedisCli(port_, " --json", args), nullptr, false);
+    return j.is_discarded() ? nlohmann::json() : j;
+}
+
+long long StreamEntry::idMillis() const {
+    return std::atoll(id.substr(0, id.find('-')).c_str());
+}
+
+std::vector<StreamEntry> RedisServer::xrange(const std::string& key) const {
+    std::vector<StreamEntry> out;
+    auto reply = cliJson({"XRANGE", key, "-", "+"});
+    if (!reply.is_array()) return out;
+    for (const auto& entry : reply) {
+        if (!entry.is_array() || entry.size() != 2 || !entry[0].is_string() || !entry[1].is_array())
+            continue;
+        StreamEntry e;
+        e.id = entry[0].get<std::string>();
+        const auto& kv = entry[1];
+        for (size_t i = 0; i + 1 < kv.size(); i += 2) {
+            if (kv[i].is_string() && kv[i + 1].is_string())
+                e.fields[kv[i].get<std::string>()] = kv[i + 1].get<std::string>();
+        }
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+CommandResult runVigil(const std::vector<std::string>& args,
+                       const std::map<std::string, std::string>& env) {
+    const std::string dir = makeTempDir("vigil-cli");
+    const std::string out = dir + "/out.txt";
     std::vector<std::string> argv{VIGIL_BINARY};
     argv.insert(argv.end(), args.begin(), args.end());
     if (std::find(args.begin(), args.end(), "--config") == args.end()) {
@@ -149,6 +204,8 @@ CommandResult runVigil(const std::vector<std::string>& args, const std::map<std:
     CommandResult r;
     r.exitCode = waitExit(pid, std::chrono::seconds(60));
     r.output = readFile(out);
+    ::unlink(out.c_str());
+    ::rmdir(dir.c_str());
     return r;
 }
 
@@ -167,8 +224,9 @@ void VigilServer::launch() {
     auto env = baseEnv(redisUrl_);
     env["VIGIL_SERVER_PORT"] = std::to_string(port_);
     for (const auto& [k, v] : env_) env[k] = v;
-    pid_ = spawnProcess({VIGIL_BINARY, "serve", "--config", std::string(VIGIL_SOURCE_DIR) + "/config/vigil.toml"}, env,
-                        logPath_);
+    pid_ = spawnProcess(
+        {VIGIL_BINARY, "serve", "--config", std::string(VIGIL_SOURCE_DIR) + "/config/vigil.toml"},
+        env, logPath_);
     for (int i = 0; i < 200; ++i) {
         int status = 0;
         if (waitpid(pid_, &status, WNOHANG) == pid_) {
@@ -204,8 +262,8 @@ void VigilServer::restart() {
     launch();
 }
 
-HttpResult httpRequest(int port, const std::string& method, const std::string& path, const std::string& body,
-                       const std::string& token) {
+HttpResult httpRequest(int port, const std::string& method, const std::string& path,
+                       const std::string& body, const std::string& token) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0) throw std::runtime_error("socket failed");
     timeval tv{15, 0};
@@ -221,7 +279,8 @@ HttpResult httpRequest(int port, const std::string& method, const std::string& p
     std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
     if (!token.empty()) req += "Authorization: Bearer " + token + "\r\n";
     if (!body.empty() || method == "POST") {
-        req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+        req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+               "\r\n";
     }
     req += "\r\n" + body;
     size_t sent = 0;
@@ -271,7 +330,8 @@ HttpResult httpRequest(int port, const std::string& method, const std::string& p
     return r;
 }
 
-std::string login(int port, const std::string& username, const std::string& password, HttpResult* out) {
+std::string login(int port, const std::string& username, const std::string& password,
+                  HttpResult* out) {
     nlohmann::json body{{"username", username}, {"password", password}};
     HttpResult r = httpRequest(port, "POST", "/api/login", body.dump());
     if (out != nullptr) *out = r;

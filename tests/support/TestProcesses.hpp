@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,19 @@ namespace vigil::testing {
 
 int freePort();
 std::string makeTempDir(const std::string& prefix);
+
+// One entry of a Redis Stream.
+struct StreamEntry {
+    std::string id;                             // "<ms>-<seq>"
+    std::map<std::string, std::string> fields;  // A missing field reads as "".
+
+    // The time Redis stored the entry (the id's milliseconds part).
+    long long idMillis() const;
+    std::string operator[](const std::string& field) const {
+        auto it = fields.find(field);
+        return it == fields.end() ? std::string() : it->second;
+    }
+};
 
 class RedisServer {
 public:
@@ -24,9 +38,18 @@ public:
     std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }
     // Runs redis-cli against this server and returns its output (trailing newline removed).
     std::string cli(const std::vector<std::string>& args) const;
+    // The same with `redis-cli --json`: the reply as JSON (null if it is not JSON).
+    nlohmann::json cliJson(const std::vector<std::string>& args) const;
+    // Every entry of the stream `key`, oldest first (XRANGE key - +).
+    std::vector<StreamEntry> xrange(const std::string& key) const;
+    // SIGTERM and wait (Redis writes its append-only file on the way out).
     void stop();
+    // Starts it again on the same port and data directory, after stop().
+    void restart();
 
 private:
+    bool launch();
+
     int port_{0};
     pid_t pid_{-1};
     std::string dir_;
@@ -38,7 +61,8 @@ struct CommandResult {
 };
 
 // Runs `vigil ARGS...` with the environment `env` added; waits for it.
-CommandResult runVigil(const std::vector<std::string>& args, const std::map<std::string, std::string>& env);
+CommandResult runVigil(const std::vector<std::string>& args,
+                       const std::map<std::string, std::string>& env);
 
 class VigilServer {
 public:
@@ -74,10 +98,11 @@ struct HttpResult {
     std::string body;
 };
 
-HttpResult httpRequest(int port, const std::string& method, const std::string& path, const std::string& body = "",
-                       const std::string& token = "");
+HttpResult httpRequest(int port, const std::string& method, const std::string& path,
+                       const std::string& body = "", const std::string& token = "");
 
 // POST /api/login; returns the token or "" (and the full result through `out`).
-std::string login(int port, const std::string& username, const std::string& password, HttpResult* out = nullptr);
+std::string login(int port, const std::string& username, const std::string& password,
+                  HttpResult* out = nullptr);
 
 }  // namespace vigil::testing

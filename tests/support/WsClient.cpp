@@ -53,7 +53,8 @@ WsClient::WsClient(int port, const std::string& subprotocol) {
     }
     thread_ = std::thread([this]() { serviceLoop(); });
     std::unique_lock lock(mutex_);
-    if (!cv_.wait_for(lock, std::chrono::seconds(10), [this]() { return established_ || failed_ || closed_; }) ||
+    if (!cv_.wait_for(lock, std::chrono::seconds(10),
+                      [this]() { return established_ || failed_ || closed_; }) ||
         !established_) {
         lock.unlock();
         stop_ = true;
@@ -138,7 +139,8 @@ int WsClient::onCallback(lws* wsi, int reason, void* in, size_t len) {
             }
             std::vector<unsigned char> buf(LWS_PRE + text.size());
             std::memcpy(buf.data() + LWS_PRE, text.data(), text.size());
-            if (lws_write(wsi, buf.data() + LWS_PRE, text.size(), LWS_WRITE_TEXT) < static_cast<int>(text.size())) {
+            if (lws_write(wsi, buf.data() + LWS_PRE, text.size(), LWS_WRITE_TEXT) <
+                static_cast<int>(text.size())) {
                 return -1;
             }
             break;
@@ -167,13 +169,14 @@ nlohmann::json WsClient::request(nlohmann::json message, std::chrono::millisecon
     if (!message.contains("id")) message["id"] = ++nextId_;
     nlohmann::json id = message["id"];
     send(message);
-    auto reply = waitFor([&](const nlohmann::json& m) { return m.contains("re") && m["re"] == id; }, timeout);
+    auto reply = waitFor([&](const nlohmann::json& m) { return m.contains("re") && m["re"] == id; },
+                         timeout);
     if (!reply) throw std::runtime_error("no reply to " + message.dump().substr(0, 200));
     return *reply;
 }
 
-std::optional<nlohmann::json> WsClient::waitFor(const std::function<bool(const nlohmann::json&)>& pred,
-                                                std::chrono::milliseconds timeout) {
+std::optional<nlohmann::json> WsClient::waitFor(
+    const std::function<bool(const nlohmann::json&)>& pred, std::chrono::milliseconds timeout) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     std::unique_lock lock(mutex_);
     for (;;) {
@@ -197,7 +200,8 @@ std::optional<nlohmann::json> WsClient::waitFor(const std::function<bool(const n
     }
 }
 
-std::optional<nlohmann::json> WsClient::waitForType(const std::string& type, std::chrono::milliseconds timeout) {
+std::optional<nlohmann::json> WsClient::waitForType(const std::string& type,
+                                                    std::chrono::milliseconds timeout) {
     return waitFor([&](const nlohmann::json& m) { return m.value("type", "") == type; }, timeout);
 }
 

@@ -2,14 +2,13 @@
 // A real WebSocket client for tests, on libwebsockets' client API: its own lws context and
 // service thread; a blocking API for the test thread (send, then wait for a reply or push).
 
-#include <nlohmann/json.hpp>
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
@@ -32,14 +31,16 @@ public:
 
     // Sends `message` (given an "id" if it has none) and waits for the reply whose "re" is
     // that id. Other messages stay queued for waitFor(). Throws on timeout.
-    nlohmann::json request(nlohmann::json message, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    nlohmann::json request(nlohmann::json message,
+                           std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
     // The first queued or arriving message that satisfies `pred` (removed from the queue).
-    std::optional<nlohmann::json> waitFor(const std::function<bool(const nlohmann::json&)>& pred,
-                                          std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    std::optional<nlohmann::json> waitFor(
+        const std::function<bool(const nlohmann::json&)>& pred,
+        std::chrono::milliseconds timeout = std::chrono::seconds(10));
     // The first push of the given type.
-    std::optional<nlohmann::json> waitForType(const std::string& type,
-                                              std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    std::optional<nlohmann::json> waitForType(
+        const std::string& type, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
     bool waitClosed(std::chrono::milliseconds timeout);
     bool closed() const { return closed_; }

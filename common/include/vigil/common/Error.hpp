@@ -9,7 +9,8 @@ namespace vigil::common {
 
 class ApiError : public std::runtime_error {
 public:
-    ApiError(std::string code, const std::string& message) : std::runtime_error(message), code_(std::move(code)) {}
+    ApiError(std::string code, const std::string& message)
+        : std::runtime_error(message), code_(std::move(code)) {}
     const std::string& code() const { return code_; }
 
 private:

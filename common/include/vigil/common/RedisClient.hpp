@@ -37,7 +37,8 @@ public:
         std::chrono::milliseconds commandTimeout{5000};
         std::string name{"redis"};
     };
-    using MessageHandler = std::function<void(const std::string& channel, const std::string& message)>;
+    using MessageHandler =
+        std::function<void(const std::string& channel, const std::string& message)>;
 
     RedisClient(EventLoop& loop, Options options);
     ~RedisClient();

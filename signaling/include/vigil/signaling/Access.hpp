@@ -13,9 +13,10 @@ namespace vigil::signaling::access {
 bool isStaff(const User& viewer);
 bool canSeeUnit(const User& viewer, const std::string& unit, const UnitTree& tree);
 bool canSeeSubject(const User& viewer, const User& subject, const UnitTree& tree);
-bool isEnrolled(const User& subject, const ClassSession& cls, const std::set<std::string>& explicitlyEnrolled,
-                const UnitTree& tree);
-bool canSeeClass(const User& viewer, const ClassSession& cls, bool viewerEnrolled, const UnitTree& tree);
+bool isEnrolled(const User& subject, const ClassSession& cls,
+                const std::set<std::string>& explicitlyEnrolled, const UnitTree& tree);
+bool canSeeClass(const User& viewer, const ClassSession& cls, bool viewerEnrolled,
+                 const UnitTree& tree);
 // Teach (start, end, roster, spot checks): the class's officer, or staff over its unit.
 bool canTeach(const User& viewer, const ClassSession& cls, const UnitTree& tree);
 // Accounts, org units, audit log: administrators over the unit.

@@ -27,23 +27,25 @@ struct OpenInterval {
 
 struct JoinOutcome {
     std::string eventId;
-    bool alreadyJoined{false};               // The same connection joined before.
-    std::optional<OpenInterval> replaced;    // Another connection's interval, now closed.
+    bool alreadyJoined{false};             // The same connection joined before.
+    std::optional<OpenInterval> replaced;  // Another connection's interval, now closed.
 };
 
 class AttendanceStore {
 public:
     explicit AttendanceStore(common::RedisClient& redis) : redis_(redis) {}
 
-    common::Task<JoinOutcome> join(std::string classId, std::string subject, std::string conn, std::string node,
-                                   common::Millis ts);
+    common::Task<JoinOutcome> join(std::string classId, std::string subject, std::string conn,
+                                   std::string node, common::Millis ts);
     // Closes the subject's open interval if it belongs to `conn` (any connection when empty),
     // dated `ts` (its last heartbeat when `ts` is 0). True if an interval was closed.
-    common::Task<bool> leave(std::string classId, std::string subject, std::string conn, common::Millis ts,
-                             std::string reason);
+    common::Task<bool> leave(std::string classId, std::string subject, std::string conn,
+                             common::Millis ts, std::string reason);
     // False if `conn` holds no open interval for the subject in that class.
-    common::Task<bool> heartbeat(std::string classId, std::string subject, std::string conn, common::Millis ts);
-    common::Task<std::string> appendEvent(std::string classId, std::vector<std::pair<std::string, std::string>> fields);
+    common::Task<bool> heartbeat(std::string classId, std::string subject, std::string conn,
+                                 common::Millis ts);
+    common::Task<std::string> appendEvent(std::string classId,
+                                          std::vector<std::pair<std::string, std::string>> fields);
 
     common::Task<std::map<std::string, OpenInterval>> openIntervals(std::string classId);
     common::Task<std::vector<std::string>> classesWithOpenIntervals();

@@ -5,11 +5,10 @@
 // the bus channel, and every node (this one included) delivers bus events to its own
 // connections. All of it runs on the event-loop thread.
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>

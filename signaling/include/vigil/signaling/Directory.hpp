@@ -31,6 +31,9 @@ public:
     common::Task<std::vector<OrgUnit>> listUnits();
     common::Task<std::optional<OrgUnit>> findUnit(std::string id);
     common::Task<UnitTree> unitTree();
+    // For hot paths (every join): a tree at most a few seconds old, fetched again at once
+    // if it lacks one of `units`, so that a unit just added elsewhere is never missed.
+    common::Task<UnitTree> recentUnitTree(std::vector<std::string> units);
 
     common::Task<User> addUser(NewUser user);
     common::Task<std::optional<User>> findUser(std::string id);
@@ -58,6 +61,8 @@ private:
     common::Task<User> requireUser(const std::string& id);
 
     common::RedisClient& redis_;  // Passed by argument.
+    UnitTree cachedTree_;
+    common::Millis cachedTreeAt_{0};
 };
 
 User userFromHash(const std::map<std::string, std::string>& h);

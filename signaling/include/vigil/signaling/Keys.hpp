@@ -6,34 +6,67 @@
 
 namespace vigil::signaling::keys {
 
-inline std::string seq(const std::string& kind) { return "vigil:seq:" + kind; }
+inline std::string seq(const std::string& kind) {
+    return "vigil:seq:" + kind;
+}
 
-inline std::string unit(const std::string& id) { return "vigil:unit:" + id; }
+inline std::string unit(const std::string& id) {
+    return "vigil:unit:" + id;
+}
 inline const std::string kUnitParents = "vigil:unit_parents";  // hash: unit id -> parent id
 
-inline std::string user(const std::string& id) { return "vigil:user:" + id; }
+inline std::string user(const std::string& id) {
+    return "vigil:user:" + id;
+}
 inline const std::string kUsers = "vigil:users";  // set of user ids
-inline std::string username(const std::string& name) { return "vigil:username:" + name; }
-inline std::string caseload(const std::string& officer) { return "vigil:caseload:" + officer; }
+inline std::string username(const std::string& name) {
+    return "vigil:username:" + name;
+}
+inline std::string caseload(const std::string& officer) {
+    return "vigil:caseload:" + officer;
+}
 
-inline std::string classInfo(const std::string& id) { return "vigil:class:" + id; }
+inline std::string classInfo(const std::string& id) {
+    return "vigil:class:" + id;
+}
 inline const std::string kClasses = "vigil:classes";  // zset: class id by start ms
-inline std::string enrolled(const std::string& classId) { return "vigil:class:" + classId + ":enrolled"; }
+inline std::string enrolled(const std::string& classId) {
+    return "vigil:class:" + classId + ":enrolled";
+}
 
-inline std::string session(const std::string& tokenHash) { return "vigil:session:" + tokenHash; }
-inline std::string loginFailures(const std::string& userId) { return "vigil:loginfail:" + userId; }
-inline std::string lock(const std::string& userId) { return "vigil:lock:" + userId; }
+inline std::string session(const std::string& tokenHash) {
+    return "vigil:session:" + tokenHash;
+}
+inline std::string loginFailures(const std::string& userId) {
+    return "vigil:loginfail:" + userId;
+}
+inline std::string lock(const std::string& userId) {
+    return "vigil:lock:" + userId;
+}
 
-inline std::string attendance(const std::string& classId) { return "vigil:att:" + classId; }
+inline std::string attendance(const std::string& classId) {
+    return "vigil:att:" + classId;
+}
 // Open attendance intervals: hash subject -> {"conn","node","since","hb"} JSON.
-inline std::string openIntervals(const std::string& classId) { return "vigil:open:" + classId; }
-inline const std::string kOpenClasses = "vigil:open_classes";  // set of class ids with open intervals
-inline std::string hands(const std::string& classId) { return "vigil:hands:" + classId; }
-inline std::string chat(const std::string& classId) { return "vigil:chat:" + classId; }
-inline std::string spotCheck(const std::string& id) { return "vigil:spot:" + id; }
+inline std::string openIntervals(const std::string& classId) {
+    return "vigil:open:" + classId;
+}
+inline const std::string kOpenClasses =
+    "vigil:open_classes";  // set of class ids with open intervals
+inline std::string hands(const std::string& classId) {
+    return "vigil:hands:" + classId;
+}
+inline std::string chat(const std::string& classId) {
+    return "vigil:chat:" + classId;
+}
+inline std::string spotCheck(const std::string& id) {
+    return "vigil:spot:" + id;
+}
 inline const std::string kSpotPending = "vigil:spot_pending";  // zset: check id by deadline ms
 
-inline std::string node(const std::string& nodeId) { return "vigil:node:" + nodeId; }
+inline std::string node(const std::string& nodeId) {
+    return "vigil:node:" + nodeId;
+}
 
 inline const std::string kAudit = "vigil:audit";
 inline const std::string kAuditHead = "vigil:audit:head";

@@ -2,7 +2,6 @@
 // The durable records the signaling role keeps in Redis.
 
 #include <nlohmann/json.hpp>
-
 #include <optional>
 #include <string>
 #include <vector>

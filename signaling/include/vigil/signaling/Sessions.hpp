@@ -25,7 +25,12 @@ class Sessions {
 public:
     Sessions(common::EventLoop& loop, common::RedisClient& redis, common::WorkerPool& hashing,
              Directory& directory, AuditLog& audit, const common::Config::Auth& config)
-        : loop_(loop), redis_(redis), hashing_(hashing), directory_(directory), audit_(audit), config_(config) {}
+        : loop_(loop),
+          redis_(redis),
+          hashing_(hashing),
+          directory_(directory),
+          audit_(audit),
+          config_(config) {}
 
     // Throws ApiError unauthenticated (wrong name or password, disabled) or account_locked.
     common::Task<LoginResult> login(std::string username, std::string password, std::string origin);
@@ -39,11 +44,11 @@ public:
 private:
     common::Task<void> recordFailure(const User& user, const std::string& origin);
 
-    common::EventLoop& loop_;          // Passed by argument.
-    common::RedisClient& redis_;       // Passed by argument.
-    common::WorkerPool& hashing_;      // Passed by argument.
-    Directory& directory_;             // Passed by argument.
-    AuditLog& audit_;                  // Passed by argument.
+    common::EventLoop& loop_;             // Passed by argument.
+    common::RedisClient& redis_;          // Passed by argument.
+    common::WorkerPool& hashing_;         // Passed by argument.
+    Directory& directory_;                // Passed by argument.
+    AuditLog& audit_;                     // Passed by argument.
     const common::Config::Auth& config_;  // Passed by argument.
 };
 

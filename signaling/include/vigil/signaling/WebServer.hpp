@@ -115,8 +115,8 @@ private:
 
     common::EventLoop& loop_;  // Passed by argument.
     Options options_;
-    HttpHandler& http_;  // Passed by argument.
-    WsHandler& ws_;      // Passed by argument.
+    HttpHandler& http_;              // Passed by argument.
+    WsHandler& ws_;                  // Passed by argument.
     lws_context* context_{nullptr};  // Owned.
     GMainLoop* foreignLoop_{nullptr};
     int boundPort_{0};

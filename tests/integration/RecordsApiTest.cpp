@@ -1,0 +1,339 @@
+// The records API over HTTP: who may read which attendance, monthly hours, the CSV export
+// and the audit trail of those reads. Past classes are scheduled with the admin CLI and their
+// attendance streams written in the store's event format, so every figure is known exactly.
+
+#include <gtest/gtest.h>
+
+#include <ctime>
+#include <set>
+#include <sstream>
+
+#include "Fixtures.hpp"
+
+using namespace vigil::testing;
+using nlohmann::json;
+
+namespace {
+
+// Milliseconds of a wall-clock time at +08:00.
+long long at(int year, int month, int day, int hour, int minute) {
+    std::tm tm{};
+    tm.tm_year = year - 1900;
+    tm.tm_mon = month - 1;
+    tm.tm_mday = day;
+    tm.tm_hour = hour;
+    tm.tm_min = minute;
+    return (static_cast<long long>(timegm(&tm)) - 8 * 3600) * 1000;
+}
+
+class RecordsApiTest : public DemoOrgTest {
+protected:
+    void SetUp() override {
+        DemoOrgTest::SetUp();
+        // March 2025, far from the demo classes.
+        classA = addClass(redis, "法治教育, 第1课", "zj-hz-xh-zt", demo::kOfficerWang,
+                          at(2025, 3, 12, 9, 0), at(2025, 3, 12, 10, 0), "zj-hz-xh-zt");
+        classB = addClass(redis, "心理辅导（选修）", "zj-hz-xh-zt", demo::kOfficerWang,
+                          at(2025, 3, 19, 14, 0), at(2025, 3, 19, 15, 0), "", /*optional=*/true);
+        vigilOk(redis, {"enrol", "--class", classB, "--subject", demo::kSubject01});
+        classC = addClass(redis, "区级大课", "zj-hz-xh", demo::kOfficerLi, at(2025, 3, 20, 9, 0),
+                          at(2025, 3, 20, 10, 0), "zj-hz-xh");
+
+        // subject01: 45 min of A, 30 of B (optional), 30 of C.
+        interval(classA, demo::kSubject01, "fx#1", at(2025, 3, 12, 9, 5), at(2025, 3, 12, 9, 50),
+                 "leave");
+        interval(classB, demo::kSubject01, "fx#2", at(2025, 3, 19, 14, 0), at(2025, 3, 19, 14, 30),
+                 "leave");
+        interval(classC, demo::kSubject01, "fx#3", at(2025, 3, 20, 9, 0), at(2025, 3, 20, 9, 30),
+                 "leave");
+        // subject02: in A early, dropped out, came back and stayed past the end:
+        // 65 min connected, 50 within the class, one reconnect.
+        interval(classA, demo::kSubject02, "fx#4", at(2025, 3, 12, 8, 55), at(2025, 3, 12, 9, 10),
+                 "disconnect");
+        interval(classA, demo::kSubject02, "fx#5", at(2025, 3, 12, 9, 20), at(2025, 3, 12, 10, 10),
+                 "class_ended");
+        // subject04: all of C. subject03 attended nothing.
+        interval(classC, demo::kSubject04, "fx#6", at(2025, 3, 20, 9, 0), at(2025, 3, 20, 10, 0),
+                 "leave");
+
+        wang = login(port(), "officer.wang", kDemoPassword);
+        li = login(port(), "officer.li", kDemoPassword);
+        admin = login(port(), "admin", kDemoPassword);
+        s01 = login(port(), "subject01", kDemoPassword);
+        s04 = login(port(), "subject04", kDemoPassword);
+        ASSERT_FALSE(wang.empty() || li.empty() || admin.empty() || s01.empty() || s04.empty());
+    }
+
+    void interval(const std::string& cls, const std::string& subject, const std::string& conn,
+                  long long join, long long leave, const std::string& reason) {
+        const std::string key = "vigil:att:" + cls;
+        redis.cli({"XADD", key, "*", "kind", "join", "subject", subject, "ts", std::to_string(join),
+                   "conn", conn, "node", "fixture:1"});
+        redis.cli({"XADD", key, "*", "kind", "leave", "subject", subject, "ts",
+                   std::to_string(leave), "reason", reason, "conn", conn, "node", "fixture:1"});
+    }
+
+    static json row(const json& body, const std::string& subject) {
+        for (const auto& r : body["attendance"]) {
+            if (r.value("subject", "") == subject) return r;
+        }
+        return json();
+    }
+
+    static std::set<std::string> classIds(const json& body) {
+        std::set<std::string> ids;
+        for (const auto& c : body["classes"]) ids.insert(c.value("id", ""));
+        return ids;
+    }
+
+    std::string classA, classB, classC;
+    std::string wang, li, admin, s01, s04;
+};
+
+std::vector<std::string> csvLines(const std::string& body) {
+    std::vector<std::string> lines;
+    size_t pos = 0;
+    while (pos < body.size()) {
+        size_t eol = body.find("\r\n", pos);
+        if (eol == std::string::npos) {
+            lines.push_back(body.substr(pos));
+            break;
+        }
+        lines.push_back(body.substr(pos, eol - pos));
+        pos = eol + 2;
+    }
+    return lines;
+}
+
+bool hasAudit(const json& entries, const std::string& actor, const std::string& action,
+              const std::string& target) {
+    for (const auto& e : entries) {
+        const auto& f = e["fields"];
+        if (f.value("actor", "") == actor && f.value("action", "") == action &&
+            (target.empty() || f.value("target", "") == target)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST_F(RecordsApiTest, ClassAttendanceIsScopedByRole) {
+    // The class's own officer: every enrolled subject, with figures from the records.
+    auto r = getJson(port(), "/api/classes/" + classA + "/attendance", wang);
+    ASSERT_EQ(r.status, 200) << r.raw;
+    EXPECT_EQ(r.body["attendance"].size(), 3u) << r.raw;
+    json a01 = row(r.body, demo::kSubject01);
+    EXPECT_EQ(a01["name"], "张伟");
+    EXPECT_EQ(a01["minutes_connected"], 45);
+    EXPECT_EQ(a01["minutes_credited"], 45);
+    ASSERT_EQ(a01["intervals"].size(), 1u);
+    EXPECT_EQ(a01["intervals"][0]["join"], "2025-03-12T09:05:00+08:00");
+    EXPECT_EQ(a01["intervals"][0]["leave"], "2025-03-12T09:50:00+08:00");
+    json a02 = row(r.body, demo::kSubject02);
+    EXPECT_EQ(a02["minutes_connected"], 65);
+    EXPECT_EQ(a02["minutes_credited"], 50);
+    EXPECT_EQ(a02["reconnects"], 1);
+    ASSERT_EQ(a02["intervals"].size(), 2u);
+    EXPECT_EQ(a02["intervals"][0]["reason"], "disconnect");
+    json a03 = row(r.body, demo::kSubject03);
+    EXPECT_EQ(a03["minutes_connected"], 0);
+    EXPECT_TRUE(a03["intervals"].empty());
+
+    // An officer above the unit sees it too; one below the class's unit does not.
+    EXPECT_EQ(getJson(port(), "/api/classes/" + classA + "/attendance", li).status, 200);
+    auto outside = getJson(port(), "/api/classes/" + classC + "/attendance", wang);
+    EXPECT_EQ(outside.status, 404) << outside.raw;
+    EXPECT_EQ(outside.body["error"]["code"], "not_found");
+    EXPECT_EQ(getJson(port(), "/api/classes/" + classC, wang).status, 404);
+    auto liC = getJson(port(), "/api/classes/" + classC + "/attendance", li);
+    ASSERT_EQ(liC.status, 200);
+    EXPECT_EQ(liC.body["attendance"].size(), 5u) << "C enrols every subject of zj-hz-xh and below";
+    EXPECT_EQ(row(liC.body, demo::kSubject04)["minutes_credited"], 60);
+
+    // A subject sees only their own row, and only of classes they are enrolled in.
+    auto own = getJson(port(), "/api/classes/" + classA + "/attendance", s01);
+    ASSERT_EQ(own.status, 200) << own.raw;
+    ASSERT_EQ(own.body["attendance"].size(), 1u) << own.raw;
+    EXPECT_EQ(own.body["attendance"][0]["subject"], demo::kSubject01);
+    EXPECT_EQ(getJson(port(), "/api/classes/" + classA + "/attendance", s04).status, 404);
+    auto detail = getJson(port(), "/api/classes/" + classA, s01);
+    ASSERT_EQ(detail.status, 200);
+    EXPECT_FALSE(detail.body.contains("enrolled"))
+        << "a subject was shown the class list of subjects";
+    auto staffDetail = getJson(port(), "/api/classes/" + classA, wang);
+    ASSERT_EQ(staffDetail.status, 200);
+    EXPECT_EQ(staffDetail.body["enrolled"].size(), 3u);
+
+    // Class lists follow the same scope.
+    const std::string march = "?from=2025-03-01&to=2025-03-31";
+    EXPECT_EQ(classIds(getJson(port(), "/api/classes" + march, wang).body),
+              (std::set<std::string>{classA, classB}));
+    EXPECT_EQ(classIds(getJson(port(), "/api/classes" + march, li).body),
+              (std::set<std::string>{classA, classB, classC}));
+    EXPECT_EQ(classIds(getJson(port(), "/api/classes" + march, s04).body),
+              (std::set<std::string>{classC}));
+    EXPECT_EQ(classIds(getJson(port(), "/api/classes" + march, s01).body),
+              (std::set<std::string>{classA, classB, classC}));
+    EXPECT_EQ(getJson(port(), "/api/classes/" + classA + "/attendance", "").status, 401);
+}
+
+TEST_F(RecordsApiTest, SubjectRecordsAndMonthlyHours) {
+    const std::string march = "from=2025-03-01&to=2025-03-31";
+    auto mine = getJson(port(), "/api/subjects/" + demo::kSubject01 + "/attendance?" + march, s01);
+    ASSERT_EQ(mine.status, 200) << mine.raw;
+    EXPECT_EQ(mine.body["attendance"].size(), 3u) << mine.raw;
+
+    auto hours = getJson(port(), "/api/subjects/" + demo::kSubject01 + "/hours?month=2025-03", s01);
+    ASSERT_EQ(hours.status, 200) << hours.raw;
+    EXPECT_EQ(hours.body["month"], "2025-03");
+    EXPECT_DOUBLE_EQ(hours.body["credited_hours"].get<double>(), 1.75);  // 45 + 30 + 30 min
+    EXPECT_DOUBLE_EQ(hours.body["required_credited_hours"].get<double>(), 1.25);  // B is optional
+    EXPECT_EQ(hours.body["sessions"], 3);
+    EXPECT_EQ(hours.body["required_sessions"], 2);
+    EXPECT_EQ(hours.body["missed_required_sessions"], 0);
+    EXPECT_EQ(hours.body["met"], false);
+    EXPECT_DOUBLE_EQ(hours.body["required_hours"].get<double>(), 8.0);
+
+    auto h02 = getJson(port(), "/api/subjects/" + demo::kSubject02 + "/hours?month=2025-03", wang);
+    ASSERT_EQ(h02.status, 200) << h02.raw;
+    EXPECT_DOUBLE_EQ(h02.body["credited_hours"].get<double>(),
+                     0.83);                              // 50 min, in hundredths rounded down
+    EXPECT_EQ(h02.body["missed_required_sessions"], 1);  // C
+    auto h03 = getJson(port(), "/api/subjects/" + demo::kSubject03 + "/hours?month=2025-03", admin);
+    ASSERT_EQ(h03.status, 200) << h03.raw;
+    EXPECT_DOUBLE_EQ(h03.body["credited_hours"].get<double>(), 0.0);
+    EXPECT_EQ(h03.body["missed_required_sessions"], 2);
+    auto h01april =
+        getJson(port(), "/api/subjects/" + demo::kSubject01 + "/hours?month=2025-04", s01);
+    ASSERT_EQ(h01april.status, 200);
+    EXPECT_DOUBLE_EQ(h01april.body["credited_hours"].get<double>(), 0.0);
+    EXPECT_EQ(
+        getJson(port(), "/api/subjects/" + demo::kSubject01 + "/hours?month=March", s01).status,
+        400);
+
+    // Another subject's data: 403 for a subject.
+    for (const std::string& path : {"/attendance?" + march, std::string("/hours?month=2025-03")}) {
+        auto theirs = getJson(port(), "/api/subjects/" + demo::kSubject02 + path, s01);
+        EXPECT_EQ(theirs.status, 403) << path << ": " << theirs.raw;
+        EXPECT_EQ(theirs.body["error"]["code"], "forbidden");
+        EXPECT_EQ(theirs.raw.find("王芳"), std::string::npos);
+    }
+    // Staff outside the subject's unit: 404, as if there were no such subject.
+    for (const std::string& path : {"/attendance?" + march, std::string("/hours?month=2025-03")}) {
+        auto other = getJson(port(), "/api/subjects/" + demo::kSubject04 + path, wang);
+        EXPECT_EQ(other.status, 404) << path << ": " << other.raw;
+        EXPECT_EQ(other.body["error"]["code"], "not_found");
+    }
+    EXPECT_EQ(getJson(port(), "/api/subjects/u999/attendance", wang).status, 404);
+    // Staff above it, and the administrator, may read it.
+    auto byLi = getJson(port(), "/api/subjects/" + demo::kSubject04 + "/hours?month=2025-03", li);
+    ASSERT_EQ(byLi.status, 200) << byLi.raw;
+    EXPECT_DOUBLE_EQ(byLi.body["credited_hours"].get<double>(), 1.0);
+    EXPECT_EQ(
+        getJson(port(), "/api/subjects/" + demo::kSubject04 + "/attendance?" + march, admin).status,
+        200);
+}
+
+TEST_F(RecordsApiTest, CsvExport) {
+    auto r = httpRequest(
+        port(), "GET", "/api/reports/attendance.csv?unit=zj-hz-xh-zt&from=2025-03-01&to=2025-03-31",
+        "", wang);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_NE(r.headers["content-type"].find("text/csv"), std::string::npos)
+        << r.headers["content-type"];
+    ASSERT_EQ(r.body.rfind("\xEF\xBB\xBF", 0), 0u) << "no UTF-8 byte order mark";
+    auto lines = csvLines(r.body.substr(3));
+    ASSERT_FALSE(lines.empty());
+    EXPECT_EQ(
+        lines[0],
+        "unit_id,unit,class_id,class,class_start,class_end,required,subject_id,username,subject,"
+        "first_join,last_leave,minutes_connected,minutes_credited,reconnects");
+    // A, B are in the unit; C (a unit above) is not. Subjects 01-03 in A, only 01 in B.
+    ASSERT_EQ(lines.size(), 5u) << r.body;
+    const std::string a = "zj-hz-xh-zt,转塘街道司法所," + classA +
+                          ",\"法治教育, 第1课\",2025-03-12T09:00:00+08:00,"
+                          "2025-03-12T10:00:00+08:00,yes,";
+    EXPECT_EQ(lines[1],
+              a + "u4,subject01,张伟,2025-03-12T09:05:00+08:00,2025-03-12T09:50:00+08:00,45,45,0");
+    EXPECT_EQ(lines[2],
+              a + "u5,subject02,王芳,2025-03-12T08:55:00+08:00,2025-03-12T10:10:00+08:00,65,50,1");
+    EXPECT_EQ(lines[3], a + "u6,subject03,刘洋,,,0,0,0");
+    EXPECT_EQ(lines[4],
+              "zj-hz-xh-zt,转塘街道司法所," + classB +
+                  ",心理辅导（选修）,2025-03-19T14:00:00+08:00,2025-03-19T15:00:00+08:00,no,"
+                  "u4,subject01,张伟,2025-03-19T14:00:00+08:00,2025-03-19T14:30:00+08:00,30,30,0");
+
+    // Scope: a unit above the officer's, an unknown unit, a subject.
+    auto above = getJson(
+        port(), "/api/reports/attendance.csv?unit=zj-hz-xh&from=2025-03-01&to=2025-03-31", wang);
+    EXPECT_EQ(above.status, 403) << above.raw;
+    EXPECT_EQ(getJson(port(), "/api/reports/attendance.csv?unit=nowhere", wang).status, 404);
+    EXPECT_EQ(getJson(port(), "/api/reports/attendance.csv?unit=zj-hz-xh-zt", s01).status, 403);
+    auto liCsv = httpRequest(
+        port(), "GET", "/api/reports/attendance.csv?unit=zj-hz-xh&from=2025-03-01&to=2025-03-31",
+        "", li);
+    ASSERT_EQ(liCsv.status, 200);
+    EXPECT_EQ(csvLines(liCsv.body.substr(3)).size(), 1u + 4u + 5u) << "A, B and C's rows";
+    EXPECT_EQ(
+        getJson(port(), "/api/reports/attendance.csv?from=2025-03-31&to=2025-03-01", wang).status,
+        400);
+
+    // A name typed as a spreadsheet formula is exported as text.
+    vigilOk(redis,
+            {"user", "add", "--username", "subject.eq", "--name", "=HYPERLINK(\"http://x\",\"y\")",
+             "--unit", "zj-hz-xh-zt", "--password", "Formula#2026"});
+    auto again = httpRequest(port(), "GET",
+                             "/api/reports/attendance.csv?from=2025-03-01&to=2025-03-31", "", wang);
+    ASSERT_EQ(again.status, 200);
+    EXPECT_NE(
+        again.body.find(",subject.eq,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",,,0,0,0\r\n"),
+        std::string::npos)
+        << again.body;
+}
+
+TEST_F(RecordsApiTest, ReadsAndExportsAreAudited) {
+    EXPECT_TRUE(login(port(), "officer.wang", "wrong password").empty());
+    ASSERT_EQ(getJson(port(), "/api/classes/" + classA + "/attendance", wang).status, 200);
+    ASSERT_EQ(
+        getJson(port(), "/api/subjects/" + demo::kSubject01 + "/hours?month=2025-03", s01).status,
+        200);
+    ASSERT_EQ(getJson(port(), "/api/subjects/" + demo::kSubject02 + "/attendance", wang).status,
+              200);
+    ASSERT_EQ(httpRequest(port(), "GET",
+                          "/api/reports/attendance.csv?from=2025-03-01&to=2025-03-31", "", wang)
+                  .status,
+              200);
+
+    // Refused reads are not audited as reads.
+    ASSERT_EQ(getJson(port(), "/api/subjects/" + demo::kSubject02 + "/attendance", s01).status,
+              403);
+    ASSERT_EQ(getJson(port(), "/api/classes/" + classC + "/attendance", wang).status, 404);
+
+    auto audit = getJson(port(), "/api/audit?limit=1000", admin);
+    ASSERT_EQ(audit.status, 200) << audit.raw;
+    const json& entries = audit.body["entries"];
+    EXPECT_FALSE(hasAudit(entries, demo::kSubject01, "view_attendance", demo::kSubject02));
+    EXPECT_FALSE(hasAudit(entries, demo::kOfficerWang, "view_attendance", classC));
+    EXPECT_TRUE(hasAudit(entries, demo::kOfficerWang, "login", demo::kOfficerWang));
+    EXPECT_TRUE(hasAudit(entries, demo::kOfficerWang, "login_failed", demo::kOfficerWang));
+    EXPECT_TRUE(hasAudit(entries, demo::kOfficerWang, "view_attendance", classA));
+    EXPECT_TRUE(hasAudit(entries, demo::kOfficerWang, "view_attendance", demo::kSubject02));
+    EXPECT_TRUE(hasAudit(entries, demo::kSubject01, "view_hours", demo::kSubject01));
+    EXPECT_TRUE(hasAudit(entries, demo::kOfficerWang, "export_attendance", "zj-hz-xh-zt"));
+    for (const auto& e : entries) {
+        EXPECT_EQ(e["hash"].get<std::string>().size(), 64u) << e.dump();
+    }
+
+    // Only administrators read or verify the audit log.
+    EXPECT_EQ(getJson(port(), "/api/audit", wang).status, 403);
+    EXPECT_EQ(getJson(port(), "/api/audit", s01).status, 403);
+    EXPECT_EQ(getJson(port(), "/api/audit/verify", wang).status, 403);
+    auto verify = getJson(port(), "/api/audit/verify", admin);
+    ASSERT_EQ(verify.status, 200) << verify.raw;
+    EXPECT_EQ(verify.body["intact"], true) << verify.raw;
+    // Reading the log is itself audited.
+    auto again = getJson(port(), "/api/audit?limit=1000", admin);
+    EXPECT_TRUE(hasAudit(again.body["entries"], demo::kAdmin, "view_audit", ""));
+}
