@@ -169,62 +169,67 @@ Task<HttpResponse> HttpApi::classAttendance(const User& user, const std::string&
     co_return jsonResponse(200, json{{"class", cls->toJson(offset)}, {"attendance", rows}});
 }
 
-Task<HttpResponse> HttpApi::subjectAttendance(const User& user, const std::string& subjectId,
-                                              const HttpRequest& request) {
+Task<std::vector<HttpApi::SubjectSession>> HttpApi::subjectSessions(const User& viewer,
+                                                                    const std::string& subjectId,
+                                                                    common::Millis from,
+                                                                    common::Millis to) {
     auto subject = co_await deps_.directory.findUser(subjectId);
     auto tree = co_await deps_.directory.unitTree();
-    if (!subject || !access::canSeeSubject(user, *subject, tree)) {
+    if (!subject || !access::canSeeSubject(viewer, *subject, tree)) {
         throw ApiError(
-            user.role == Role::Subject ? "forbidden" : "not_found",
-            user.role == Role::Subject ? "you may see only your own records" : "no such subject");
+            viewer.role == Role::Subject ? "forbidden" : "not_found",
+            viewer.role == Role::Subject ? "you may see only your own records" : "no such subject");
     }
-    int offset = deps_.config.utcOffsetMinutes();
-    auto [from, to] = rangeOf(request, offset, 90 * kDayMs, kDayMs);
-    json rows = json::array();
+    std::vector<SubjectSession> out;
     for (const auto& cls : co_await deps_.directory.listClasses(from, to)) {
         auto explicitIds = co_await deps_.directory.explicitlyEnrolled(cls.id);
         if (!access::isEnrolled(*subject, cls, explicitIds, tree)) continue;
         auto summaries = co_await classSummaries(cls);
         auto it = summaries.find(subjectId);
-        json row = it != summaries.end() ? summaryJson(it->second, offset)
-                                         : summaryJson({subjectId}, offset);
-        row["class"] = cls.toJson(offset);
+        SubjectSummary summary;
+        summary.subject = subjectId;
+        if (it != summaries.end()) summary = it->second;
+        out.push_back({cls, std::move(summary), *subject});
+    }
+    co_return out;
+}
+
+Task<HttpResponse> HttpApi::subjectAttendance(const User& user, const std::string& subjectId,
+                                              const HttpRequest& request) {
+    int offset = deps_.config.utcOffsetMinutes();
+    auto [from, to] = rangeOf(request, offset, 90 * kDayMs, kDayMs);
+    auto sessions = co_await subjectSessions(user, subjectId, from, to);
+    json rows = json::array();
+    for (const auto& s : sessions) {
+        json row = summaryJson(s.summary, offset);
+        row["class"] = s.cls.toJson(offset);
         rows.push_back(row);
+    }
+    json subject = json::object();
+    if (!sessions.empty()) {
+        subject = sessions.front().subject.publicJson();
+    } else {
+        auto u = co_await deps_.directory.findUser(subjectId);  // Seen by subjectSessions.
+        if (u) subject = u->publicJson();
     }
     const std::string detail = json{{"from", from}, {"to", to}}.dump();
     co_await deps_.audit.append(user.id, "view_attendance", subjectId, detail);
-    co_return jsonResponse(200, json{{"subject", subject->publicJson()}, {"attendance", rows}});
+    co_return jsonResponse(200, json{{"subject", subject}, {"attendance", rows}});
 }
 
 Task<HttpResponse> HttpApi::subjectHours(const User& user, const std::string& subjectId,
                                          const HttpRequest& request) {
-    auto subject = co_await deps_.directory.findUser(subjectId);
-    auto tree = co_await deps_.directory.unitTree();
-    if (!subject || !access::canSeeSubject(user, *subject, tree)) {
-        throw ApiError(
-            user.role == Role::Subject ? "forbidden" : "not_found",
-            user.role == Role::Subject ? "you may see only your own records" : "no such subject");
-    }
     int offset = deps_.config.utcOffsetMinutes();
     std::string month = request.query.count("month") ? request.query.at("month")
                                                      : common::monthOf(common::nowMillis(), offset);
     auto range = common::monthRange(month, offset);
     if (!range) throw ApiError("bad_request", "'month' must look like 2026-11");
+    common::Millis now = common::nowMillis();
     std::vector<SessionCredit> credits;
-    for (const auto& cls : co_await deps_.directory.listClasses(range->first, range->second)) {
-        auto explicitIds = co_await deps_.directory.explicitlyEnrolled(cls.id);
-        if (!access::isEnrolled(*subject, cls, explicitIds, tree)) continue;
-        auto summaries = co_await classSummaries(cls);
-        auto it = summaries.find(subjectId);
-        SessionCredit c{
-            cls.id,    cls.required,
-            cls.start, 0,
-            0,         cls.state == ClassState::Ended || cls.end <= common::nowMillis()};
-        if (it != summaries.end()) {
-            c.creditedMs = it->second.creditedMs;
-            c.connectedMs = it->second.connectedMs;
-        }
-        credits.push_back(c);
+    for (const auto& s : co_await subjectSessions(user, subjectId, range->first, range->second)) {
+        credits.push_back({s.cls.id, s.cls.required, s.cls.start, s.summary.creditedMs,
+                           s.summary.connectedMs,
+                           s.cls.state == ClassState::Ended || s.cls.end <= now});
     }
     auto h = rollUpMonth(month, credits, deps_.config.attendance.requiredHoursPerMonth, offset);
     const std::string detail = json{{"month", month}}.dump();

@@ -36,6 +36,18 @@ public:
     common::Task<std::map<std::string, SubjectSummary>> classSummaries(const ClassSession& cls);
 
 private:
+    struct SubjectSession {
+        ClassSession cls;
+        SubjectSummary summary;
+        User subject;
+    };
+    // The classes in [from, to) a subject is enrolled in, with the subject's summary of
+    // each. Throws forbidden / not_found unless `viewer` may see that subject.
+    common::Task<std::vector<SubjectSession>> subjectSessions(const User& viewer,
+                                                              const std::string& subjectId,
+                                                              common::Millis from,
+                                                              common::Millis to);
+
     common::Task<void> serve(std::uint64_t requestId, HttpRequest request);
     common::Task<HttpResponse> route(const HttpRequest& request);
     common::Task<User> authenticate(const HttpRequest& request);
