@@ -3,6 +3,7 @@
 #include <hiredis/adapters/glib.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
+#include <sys/ioctl.h>
 
 #include <algorithm>
 #include <stdexcept>
@@ -117,6 +118,9 @@ void RedisClient::connect() {
     ac_ = ac;
     ac_->data = this;
     source_ = redis_source_new(ac_);
+    // The adapter reads at most 16 KiB per dispatch; with thousands of sockets on the loop
+    // an iteration is slow, so drain what is already waiting before yielding.
+    g_source_set_callback(source_, &RedisClient::drainCallback, this, nullptr);
     g_source_attach(source_, loop_.context());
     redisAsyncSetConnectCallback(ac_, &RedisClient::connectCallback);
     redisAsyncSetDisconnectCallback(ac_, &RedisClient::disconnectCallback);
@@ -189,6 +193,7 @@ void RedisClient::onConnected(int status) {
         return;
     }
     connected_ = true;
+    lastReplyAt_ = std::chrono::steady_clock::now();
     backoff_ = std::chrono::milliseconds(200);
     logger()->info("{}: connected to {}:{}", options_.name, options_.endpoint.host,
                    options_.endpoint.port);
@@ -276,6 +281,7 @@ void RedisClient::replyCallback(redisAsyncContext* ac, void* reply, void* privda
 
 void RedisClient::onReply(void* raw, CommandAwaiter* awaiter) {
     if (!pending_.empty()) pending_.pop_front();
+    if (raw != nullptr) lastReplyAt_ = std::chrono::steady_clock::now();
     if (awaiter == nullptr) {
         auto* reply = static_cast<redisReply*>(raw);
         if (reply != nullptr && reply->type == REDIS_REPLY_ERROR) {
@@ -292,6 +298,16 @@ void RedisClient::onReply(void* raw, CommandAwaiter* awaiter) {
     awaiter->handle_.resume();
 }
 
+gboolean RedisClient::drainCallback(gpointer data) {
+    auto* self = static_cast<RedisClient*>(data);
+    for (int i = 0; i < 64 && self->ac_ != nullptr && self->connected_; ++i) {
+        int waiting = 0;
+        if (ioctl(self->ac_->c.fd, FIONREAD, &waiting) != 0 || waiting <= 0) break;
+        redisAsyncHandleRead(self->ac_);  // May disconnect: ac_ is then cleared.
+    }
+    return G_SOURCE_CONTINUE;
+}
+
 void RedisClient::checkDeadlines() {
     // The fire-and-forget entries' awaiter is null; pending_ also drops them when the
     // connection is freed.
@@ -299,7 +315,11 @@ void RedisClient::checkDeadlines() {
         pending_.clear();
         return;
     }
-    if (!pending_.empty() && pending_.front().deadline < std::chrono::steady_clock::now()) {
+    // A dead server sends nothing: time out when the oldest command is overdue and no reply
+    // at all has come for a command timeout. A backlog that is still moving is not dead.
+    auto now = std::chrono::steady_clock::now();
+    if (!pending_.empty() && pending_.front().deadline < now &&
+        now - lastReplyAt_ > options_.commandTimeout) {
         dropConnection("command timed out");
     }
 }

@@ -110,6 +110,7 @@ private:
     static void disconnectCallback(const redisAsyncContext* ac, int status);
     static void replyCallback(redisAsyncContext* ac, void* reply, void* privdata);
     static void messageCallback(redisAsyncContext* ac, void* reply, void* privdata);
+    static gboolean drainCallback(gpointer data);
 
     EventLoop& loop_;  // Passed by argument.
     Options options_;
@@ -124,6 +125,7 @@ private:
     Timer reconnectTimer_;
     Timer deadlineTimer_;
     std::chrono::milliseconds backoff_{200};
+    std::chrono::steady_clock::time_point lastReplyAt_{};
 };
 
 }  // namespace vigil::common
