@@ -116,14 +116,22 @@ Task<HttpResponse> HttpApi::classes(const User& user, const HttpRequest& request
     co_return jsonResponse(200, json{{"classes", out}});
 }
 
-Task<HttpResponse> HttpApi::classDetail(const User& user, const std::string& classId) {
+Task<std::optional<ClassSession>> HttpApi::visibleClass(const User& user,
+                                                        const std::string& classId) {
     auto cls = co_await deps_.directory.findClass(classId);
     if (!cls) throw ApiError("not_found", "no class '" + classId + "'");
     auto tree = co_await deps_.directory.unitTree();
     auto explicitIds = co_await deps_.directory.explicitlyEnrolled(classId);
     bool enrolled = access::isEnrolled(user, *cls, explicitIds, tree);
-    if (!access::canSeeClass(user, *cls, enrolled, tree))
+    // Not "forbidden": whether a class exists outside one's scope is not to be told either.
+    if (!access::canSeeClass(user, *cls, enrolled, tree)) {
         throw ApiError("not_found", "no class '" + classId + "'");
+    }
+    co_return cls;
+}
+
+Task<HttpResponse> HttpApi::classDetail(const User& user, const std::string& classId) {
+    auto cls = co_await visibleClass(user, classId);
     json j = cls->toJson(deps_.config.utcOffsetMinutes());
     if (access::isStaff(user)) {
         json subjects = json::array();
@@ -136,13 +144,7 @@ Task<HttpResponse> HttpApi::classDetail(const User& user, const std::string& cla
 }
 
 Task<HttpResponse> HttpApi::classAttendance(const User& user, const std::string& classId) {
-    auto cls = co_await deps_.directory.findClass(classId);
-    if (!cls) throw ApiError("not_found", "no class '" + classId + "'");
-    auto tree = co_await deps_.directory.unitTree();
-    auto explicitIds = co_await deps_.directory.explicitlyEnrolled(classId);
-    bool enrolled = access::isEnrolled(user, *cls, explicitIds, tree);
-    if (!access::canSeeClass(user, *cls, enrolled, tree))
-        throw ApiError("not_found", "no class '" + classId + "'");
+    auto cls = co_await visibleClass(user, classId);
     auto summaries = co_await classSummaries(*cls);
     int offset = deps_.config.utcOffsetMinutes();
     json rows = json::array();

@@ -48,6 +48,10 @@ private:
                                                               common::Millis from,
                                                               common::Millis to);
 
+    // The class, if `user` may see it; not_found otherwise.
+    common::Task<std::optional<ClassSession>> visibleClass(const User& user,
+                                                           const std::string& classId);
+
     common::Task<void> serve(std::uint64_t requestId, HttpRequest request);
     common::Task<HttpResponse> route(const HttpRequest& request);
     common::Task<User> authenticate(const HttpRequest& request);
