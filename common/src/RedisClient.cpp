@@ -13,10 +13,7 @@
 namespace vigil::common {
 
 namespace {
-auto logger() {
-    static auto l = log("redis");
-    return l;
-}
+VIGIL_LOG_CATEGORY("redis")
 
 std::vector<const char*> argvOf(const std::vector<std::string>& args, std::vector<size_t>& lens) {
     std::vector<const char*> argv;

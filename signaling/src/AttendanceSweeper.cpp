@@ -12,10 +12,7 @@ using common::Task;
 using nlohmann::json;
 
 namespace {
-auto logger() {
-    static auto l = common::log("sweeper");
-    return l;
-}
+VIGIL_LOG_CATEGORY("sweeper")
 constexpr int kNodeTtlSeconds = 15;
 }  // namespace
 

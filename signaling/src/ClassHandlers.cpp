@@ -15,10 +15,7 @@ using common::Task;
 using nlohmann::json;
 
 namespace {
-auto logger() {
-    static auto l = common::log("classes");
-    return l;
-}
+VIGIL_LOG_CATEGORY("classes")
 
 constexpr int kHeartbeatIntervalSeconds = 10;
 }  // namespace

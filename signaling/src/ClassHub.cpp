@@ -11,10 +11,7 @@ using common::Task;
 using nlohmann::json;
 
 namespace {
-auto logger() {
-    static auto l = common::log("classhub");
-    return l;
-}
+VIGIL_LOG_CATEGORY("classhub")
 
 std::string dumpSafe(const json& j) {
     return j.dump(-1, ' ', false, json::error_handler_t::replace);

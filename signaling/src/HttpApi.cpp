@@ -10,10 +10,7 @@ using common::Task;
 using nlohmann::json;
 
 namespace {
-auto logger() {
-    static auto l = common::log("http");
-    return l;
-}
+VIGIL_LOG_CATEGORY("http")
 
 int statusFor(const std::string& code) {
     if (code == "bad_json" || code == "bad_request") return 400;

@@ -13,10 +13,7 @@ using common::ApiError;
 using common::Task;
 
 namespace {
-auto logger() {
-    static auto l = common::log("sessions");
-    return l;
-}
+VIGIL_LOG_CATEGORY("sessions")
 
 // Verifying against this keeps an unknown username as slow as a wrong password.
 const std::string& dummyHash() {

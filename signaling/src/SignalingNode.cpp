@@ -10,10 +10,7 @@
 namespace vigil::signaling {
 
 namespace {
-auto logger() {
-    static auto l = common::log("node");
-    return l;
-}
+VIGIL_LOG_CATEGORY("node")
 
 common::RedisClient::Options redisOptions(const common::Config& config, const std::string& name) {
     common::RedisClient::Options o;

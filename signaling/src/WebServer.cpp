@@ -12,10 +12,7 @@
 namespace vigil::signaling {
 
 namespace {
-auto logger() {
-    static auto l = common::log("web");
-    return l;
-}
+VIGIL_LOG_CATEGORY("web")
 
 constexpr const char* kProtocolName = "vigil.v1";
 constexpr size_t kBodyChunk = size_t{32} * 1024;

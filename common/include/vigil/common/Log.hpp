@@ -15,3 +15,11 @@ std::shared_ptr<spdlog::logger> log(const std::string& category);
 void setLogLevel(const std::string& level);
 
 }  // namespace vigil::common
+
+// Declares `logger()`, this source file's category, inside an anonymous namespace:
+// namespace { VIGIL_LOG_CATEGORY("web") }
+#define VIGIL_LOG_CATEGORY(name)                                                     \
+    const std::shared_ptr<spdlog::logger>& logger() {                                \
+        static const std::shared_ptr<spdlog::logger> l = ::vigil::common::log(name); \
+        return l;                                                                    \
+    }
