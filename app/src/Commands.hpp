@@ -29,6 +29,7 @@ void runWithRedis(const GlobalOptions& options,
 
 void addAdminCommands(CLI::App& app, GlobalOptions& options);
 void addDemoCommands(CLI::App& app, GlobalOptions& options);
+void addRecordingCommands(CLI::App& app, GlobalOptions& options);
 void addServeCommand(CLI::App& app, GlobalOptions& options);
 
 }  // namespace vigil::app

@@ -2,16 +2,41 @@
 
 #include <glib-unix.h>
 
+#include <atomic>
 #include <iostream>
 #include <sstream>
 
 #include "Commands.hpp"
 #include "vigil/common/Log.hpp"
+#include "vigil/media/GstMediaService.hpp"
 #include "vigil/signaling/SignalingNode.hpp"
 
 namespace vigil::app {
 
 namespace {
+// Until presence verification consumes them, sampled camera frames are counted on the
+// officer's roster, which shows that each subject's camera reaches the server.
+class FrameCounter final : public media::FrameSink {
+public:
+    FrameCounter(common::EventLoop& loop, signaling::SignalingNode& node)
+        : loop_(loop), node_(node), alive_(std::make_shared<std::atomic<bool>>(true)) {}
+    ~FrameCounter() override { *alive_ = false; }
+
+    void onFrame(media::Frame frame) override {
+        auto alive = alive_;
+        auto* node = &node_;
+        loop_.post([alive, node, room = frame.room, subject = frame.subject,
+                    ts = frame.capturedMs]() {
+            if (*alive) node->onFrameSampled(room, subject, ts);
+        });
+    }
+
+private:
+    common::EventLoop& loop_;
+    signaling::SignalingNode& node_;
+    std::shared_ptr<std::atomic<bool>> alive_;
+};
+
 struct Stopper {
     common::EventLoop& loop;
     signaling::SignalingNode* node{nullptr};
@@ -46,24 +71,42 @@ void serve(const GlobalOptions& options, const std::string& rolesOverride) {
     std::stringstream ss(roles);
     std::string role;
     bool signaling = false;
+    bool mediaRole = false;
     while (std::getline(ss, role, ',')) {
         if (role == "signaling") {
             signaling = true;
         } else if (role == "media") {
-            std::cerr << "vigil: the media role is not available in this build yet; run --roles "
-                         "signaling\n";
-            std::exit(2);
+            mediaRole = true;
         } else {
             std::cerr << "vigil: unknown role '" << role << "' (signaling, media)\n";
             std::exit(2);
         }
+    }
+    if (!signaling && mediaRole) {
+        std::cerr << "vigil: a media node on its own needs the cross-node media link, which this "
+                     "version does not have; run --roles signaling,media\n";
+        std::exit(2);
     }
     if (!signaling) {
         std::cerr << "vigil: no role to run\n";
         std::exit(2);
     }
     common::EventLoop loop;
-    auto node = std::make_unique<signaling::SignalingNode>(loop, config);
+    std::unique_ptr<media::MediaService> mediaService;
+    std::unique_ptr<FrameCounter> frames;
+    if (mediaRole) {
+        try {
+            mediaService = media::makeGstMediaService(loop, media::mediaOptionsFrom(config));
+        } catch (const std::exception& e) {
+            std::cerr << "vigil: cannot start the media role: " << e.what() << "\n";
+            std::exit(1);
+        }
+    }
+    auto node = std::make_unique<signaling::SignalingNode>(loop, config, mediaService.get());
+    if (mediaService) {
+        frames = std::make_unique<FrameCounter>(loop, *node);
+        mediaService->setFrameSink(frames.get());
+    }
     Stopper stopper{loop, node.get()};
     for (int sig : {SIGINT, SIGTERM}) {
         GSource* source = g_unix_signal_source_new(sig);
@@ -83,7 +126,9 @@ void serve(const GlobalOptions& options, const std::string& rolesOverride) {
     });
     if (!failed) loop.run();
     stopper.deadline.cancel();
+    if (mediaService) mediaService->setFrameSink(nullptr);
     node.reset();
+    mediaService.reset();
     if (failed) std::exit(1);
 }
 }  // namespace

@@ -67,6 +67,12 @@ int main(int argc, char** argv) {
     vigil::app::addServeCommand(app, options);
     vigil::app::addAdminCommands(app, options);
     vigil::app::addDemoCommands(app, options);
-    CLI11_PARSE(app, argc, argv);
+    vigil::app::addRecordingCommands(app, options);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // Help prints and exits 0; a usage error exits 2, like a bad configuration.
+        return app.exit(e) == 0 ? 0 : 2;
+    }
     return 0;
 }

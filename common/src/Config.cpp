@@ -84,6 +84,24 @@ Key doubleKey(std::string name, const std::function<double&(Config&)>& field, do
             }};
 }
 
+Key boolKey(std::string name, const std::function<bool&(Config&)>& field) {
+    return {std::move(name),
+            [field](Config& c, const toml::node& n) {
+                auto v = n.value_exact<bool>();
+                if (!v) bad("must be true or false");
+                field(c) = *v;
+            },
+            [field](Config& c, const std::string& s) {
+                if (s == "true" || s == "1") {
+                    field(c) = true;
+                } else if (s == "false" || s == "0") {
+                    field(c) = false;
+                } else {
+                    bad("must be true or false");
+                }
+            }};
+}
+
 void anyString(const std::string&) {}
 
 void validateRoles(const std::string& roles) {
@@ -113,6 +131,24 @@ void validateRedisUrl(const std::string& url) {
 
 void validateOffset(const std::string& s) {
     (void)parseUtcOffset(s);
+}
+
+// Comma-separated stun:/stuns:/turn:/turns: URLs, or empty.
+void validateIceUrls(const std::string& s) {
+    size_t start = 0;
+    while (start < s.size()) {
+        size_t comma = s.find(',', start);
+        std::string url =
+            s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        while (!url.empty() && url.front() == ' ') url.erase(url.begin());
+        while (!url.empty() && url.back() == ' ') url.pop_back();
+        if (url.rfind("stun:", 0) != 0 && url.rfind("stuns:", 0) != 0 &&
+            url.rfind("turn:", 0) != 0 && url.rfind("turns:", 0) != 0) {
+            bad("each URL must start with stun:, stuns:, turn: or turns:");
+        }
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
 }
 
 void validateNotEmpty(const std::string& s) {
@@ -153,6 +189,23 @@ const std::vector<Key>& keys() {
             [](Config& c) -> double& { return c.attendance.requiredHoursPerMonth; }, 0.0, 744.0),
         VIGIL_STR(attendance, utc_offset, attendance.utcOffset, validateOffset),
         VIGIL_INT(attendance, spot_check_seconds, attendance.spotCheckSeconds, 5, 3600),
+        VIGIL_INT(media, jitter_ms, media.jitterMs, 0, 2000),
+        VIGIL_INT(media, keyframe_min_interval_ms, media.keyframeMinIntervalMs, 100, 60000),
+        VIGIL_INT(media, camera_width, media.cameraWidth, 80, 1920),
+        VIGIL_INT(media, camera_height, media.cameraHeight, 60, 1080),
+        VIGIL_INT(media, camera_fps, media.cameraFps, 1, 30),
+        VIGIL_INT(media, camera_kbps, media.cameraKbps, 20, 4000),
+        VIGIL_INT(media, sample_seconds, media.sampleSeconds, 1, 3600),
+        VIGIL_INT(media, port_min, media.portMin, 0, 65535),
+        VIGIL_INT(media, port_max, media.portMax, 0, 65535),
+        VIGIL_STR(ice, stun_urls, ice.stunUrls, validateIceUrls),
+        VIGIL_STR(ice, turn_urls, ice.turnUrls, validateIceUrls),
+        VIGIL_STR(ice, turn_secret, ice.turnSecret, anyString),
+        VIGIL_INT(ice, turn_ttl_seconds, ice.turnTtlSeconds, 60, 604800),
+        VIGIL_INT(calls, ring_seconds, calls.ringSeconds, 5, 600),
+        boolKey("recording.enabled", [](Config& c) -> bool& { return c.recording.enabled; }),
+        VIGIL_STR(recording, dir, recording.dir, validateNotEmpty),
+        VIGIL_INT(recording, chunk_seconds, recording.chunkSeconds, 10, 3600),
         VIGIL_STR(log, level, log.level, validateLevel),
     };
     return table;

@@ -1,7 +1,10 @@
 #include "vigil/common/Crypto.hpp"
 
+#include <fcntl.h>
 #include <sodium.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <stdexcept>
 #include <vector>
 
@@ -17,6 +20,32 @@ std::string sha256Hex(std::string_view data) {
     char hex[crypto_hash_sha256_BYTES * 2 + 1];
     sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
     return hex;
+}
+
+std::optional<std::string> sha256File(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return std::nullopt;
+    crypto_hash_sha256_state state;
+    crypto_hash_sha256_init(&state);
+    std::vector<unsigned char> buf(size_t{64} * 1024);
+    bool ok = true;
+    for (;;) {
+        ssize_t n = ::read(fd, buf.data(), buf.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            ok = false;
+            break;
+        }
+        if (n == 0) break;
+        crypto_hash_sha256_update(&state, buf.data(), static_cast<unsigned long long>(n));
+    }
+    ::close(fd);
+    if (!ok) return std::nullopt;
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&state, digest);
+    char hex[crypto_hash_sha256_BYTES * 2 + 1];
+    sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+    return std::string(hex);
 }
 
 std::string randomHex(size_t bytes) {

@@ -103,7 +103,15 @@ Task<json> ClassHub::onJoin(ConnPtr conn, const Request& request) {
     co_await publish(std::move(event2));
     co_return json{{"class", cls->toJson(deps_.config.utcOffsetMinutes())},
                    {"role", teacher ? "teacher" : "student"},
-                   {"heartbeat_interval_seconds", kHeartbeatIntervalSeconds}};
+                   {"heartbeat_interval_seconds", kHeartbeatIntervalSeconds},
+                   {"ice_servers", iceServersFor(user)},
+                   {"publishers", publishersFor("class:" + classId, teacher)},
+                   {"camera",
+                    {{"width", deps_.config.media.cameraWidth},
+                     {"height", deps_.config.media.cameraHeight},
+                     {"fps", deps_.config.media.cameraFps},
+                     {"kbps", deps_.config.media.cameraKbps},
+                     {"sample_seconds", deps_.config.media.sampleSeconds}}}};
 }
 
 Task<void> ClassHub::leaveClass(ConnPtr conn, const std::string& reason) {
@@ -172,6 +180,13 @@ Task<json> ClassHub::buildRoster(std::string classId) {
     auto open = co_await deps_.attendance.openIntervals(classId);
     auto handList = (co_await deps_.redis.cmd("SMEMBERS", keys::hands(classId))).asStrings();
     std::set<std::string> hands(handList.begin(), handList.end());
+    auto lastSamples = co_await deps_.redis.cmd("HGETALL", keys::lastSample(classId));
+    auto sampleCounts = co_await deps_.redis.cmd("HGETALL", keys::sampleCount(classId));
+    std::map<std::string, std::pair<long long, long long>> samples;  // subject -> (last, count)
+    for (size_t i = 0; i + 1 < lastSamples.elements.size(); i += 2)
+        samples[lastSamples.elements[i].str].first = std::stoll(lastSamples.elements[i + 1].str);
+    for (size_t i = 0; i + 1 < sampleCounts.elements.size(); i += 2)
+        samples[sampleCounts.elements[i].str].second = std::stoll(sampleCounts.elements[i + 1].str);
     json participants = json::array();
     int offset = deps_.config.utcOffsetMinutes();
     for (const auto& [subject, interval] : open) {
@@ -185,7 +200,11 @@ Task<json> ClassHub::buildRoster(std::string classId) {
              {"since", common::formatIso8601(interval.since, offset)},
              {"last_heartbeat", common::formatIso8601(interval.lastHeartbeat, offset)},
              {"hand", hands.count(subject) != 0},
-             {"presence", "unknown"}});
+             {"presence", "unknown"},
+             {"samples", samples[subject].second},
+             {"last_sample", samples[subject].first > 0
+                                 ? json(common::formatIso8601(samples[subject].first, offset))
+                                 : json(nullptr)}});
     }
     co_return json{{"type", "roster"}, {"class", classId}, {"participants", participants}};
 }

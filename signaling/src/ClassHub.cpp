@@ -166,13 +166,27 @@ Task<json> ClassHub::dispatch(ConnPtr conn, const Request& request) {
         case MessageType::EndClass:
             co_return co_await onEndClass(conn, request);
         case MessageType::Offer:
+            co_return co_await onOffer(conn, request);
+        case MessageType::Subscribe:
+            co_return co_await onSubscribe(conn, request);
         case MessageType::Answer:
+            co_return co_await onAnswer(conn, request);
         case MessageType::Ice:
+            co_return co_await onIce(conn, request);
         case MessageType::IceRestart:
-            break;
+            co_return co_await onIceRestart(conn, request);
+        case MessageType::StopMedia:
+            co_return co_await onStopMedia(conn, request);
+        case MessageType::Call:
+            co_return co_await onCall(conn, request);
+        case MessageType::CallAccept:
+            co_return co_await onCallAccept(conn, request);
+        case MessageType::CallDecline:
+            co_return co_await onCallDecline(conn, request);
+        case MessageType::CallEnd:
+            co_return co_await onCallEnd(conn, request);
     }
-    throw ApiError("not_available",
-                   "media signaling is not available: this node runs without the media role");
+    throw ApiError("bad_request", "unknown message type");
 }
 
 void ClassHub::OnWsClose(std::uint64_t connId) {
@@ -182,6 +196,11 @@ void ClassHub::OnWsClose(std::uint64_t connId) {
     conn->authTimer.cancel();
     conns_.erase(connId);
     connByKey_.erase(conn->key);
+    closeMedia(conn, "");
+    if (!conn->callId.empty() && !stopping_) {
+        common::spawn(finishCall(conn->callId, "ended", "disconnect"),
+                      [](const std::exception_ptr&) {});
+    }
     if (stopping_) return;  // shutdown() already recorded it.
     common::spawn(onClosed(conn), [](const std::exception_ptr&) {});
 }
@@ -221,10 +240,15 @@ Task<void> ClassHub::onClosed(ConnPtr conn) {
 
 void ClassHub::forgetMembership(const ConnPtr& conn) {
     if (conn->classId.empty()) return;
+    closeMedia(conn, "class:" + conn->classId);
     auto it = members_.find(conn->classId);
     if (it != members_.end()) {
         it->second.erase(conn->id);
-        if (it->second.empty()) members_.erase(it);
+        if (it->second.empty()) {
+            members_.erase(it);
+            // Nobody left here: end the recording and free the pipeline.
+            closeMediaRoom("class:" + conn->classId);
+        }
     }
     conn->classId.clear();
     conn->teacher = false;
@@ -277,6 +301,7 @@ void ClassHub::onBusMessage(const std::string& text) {
         scheduleRoster(classId);
     } else if (kind == "class_ended") {
         pushToClass(classId, event["message"], false);
+        closeMediaRoom("class:" + classId);
         auto it = members_.find(classId);
         if (it != members_.end()) {
             auto ids = it->second;

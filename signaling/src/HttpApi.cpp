@@ -16,8 +16,10 @@ int statusFor(const std::string& code) {
     if (code == "bad_json" || code == "bad_request") return 400;
     if (code == "unauthenticated") return 401;
     if (code == "forbidden" || code == "not_enrolled") return 403;
-    if (code == "not_found") return 404;
+    if (code == "not_found" || code == "file_missing") return 404;
+    if (code == "conflict") return 409;
     if (code == "too_large") return 413;
+    if (code == "range_not_satisfiable") return 416;
     if (code == "account_locked") return 423;
     if (code == "rate_limited") return 429;
     if (code == "unavailable") return 503;
@@ -68,13 +70,19 @@ Task<void> HttpApi::serve(std::uint64_t requestId, HttpRequest request) {
     if (server_ != nullptr) server_->respond(requestId, std::move(response));
 }
 
-Task<User> HttpApi::authenticate(const HttpRequest& request) {
+Task<User> HttpApi::authenticate(const HttpRequest& request, bool allowQueryToken) {
     const std::string prefix = "Bearer ";
-    if (request.authorization.rfind(prefix, 0) != 0) {
+    std::string token;
+    if (request.authorization.rfind(prefix, 0) == 0) {
+        token = request.authorization.substr(prefix.size());
+    } else if (auto it = request.query.find("token");
+               allowQueryToken && request.authorization.empty() && it != request.query.end()) {
+        token = it->second;
+    } else {
         throw ApiError("unauthenticated",
                        "send your session token as 'Authorization: Bearer TOKEN'");
     }
-    auto user = co_await deps_.sessions.resolve(request.authorization.substr(prefix.size()));
+    auto user = co_await deps_.sessions.resolve(token);
     if (!user)
         throw ApiError("unauthenticated",
                        "the session token is invalid or has expired; sign in again");
@@ -95,7 +103,8 @@ Task<HttpResponse> HttpApi::route(const HttpRequest& request) {
         co_return co_await logout(request);
     }
     if (m != "GET") throw ApiError("bad_request", "this resource is read-only");
-    User user = co_await authenticate(request);
+    const bool chunkUrl = parts.size() == 5 && parts[1] == "recordings" && parts[3] == "chunks";
+    User user = co_await authenticate(request, chunkUrl);
     if (parts.size() == 2 && parts[1] == "me") co_return co_await me(user);
     if (parts.size() == 2 && parts[1] == "units") co_return co_await units(user);
     if (parts.size() == 2 && parts[1] == "users") co_return co_await users(user, request);
@@ -116,6 +125,11 @@ Task<HttpResponse> HttpApi::route(const HttpRequest& request) {
     if (parts.size() == 2 && parts[1] == "audit") co_return co_await auditLog(user, request);
     if (parts.size() == 3 && parts[1] == "audit" && parts[2] == "verify")
         co_return co_await auditVerify(user);
+    if (parts.size() == 2 && parts[1] == "recordings")
+        co_return co_await recordingList(user, request);
+    if (parts.size() == 3 && parts[1] == "recordings")
+        co_return co_await recordingDetail(user, parts[2]);
+    if (chunkUrl) co_return co_await recordingChunk(user, parts[2], parts[4], request);
     throw ApiError("not_found", "no such resource");
 }
 
@@ -148,7 +162,7 @@ Task<HttpResponse> HttpApi::login(const HttpRequest& request) {
 }
 
 Task<HttpResponse> HttpApi::logout(const HttpRequest& request) {
-    User user = co_await authenticate(request);
+    User user = co_await authenticate(request, false);
     co_await deps_.sessions.logout(request.authorization.substr(7));
     co_await deps_.audit.append(user.id, "logout", user.id, "{}");
     co_return jsonResponse(200, json{{"ok", true}});

@@ -14,9 +14,6 @@ using common::Millis;
 using common::Task;
 using nlohmann::json;
 
-namespace {
-constexpr Millis kDayMs = 86400000;
-
 // A raw '+' in a query string arrives as a space (form encoding): in a time it can only
 // have been the sign of the zone offset.
 std::optional<Millis> parseQueryTime(std::string text, int offset) {
@@ -27,6 +24,9 @@ std::optional<Millis> parseQueryTime(std::string text, int offset) {
     }
     return common::parseIso8601(text, offset);
 }
+
+namespace {
+constexpr Millis kDayMs = 86400000;
 
 // from/to query parameters (ISO 8601, or a date at the configured offset).
 std::pair<Millis, Millis> rangeOf(const HttpRequest& request, int offset, Millis defaultBack,

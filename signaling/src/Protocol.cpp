@@ -42,17 +42,29 @@ constexpr Field kSpotCheck[] = {
     {"seconds", Kind::Integer, false, 5, 3600},
 };
 constexpr Field kSpotCheckReply[] = {{"check", Kind::String, true, 1, 64}};
-constexpr Field kSdp[] = {
+constexpr Field kOffer[] = {
     {"sdp", Kind::String, true, 1, 60000},
-    {"session", Kind::String, false, 1, 64},
+    {"stream", Kind::String, false, 1, 16},
+    {"call", Kind::String, false, 1, 64},
+};
+constexpr Field kAnswer[] = {
+    {"session", Kind::String, true, 1, 64},
+    {"sdp", Kind::String, true, 1, 60000},
 };
 // An empty candidate is how a browser signals end-of-candidates, hence the minimum of 0.
 constexpr Field kIce[] = {
+    {"session", Kind::String, true, 1, 64},
     {"candidate", Kind::String, true, 0, 2000},
     {"sdpMLineIndex", Kind::Integer, false, 0, 64},
-    {"session", Kind::String, false, 1, 64},
 };
-constexpr Field kIceRestart[] = {{"session", Kind::String, false, 1, 64}};
+constexpr Field kSession[] = {{"session", Kind::String, true, 1, 64}};
+constexpr Field kSubscribe[] = {
+    {"source", Kind::String, false, 1, 64},
+    {"stream", Kind::String, false, 1, 16},
+    {"call", Kind::String, false, 1, 64},
+};
+constexpr Field kCallSubject[] = {{"subject", Kind::String, true, 1, 64}};
+constexpr Field kCallId[] = {{"call", Kind::String, true, 1, 64}};
 
 // In enum order, so toString is an index (checked below).
 constexpr Message kMessages[] = {
@@ -68,17 +80,23 @@ constexpr Message kMessages[] = {
     {MessageType::SpotCheckReply, "spot_check_reply", kSpotCheckReply},
     {MessageType::StartClass, "start_class", kClassRequired},
     {MessageType::EndClass, "end_class", kClassRequired},
-    {MessageType::Offer, "offer", kSdp},
-    {MessageType::Answer, "answer", kSdp},
+    {MessageType::Offer, "offer", kOffer},
+    {MessageType::Answer, "answer", kAnswer},
     {MessageType::Ice, "ice", kIce},
-    {MessageType::IceRestart, "ice_restart", kIceRestart},
+    {MessageType::IceRestart, "ice_restart", kSession},
+    {MessageType::Subscribe, "subscribe", kSubscribe},
+    {MessageType::StopMedia, "stop_media", kSession},
+    {MessageType::Call, "call", kCallSubject},
+    {MessageType::CallAccept, "call_accept", kCallId},
+    {MessageType::CallDecline, "call_decline", kCallId},
+    {MessageType::CallEnd, "call_end", kCallId},
 };
 
 constexpr bool tableInEnumOrder() {
     for (std::size_t i = 0; i < std::size(kMessages); ++i) {
         if (static_cast<std::size_t>(kMessages[i].type) != i) return false;
     }
-    return std::size(kMessages) == static_cast<std::size_t>(MessageType::IceRestart) + 1;
+    return std::size(kMessages) == static_cast<std::size_t>(MessageType::CallEnd) + 1;
 }
 static_assert(tableInEnumOrder(), "kMessages must list every MessageType in enum order");
 

@@ -28,8 +28,10 @@ std::string defaultNodeId(int port) {
     return std::string(host) + ":" + std::to_string(port);
 }
 
-SignalingNode::SignalingNode(common::EventLoop& loop, const common::Config& config)
+SignalingNode::SignalingNode(common::EventLoop& loop, const common::Config& config,
+                             media::MediaService* media)
     : loop_(loop),
+      media_(media),
       config_(config),
       nodeId_(config.server.nodeId.empty() ? defaultNodeId(config.server.port)
                                            : config.server.nodeId),
@@ -39,11 +41,42 @@ SignalingNode::SignalingNode(common::EventLoop& loop, const common::Config& conf
       audit_(*redis_),
       attendance_(*redis_),
       sessions_(loop, *redis_, hashing_, directory_, audit_, config.auth),
-      hub_(ClassHub::Deps{loop, *redis_, directory_, sessions_, attendance_, config, nodeId_}),
-      api_(HttpApi::Deps{*redis_, directory_, sessions_, attendance_, audit_, config}) {}
+      recordings_(*redis_, directory_, audit_),
+      hub_(ClassHub::Deps{loop, *redis_, directory_, sessions_, attendance_, config, nodeId_,
+                          media}),
+      api_(HttpApi::Deps{*redis_, directory_, sessions_, attendance_, audit_, config}) {
+    if (media != nullptr) media->setListener(&hub_);
+    hub_.onRecordingChunks([this](const media::RecordingChunk& chunk) { storeChunk(chunk); });
+}
+
+void SignalingNode::storeChunk(media::RecordingChunk chunk) {
+    // The chunk is on disk already; its record must not be lost to a passing Redis fault.
+    auto task = [](SignalingNode* self, media::RecordingChunk c) -> common::Task<void> {
+        for (int attempt = 1;; ++attempt) {
+            try {
+                co_await self->recordings_.addChunk(c, "");
+                co_return;
+            } catch (const common::RedisError& e) {
+                if (attempt >= 10) throw;
+                logger()->warn("recording {} chunk {}: store failed ({}); retrying", c.recording,
+                               c.index, e.what());
+            }
+            co_await self->loop_.sleep(std::chrono::milliseconds(500 * attempt));
+        }
+    };
+    std::string what = chunk.recording + " chunk " + std::to_string(chunk.index) + " (" + chunk.path + ")";
+    common::spawn(task(this, std::move(chunk)), [what](const std::exception_ptr& e) {
+        try {
+            if (e) std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            logger()->error("recording {}: NOT STORED: {}", what, ex.what());
+        }
+    });
+}
 
 SignalingNode::~SignalingNode() {
     sweepTimer_.cancel();
+    if (media_ != nullptr) media_->setListener(nullptr);
     // Close every connection first, then the Redis clients: their pending commands fail and
     // resume coroutines that may still touch the hub and stores, which are alive until after.
     web_.reset();

@@ -1,7 +1,11 @@
 #include "vigil/signaling/WebServer.hpp"
 
+#include <fcntl.h>
 #include <libwebsockets.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -16,6 +20,9 @@ VIGIL_LOG_CATEGORY("web")
 
 constexpr const char* kProtocolName = "vigil.v1";
 constexpr size_t kBodyChunk = size_t{32} * 1024;
+// A file body goes out this much per writeable callback: one short read, then back to the
+// loop.
+constexpr size_t kFileChunk = size_t{64} * 1024;
 
 int lwsCallback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
     lws_context* ctx = lws_get_context(wsi);
@@ -58,6 +65,23 @@ std::string copyToken(lws* wsi, lws_token_indexes token) {
 }
 
 }  // namespace
+
+WebServer::FileDescriptor::FileDescriptor(FileDescriptor&& other) noexcept : fd_(other.fd_) {
+    other.fd_ = -1;
+}
+
+WebServer::FileDescriptor& WebServer::FileDescriptor::operator=(FileDescriptor&& other) noexcept {
+    if (this != &other) {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = other.fd_;
+        other.fd_ = -1;
+    }
+    return *this;
+}
+
+WebServer::FileDescriptor::~FileDescriptor() {
+    if (fd_ >= 0) ::close(fd_);
+}
 
 WebServer::WebServer(common::EventLoop& loop, Options options, HttpHandler& http, WsHandler& ws)
     : loop_(loop), options_(std::move(options)), http_(http), ws_(ws) {}
@@ -215,6 +239,7 @@ int WebServer::onHttp(lws* wsi, SessionData* pss, void* /*in*/, size_t /*len*/) 
         }
     }
     req.authorization = copyToken(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+    req.range = copyToken(wsi, WSI_TOKEN_HTTP_RANGE);
     char peer[64] = {0};
     lws_get_peer_simple(wsi, peer, sizeof peer);
     req.peer = peer;
@@ -231,7 +256,8 @@ int WebServer::onHttp(lws* wsi, SessionData* pss, void* /*in*/, size_t /*len*/) 
                     {413,
                      "application/json; charset=utf-8",
                      R"({"error":{"code":"too_large","message":"request body too large"}})",
-                     {}});
+                     {},
+                     std::nullopt});
             return 0;
         }
     }
@@ -263,7 +289,34 @@ void WebServer::respond(std::uint64_t requestId, HttpResponse response) {
     if (it == http_requests_.end()) return;  // The client went away meanwhile.
     it->second.answered = true;
     it->second.response = std::move(response);
+    if (it->second.response.file && !openFileBody(it->second)) {
+        it->second.response = {
+            404,
+            "application/json; charset=utf-8",
+            R"({"error":{"code":"file_missing","message":"the file is missing"}})",
+            {},
+            std::nullopt};
+    }
     lws_callback_on_writable(it->second.wsi);
+}
+
+bool WebServer::openFileBody(PendingHttp& pending) {
+    const HttpResponse::File& f = *pending.response.file;
+    FileDescriptor fd(::open(f.path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) {
+        logger()->warn("request {}: cannot open {}: {}", pending.request.path, f.path,
+                       std::strerror(errno));
+        return false;
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) ||
+        static_cast<std::uint64_t>(st.st_size) < f.offset + f.length) {
+        logger()->warn("request {}: {} is not a regular file of at least {} bytes",
+                       pending.request.path, f.path, f.offset + f.length);
+        return false;
+    }
+    pending.file = std::move(fd);
+    return true;
 }
 
 int WebServer::onHttpWriteable(lws* wsi, SessionData* pss) {
@@ -281,7 +334,8 @@ int WebServer::onHttpWriteable(lws* wsi, SessionData* pss) {
                 wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
                 reinterpret_cast<const unsigned char*>(r.contentType.c_str()),
                 static_cast<int>(r.contentType.size()), &cursor, end) ||
-            lws_add_http_header_content_length(wsi, r.body.size(), &cursor, end)) {
+            lws_add_http_header_content_length(wsi, r.file ? r.file->length : r.body.size(),
+                                               &cursor, end)) {
             return -1;
         }
         std::vector<std::pair<std::string, std::string>> headers = r.headers;
@@ -297,7 +351,7 @@ int WebServer::onHttpWriteable(lws* wsi, SessionData* pss) {
         }
         if (lws_finalize_write_http_header(wsi, start, &cursor, end)) return -1;
         p.headersSent = true;
-        if (r.body.empty()) {
+        if (r.file ? r.file->length == 0 : r.body.empty()) {
             http_requests_.erase(it);
             pss->id = 0;
             return lws_http_transaction_completed(wsi) ? -1 : 0;
@@ -305,10 +359,32 @@ int WebServer::onHttpWriteable(lws* wsi, SessionData* pss) {
         lws_callback_on_writable(wsi);
         return 0;
     }
-    size_t n = std::min(kBodyChunk, r.body.size() - p.sent);
-    std::vector<unsigned char> buf(LWS_PRE + n);
-    std::memcpy(buf.data() + LWS_PRE, r.body.data() + p.sent, n);
-    bool last = p.sent + n == r.body.size();
+    size_t n = 0;
+    bool last = false;
+    std::vector<unsigned char>& buf = p.buffer;
+    if (r.file) {
+        n = static_cast<size_t>(std::min<std::uint64_t>(kFileChunk, r.file->length - p.sent));
+        buf.resize(LWS_PRE + n);
+        size_t got = 0;
+        while (got < n) {
+            ssize_t k = ::pread(p.file.get(), buf.data() + LWS_PRE + got, n - got,
+                                static_cast<off_t>(r.file->offset + p.sent + got));
+            if (k < 0 && errno == EINTR) continue;
+            if (k <= 0) {
+                // Headers are out: all that is left is to cut the connection short.
+                logger()->error("request {}: reading {} failed at byte {}", p.request.path,
+                                r.file->path, r.file->offset + p.sent + got);
+                return -1;
+            }
+            got += static_cast<size_t>(k);
+        }
+        last = p.sent + n == r.file->length;
+    } else {
+        n = std::min<size_t>(kBodyChunk, r.body.size() - p.sent);
+        buf.resize(LWS_PRE + n);
+        std::memcpy(buf.data() + LWS_PRE, r.body.data() + p.sent, n);
+        last = p.sent + n == r.body.size();
+    }
     if (lws_write(wsi, buf.data() + LWS_PRE, n, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) <
         static_cast<int>(n)) {
         return -1;

@@ -48,7 +48,7 @@ TEST(ConfigTest, EmptyFileGivesTheDefaults) {
     Config c = Config::parse("", "test.toml", false);
     EXPECT_EQ(c.server.listen, "0.0.0.0");
     EXPECT_EQ(c.server.port, 8080);
-    EXPECT_EQ(c.server.roles, "signaling");
+    EXPECT_EQ(c.server.roles, "signaling,media");
     EXPECT_EQ(c.redis.url, "redis://127.0.0.1:6379/0");
     EXPECT_EQ(c.auth.lockoutAttempts, 5);
     EXPECT_EQ(c.attendance.heartbeatTimeoutSeconds, 30);
@@ -166,6 +166,31 @@ TEST(ConfigTest, BadEnvironmentValueIsNamed) {
     ScopedEnv hours("VIGIL_ATTENDANCE_REQUIRED_HOURS_PER_MONTH", "lots");
     EXPECT_NE(errorOf("", true).find("VIGIL_ATTENDANCE_REQUIRED_HOURS_PER_MONTH"),
               std::string::npos);
+}
+
+TEST(ConfigTest, RecordingSection) {
+    Config defaults = Config::parse("", "test.toml", false);
+    EXPECT_TRUE(defaults.recording.enabled);
+    EXPECT_EQ(defaults.recording.dir, "var/recordings");
+    EXPECT_EQ(defaults.recording.chunkSeconds, 300);
+
+    Config c = Config::parse(
+        "[recording]\nenabled = false\ndir = \"/srv/vigil/rec\"\nchunk_seconds = 60\n", "test.toml",
+        false);
+    EXPECT_FALSE(c.recording.enabled);
+    EXPECT_EQ(c.recording.dir, "/srv/vigil/rec");
+    EXPECT_EQ(c.recording.chunkSeconds, 60);
+
+    EXPECT_NE(errorOf("[recording]\nenabled = \"yes\"\n").find("recording.enabled"),
+              std::string::npos);
+    EXPECT_NE(errorOf("[recording]\ndir = \"\"\n").find("recording.dir"), std::string::npos);
+    EXPECT_NE(errorOf("[recording]\nchunk_seconds = 5\n").find("recording.chunk_seconds"),
+              std::string::npos);
+
+    ScopedEnv enabled("VIGIL_RECORDING_ENABLED", "false");
+    EXPECT_FALSE(Config::parse("", "test.toml", true).recording.enabled);
+    ScopedEnv bad("VIGIL_RECORDING_ENABLED", "maybe");
+    EXPECT_NE(errorOf("", true).find("VIGIL_RECORDING_ENABLED"), std::string::npos);
 }
 
 TEST(ConfigTest, ParseUtcOffset) {

@@ -263,7 +263,8 @@ void VigilServer::restart() {
 }
 
 HttpResult httpRequest(int port, const std::string& method, const std::string& path,
-                       const std::string& body, const std::string& token) {
+                       const std::string& body, const std::string& token,
+                       const std::map<std::string, std::string>& headers) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0) throw std::runtime_error("socket failed");
     timeval tv{15, 0};
@@ -278,6 +279,7 @@ HttpResult httpRequest(int port, const std::string& method, const std::string& p
     }
     std::string req = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
     if (!token.empty()) req += "Authorization: Bearer " + token + "\r\n";
+    for (const auto& [name, value] : headers) req += name + ": " + value + "\r\n";
     if (!body.empty() || method == "POST") {
         req += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
                "\r\n";

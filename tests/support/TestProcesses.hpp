@@ -98,8 +98,10 @@ struct HttpResult {
     std::string body;
 };
 
+// `headers`: extra request headers, e.g. {{"Range", "bytes=0-99"}}.
 HttpResult httpRequest(int port, const std::string& method, const std::string& path,
-                       const std::string& body = "", const std::string& token = "");
+                       const std::string& body = "", const std::string& token = "",
+                       const std::map<std::string, std::string>& headers = {});
 
 // POST /api/login; returns the token or "" (and the full result through `out`).
 std::string login(int port, const std::string& username, const std::string& password,

@@ -98,6 +98,7 @@ int WsClient::onCallback(lws* wsi, int reason, void* in, size_t len) {
             if (lws_is_final_fragment(wsi) && lws_remaining_packet_payload(wsi) == 0) {
                 auto j = nlohmann::json::parse(partial_, nullptr, false);
                 partial_.clear();
+                if (!j.is_discarded() && offerToListeners(j)) break;
                 std::lock_guard lock(mutex_);
                 inbox_.push_back(j.is_discarded() ? nlohmann::json{{"type", "__unparsable__"}} : j);
                 cv_.notify_all();
@@ -203,6 +204,30 @@ std::optional<nlohmann::json> WsClient::waitFor(
 std::optional<nlohmann::json> WsClient::waitForType(const std::string& type,
                                                     std::chrono::milliseconds timeout) {
     return waitFor([&](const nlohmann::json& m) { return m.value("type", "") == type; }, timeout);
+}
+
+int WsClient::addListener(Listener listener) {
+    std::lock_guard lock(listenersMutex_);
+    int id = nextListenerId_++;
+    listeners_.emplace(id, std::move(listener));
+    return id;
+}
+
+void WsClient::removeListener(int id) {
+    std::lock_guard lock(listenersMutex_);
+    listeners_.erase(id);
+}
+
+bool WsClient::offerToListeners(const nlohmann::json& message) {
+    std::lock_guard lock(listenersMutex_);
+    for (auto& [id, listener] : listeners_) {
+        // Runs inside lws' C callback: no exception may leave it.
+        try {
+            if (listener(message)) return true;
+        } catch (...) {
+        }
+    }
+    return false;
 }
 
 bool WsClient::waitClosed(std::chrono::milliseconds timeout) {

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -42,6 +43,15 @@ public:
     std::optional<nlohmann::json> waitForType(
         const std::string& type, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+    // Sees every incoming message on the service thread before it is queued; returning true
+    // consumes it (it never reaches request() or waitFor()). Listeners let a media peer apply
+    // ICE candidates as they arrive instead of the test thread polling for them. A listener
+    // must not block and must not call request() or waitFor().
+    using Listener = std::function<bool(const nlohmann::json&)>;
+    int addListener(Listener listener);
+    // Once this returns the listener is not running and never runs again.
+    void removeListener(int id);
+
     bool waitClosed(std::chrono::milliseconds timeout);
     bool closed() const { return closed_; }
     int closeCode() const { return closeCode_; }
@@ -52,6 +62,7 @@ public:
 
 private:
     void serviceLoop();
+    bool offerToListeners(const nlohmann::json& message);
 
     lws_context* context_{nullptr};  // Owned.
     lws* wsi_{nullptr};              // Not owned.
@@ -68,6 +79,11 @@ private:
     std::deque<nlohmann::json> inbox_;
     std::string partial_;
     int nextId_{1000};
+    // Held while listeners run, so that removeListener() can wait for a running one; never
+    // held together with mutex_.
+    std::mutex listenersMutex_;
+    std::map<int, Listener> listeners_;
+    int nextListenerId_{1};
 };
 
 }  // namespace vigil::testing

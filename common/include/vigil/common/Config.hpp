@@ -18,7 +18,7 @@ struct Config {
         int port{8080};
         std::string webRoot{"web"};
         std::string nodeId;  // Empty: derived from host name and pid.
-        std::string roles{"signaling"};
+        std::string roles{"signaling,media"};
     } server;
     struct Redis {
         std::string url{"redis://127.0.0.1:6379/0"};
@@ -35,7 +35,7 @@ struct Config {
     } auth;
     struct Protocol {
         int maxMessageBytes{65536};
-        int rateLimitPerSecond{20};
+        int rateLimitPerSecond{50};
         int abuseStrikes{10};
     } protocol;
     struct Attendance {
@@ -45,6 +45,31 @@ struct Config {
         std::string utcOffset{"+08:00"};
         int spotCheckSeconds{60};
     } attendance;
+    struct Media {
+        int jitterMs{100};
+        int keyframeMinIntervalMs{1000};
+        int cameraWidth{320};
+        int cameraHeight{240};
+        int cameraFps{5};
+        int cameraKbps{150};
+        int sampleSeconds{10};
+        int portMin{0};
+        int portMax{0};
+    } media;
+    struct Ice {
+        std::string stunUrls;
+        std::string turnUrls;
+        std::string turnSecret;
+        int turnTtlSeconds{86400};
+    } ice;
+    struct Calls {
+        int ringSeconds{30};
+    } calls;
+    struct Recording {
+        bool enabled{true};
+        std::string dir{"var/recordings"};
+        int chunkSeconds{300};
+    } recording;
     struct Log {
         std::string level{"info"};
     } log;

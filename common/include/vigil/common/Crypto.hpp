@@ -1,6 +1,7 @@
 #pragma once
 // Hashing, random tokens and password hashing (libsodium).
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -11,6 +12,10 @@ void initCrypto();
 
 // Lower-case hex SHA-256 of `data`.
 std::string sha256Hex(std::string_view data);
+
+// Lower-case hex SHA-256 of the file at `path`, read in pieces (a file of any size uses
+// little memory); nullopt if it cannot be opened or read. Blocking file I/O.
+std::optional<std::string> sha256File(const std::string& path);
 
 // `bytes` random bytes as lower-case hex.
 std::string randomHex(size_t bytes);

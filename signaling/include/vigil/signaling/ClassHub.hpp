@@ -6,6 +6,7 @@
 // connections. All of it runs on the event-loop thread.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -18,6 +19,7 @@
 #include "vigil/common/Config.hpp"
 #include "vigil/common/EventLoop.hpp"
 #include "vigil/common/RedisClient.hpp"
+#include "vigil/media/MediaService.hpp"
 #include "vigil/signaling/AttendanceStore.hpp"
 #include "vigil/signaling/AuditLog.hpp"
 #include "vigil/signaling/Directory.hpp"
@@ -31,7 +33,7 @@ namespace vigil::signaling {
 // Resolves a pending spot check once, writing its result to the class's attendance stream.
 extern const char* const kResolveSpotCheckScript;
 
-class ClassHub : public WsHandler {
+class ClassHub : public WsHandler, public media::MediaListener {
 public:
     struct Deps {
         common::EventLoop& loop;
@@ -41,6 +43,7 @@ public:
         AttendanceStore& attendance;
         const common::Config& config;
         std::string nodeId;
+        media::MediaService* media{nullptr};  // Null: this node has no media role.
     };
 
     explicit ClassHub(Deps deps);
@@ -67,7 +70,46 @@ public:
 
     size_t connectionCount() const { return conns_.size(); }
 
+    // Where closed recording chunks go (the recording store); set before serving.
+    void onRecordingChunks(std::function<void(const media::RecordingChunk&)> handler) {
+        chunkHandler_ = std::move(handler);
+    }
+    // A sampled camera frame reached the frame sink (any thread).
+    void noteFrameSampled(const std::string& room, const std::string& subject,
+                          common::Millis capturedMs);
+
+    // media::MediaListener
+    void onIceCandidate(const std::string& session, int mlineIndex,
+                        const std::string& candidate) override;
+    void onPublisherReady(const std::string& room, const std::string& source,
+                          media::StreamKind stream) override;
+    void onPublisherLeft(const std::string& room, const std::string& source,
+                         media::StreamKind stream, const std::string& reason) override;
+    void onSessionFailed(const std::string& session, const std::string& code,
+                         const std::string& reason) override;
+    void onRoomFailed(const std::string& room, const std::string& reason) override;
+    void onRecordingChunk(const media::RecordingChunk& chunk) override;
+
 private:
+    // A WebRTC session this connection owns (docs/protocol.md, Media).
+    struct MediaSession {
+        std::string room;  // "class:<id>" or "call:<id>"
+        bool publisher{false};
+        std::string source;  // the publisher's user id
+        media::StreamKind stream{media::StreamKind::Main};
+    };
+    // A supervision call placed on this node.
+    struct LiveCall {
+        std::string id;
+        std::string officer;
+        std::string subject;
+        std::uint64_t officerConn{0};
+        std::uint64_t subjectConn{0};
+        std::string state;  // ringing, active
+        common::Millis created{0};
+        common::Timer ringTimer;
+    };
+
     struct Connection {
         std::uint64_t id{0};
         std::string key;  // node-unique connection id, as written to attendance events
@@ -82,6 +124,8 @@ private:
         int strikes{0};
         common::AsyncMutex mutex;  // One request at a time, in arrival order.
         common::Timer authTimer;
+        std::map<std::string, MediaSession> media;  // by session id
+        std::string callId;                         // the call this connection takes part in
     };
     using ConnPtr = std::shared_ptr<Connection>;
 
@@ -99,6 +143,35 @@ private:
     common::Task<nlohmann::json> onStartClass(ConnPtr conn, const Request& request);
     common::Task<nlohmann::json> onEndClass(ConnPtr conn, const Request& request);
     common::Task<void> leaveClass(ConnPtr conn, const std::string& reason);
+
+    // Media (MediaHandlers.cpp).
+    media::MediaService& requireMedia() const;
+    common::Task<nlohmann::json> onOffer(ConnPtr conn, const Request& request);
+    common::Task<nlohmann::json> onSubscribe(ConnPtr conn, const Request& request);
+    common::Task<nlohmann::json> onAnswer(ConnPtr conn, const Request& request);
+    common::Task<nlohmann::json> onIce(ConnPtr conn, const Request& request);
+    common::Task<nlohmann::json> onIceRestart(ConnPtr conn, const Request& request);
+    common::Task<nlohmann::json> onStopMedia(ConnPtr conn, const Request& request);
+    // The media room a request addresses: the call named in it, or the connection's class.
+    std::string mediaRoomFor(const ConnPtr& conn, const Request& request) const;
+    common::Task<void> ensureMediaRoom(std::string room);
+    MediaSession& ownedSession(const ConnPtr& conn, const std::string& session);
+    // Ends the connection's media sessions in `room` ("" = all of them).
+    void closeMedia(const ConnPtr& conn, const std::string& room);
+    void closeMediaRoom(const std::string& room);
+    void pushToRoom(const std::string& room, const nlohmann::json& message,
+                    const std::string& except, bool teachersOnly);
+    nlohmann::json iceServersFor(const User& user) const;
+    nlohmann::json publishersFor(const std::string& room, bool teacher) const;
+
+    // Supervision calls (CallHandlers.cpp).
+    common::Task<nlohmann::json> onCall(ConnPtr conn, const Request& request);
+    common::Task<nlohmann::json> onCallAccept(ConnPtr conn, const Request& request);
+    common::Task<nlohmann::json> onCallDecline(ConnPtr conn, const Request& request);
+    common::Task<nlohmann::json> onCallEnd(ConnPtr conn, const Request& request);
+    common::Task<void> finishCall(std::string callId, std::string state, std::string by);
+    LiveCall& requireCallParty(const ConnPtr& conn, const std::string& callId);
+    void pushToUser(const std::string& userId, const nlohmann::json& message);
     common::Task<void> onClosed(ConnPtr conn);
 
     common::Task<ClassSession> requireTeachable(ConnPtr conn, const std::string& classId);
@@ -122,6 +195,9 @@ private:
     std::map<std::string, std::set<std::uint64_t>> members_;  // class -> local connections
     std::map<std::string, common::Timer> rosterTimers_;
     std::unordered_map<std::string, std::string> names_;  // user id -> display name
+    std::unordered_map<std::string, std::uint64_t> sessionConn_;  // media session -> connection
+    std::map<std::string, LiveCall> calls_;
+    std::function<void(const media::RecordingChunk&)> chunkHandler_;
     std::uint64_t keySeq_{0};
     bool stopping_{false};
     std::shared_ptr<bool> alive_{std::make_shared<bool>(true)};

@@ -1,6 +1,7 @@
 #pragma once
 // The REST API under /api (JSON; a Bearer session token; scoped by role and org unit) and
-// /healthz. Every read of attendance records and every export is audited.
+// /healthz. Every read of attendance records, every export and every access to a recording
+// is audited.
 
 #include <nlohmann/json.hpp>
 
@@ -11,6 +12,7 @@
 #include "vigil/signaling/AttendanceSummary.hpp"
 #include "vigil/signaling/AuditLog.hpp"
 #include "vigil/signaling/Directory.hpp"
+#include "vigil/signaling/RecordingStore.hpp"
 #include "vigil/signaling/Sessions.hpp"
 #include "vigil/signaling/WebServer.hpp"
 
@@ -27,7 +29,8 @@ public:
         const common::Config& config;
     };
 
-    explicit HttpApi(const Deps& deps) : deps_(deps) {}
+    explicit HttpApi(const Deps& deps)
+        : deps_(deps), recordings_(deps.redis, deps.directory, deps.audit) {}
     void attach(WebServer* server) { server_ = server; }
 
     void OnHttpRequest(std::uint64_t requestId, HttpRequest request) override;
@@ -54,7 +57,9 @@ private:
 
     common::Task<void> serve(std::uint64_t requestId, HttpRequest request);
     common::Task<HttpResponse> route(const HttpRequest& request);
-    common::Task<User> authenticate(const HttpRequest& request);
+    // The Bearer token of the Authorization header; with `allowQueryToken`, failing that the
+    // `token` query parameter (for URLs a browser fetches without headers, as <video src>).
+    common::Task<User> authenticate(const HttpRequest& request, bool allowQueryToken);
 
     common::Task<HttpResponse> login(const HttpRequest& request);
     common::Task<HttpResponse> logout(const HttpRequest& request);
@@ -73,11 +78,21 @@ private:
     common::Task<HttpResponse> auditVerify(const User& user);
     common::Task<HttpResponse> health();
 
+    // HttpRecordings.cpp
+    common::Task<Recording> visibleRecording(const User& user, const std::string& id);
+    common::Task<HttpResponse> recordingList(const User& user, const HttpRequest& request);
+    common::Task<HttpResponse> recordingDetail(const User& user, const std::string& id);
+    common::Task<HttpResponse> recordingChunk(const User& user, const std::string& id,
+                                              const std::string& index, const HttpRequest& request);
+
     Deps deps_;
+    RecordingStore recordings_;
     WebServer* server_{nullptr};  // Passed by argument (attach).
 };
 
 HttpResponse jsonResponse(int status, const nlohmann::json& body);
 HttpResponse errorResponse(const std::string& code, const std::string& message);
+// A time in a query parameter: ISO 8601, or a date at `utcOffsetMinutes`.
+std::optional<common::Millis> parseQueryTime(std::string text, int utcOffsetMinutes);
 
 }  // namespace vigil::signaling

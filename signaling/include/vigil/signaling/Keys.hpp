@@ -63,9 +63,41 @@ inline std::string spotCheck(const std::string& id) {
     return "vigil:spot:" + id;
 }
 inline const std::string kSpotPending = "vigil:spot_pending";  // zset: check id by deadline ms
+// Camera samples taken in a class: hashes subject -> last sample ms, subject -> count.
+inline std::string lastSample(const std::string& classId) {
+    return "vigil:sample:" + classId;
+}
+inline std::string sampleCount(const std::string& classId) {
+    return "vigil:samples:" + classId;
+}
+// Supervision calls: hash officer, subject, unit, state, created, accepted, ended, by.
+inline std::string call(const std::string& id) {
+    return "vigil:call:" + id;
+}
+inline const std::string kCalls = "vigil:calls";  // zset: call id by created ms
 
 inline std::string node(const std::string& nodeId) {
     return "vigil:node:" + nodeId;
+}
+
+// Recordings: hash of metadata; hash chunk index -> chunk JSON; set of participants' user
+// ids; set of chunk indexes whose audit entry is written.
+inline std::string recording(const std::string& id) {
+    return "vigil:rec:" + id;
+}
+inline std::string recordingChunks(const std::string& id) {
+    return "vigil:rec:" + id + ":chunks";
+}
+inline std::string recordingParticipants(const std::string& id) {
+    return "vigil:rec:" + id + ":participants";
+}
+inline std::string recordingAudited(const std::string& id) {
+    return "vigil:rec:" + id + ":audited";
+}
+inline const std::string kRecordings = "vigil:recs";  // zset: recording id by start ms
+// zset: recording id by start ms, per class or call ("class" | "call", its id).
+inline std::string recordingsOf(const std::string& kind, const std::string& id) {
+    return "vigil:recs:" + kind + ":" + id;
 }
 
 inline const std::string kAudit = "vigil:audit";

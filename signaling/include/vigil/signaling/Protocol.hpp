@@ -32,6 +32,12 @@ enum class MessageType {
     Answer,
     Ice,
     IceRestart,
+    Subscribe,
+    StopMedia,
+    Call,
+    CallAccept,
+    CallDecline,
+    CallEnd,
 };
 
 // The wire name ("auth", "spot_check_reply", ...); "unknown" for a value outside the enum.

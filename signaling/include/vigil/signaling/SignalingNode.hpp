@@ -14,6 +14,7 @@
 #include "vigil/signaling/ClassHub.hpp"
 #include "vigil/signaling/Directory.hpp"
 #include "vigil/signaling/HttpApi.hpp"
+#include "vigil/signaling/RecordingStore.hpp"
 #include "vigil/signaling/Sessions.hpp"
 #include "vigil/signaling/WebServer.hpp"
 
@@ -21,7 +22,9 @@ namespace vigil::signaling {
 
 class SignalingNode {
 public:
-    SignalingNode(common::EventLoop& loop, const common::Config& config);
+    // `media`: the media role to use, or null when this node has none.
+    SignalingNode(common::EventLoop& loop, const common::Config& config,
+                  media::MediaService* media = nullptr);
     ~SignalingNode();
 
     // Connects to Redis, closes intervals a previous process left open, starts serving.
@@ -30,12 +33,19 @@ public:
     // stops; the destructor alone leaves intervals for the next start to close.
     common::Task<void> shutdown();
     const std::string& nodeId() const { return nodeId_; }
+    // A sampled camera frame reached the frame sink (loop thread): shown on the roster.
+    void onFrameSampled(const std::string& room, const std::string& subject,
+                        common::Millis capturedMs) {
+        hub_.noteFrameSampled(room, subject, capturedMs);
+    }
     int port() const { return web_ ? web_->port() : 0; }
 
 private:
     void runSweep();
+    void storeChunk(media::RecordingChunk chunk);
 
     common::EventLoop& loop_;       // Passed by argument.
+    media::MediaService* media_;    // Passed by argument; may be null.
     const common::Config& config_;  // Passed by argument.
     std::string nodeId_;
     std::unique_ptr<common::RedisClient> redis_;       // Owned.
@@ -45,6 +55,7 @@ private:
     AuditLog audit_;
     AttendanceStore attendance_;
     Sessions sessions_;
+    RecordingStore recordings_;
     ClassHub hub_;
     HttpApi api_;
     std::unique_ptr<WebServer> web_;  // Owned.

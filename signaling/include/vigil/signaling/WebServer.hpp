@@ -9,6 +9,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -26,6 +27,7 @@ struct HttpRequest {
     std::map<std::string, std::string> query;
     std::string body;
     std::string authorization;
+    std::string range;  // the Range header, if any
     std::string peer;
 };
 
@@ -34,6 +36,16 @@ struct HttpResponse {
     std::string contentType{"application/json; charset=utf-8"};
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;
+    // Instead of `body`: `length` bytes of the file at `path` from `offset`, read a piece at
+    // a time as the connection can take them (never the whole file in memory). The file is
+    // opened by respond(); if it cannot be, or is shorter than offset + length, a 404
+    // "file_missing" error goes out instead.
+    struct File {
+        std::string path;
+        std::uint64_t offset{0};
+        std::uint64_t length{0};
+    };
+    std::optional<File> file;
 };
 
 class HttpHandler {
@@ -84,13 +96,30 @@ public:
     int onCallback(lws* wsi, int reason, void* user, void* in, size_t len);
 
 private:
+    // An open file descriptor, closed with its holder.
+    class FileDescriptor {
+    public:
+        FileDescriptor() = default;
+        explicit FileDescriptor(int fd) : fd_(fd) {}
+        FileDescriptor(FileDescriptor&& other) noexcept;
+        FileDescriptor& operator=(FileDescriptor&& other) noexcept;
+        FileDescriptor(const FileDescriptor&) = delete;
+        FileDescriptor& operator=(const FileDescriptor&) = delete;
+        ~FileDescriptor();
+        int get() const { return fd_; }
+
+    private:
+        int fd_{-1};  // Owned.
+    };
     struct PendingHttp {
         lws* wsi{nullptr};  // Not owned.
         HttpRequest request;
         bool answered{false};
         HttpResponse response;
-        size_t sent{0};
+        std::uint64_t sent{0};
         bool headersSent{false};
+        FileDescriptor file;  // Open while a file body is sent.
+        std::vector<unsigned char> buffer;
     };
     struct Conn {
         lws* wsi{nullptr};  // Not owned.
@@ -109,6 +138,7 @@ private:
     int onHttp(lws* wsi, SessionData* pss, void* in, size_t len);
     int onHttpBody(SessionData* pss, void* in, size_t len);
     int onHttpWriteable(lws* wsi, SessionData* pss);
+    bool openFileBody(PendingHttp& pending);
     void dispatchHttp(SessionData* pss);
     int onWsWriteable(lws* wsi, SessionData* pss);
     int onWsReceive(lws* wsi, SessionData* pss, void* in, size_t len);

@@ -1,0 +1,59 @@
+#pragma once
+// Records one publisher's encoded audio and video, without re-encoding, into WebM (VP8) or
+// Matroska (H.264) chunks through splitmuxsink. Each chunk is a complete file: the muxer
+// finishes it (duration, cues) before the next one starts, so a crash loses at most the
+// chunk being written. Closed chunks are hashed off the loop thread and reported through
+// the listener with their wall-clock span.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "Publisher.hpp"
+
+namespace vigil::media::detail {
+
+struct RecordingInfo {
+    std::string id;
+    std::string room;
+    RoomKind kind{RoomKind::Class};
+    std::vector<std::string> participants;
+    int nextIndex{0};  // shared by the successive recorders of one room
+};
+
+class Recorder {
+public:
+    Recorder(Context& ctx, GstElement* pipeline, std::shared_ptr<RecordingInfo> info,
+             const Publisher& publisher);
+    ~Recorder();
+    Recorder(const Recorder&) = delete;
+    Recorder& operator=(const Recorder&) = delete;
+
+    // A bus message from the room; true if it was this recorder's.
+    bool handleMessage(GstMessage* message);
+    // The publisher has sent EOS: wait for the last chunk to close (or give up after a
+    // while), then free the elements and call `finished` on the loop.
+    void finish(bool last, std::function<void()> finished);
+    bool finishing() const { return finishing_; }
+
+private:
+    void reportChunk(const std::string& path, std::int64_t startMs, std::int64_t endMs, bool last);
+    void release();
+
+    Context& ctx_;
+    GstElement* pipeline_;  // Not owned.
+    std::shared_ptr<RecordingInfo> info_;
+    GstElement* mux_{nullptr};
+    std::vector<GstElement*> queues_;
+    std::vector<TeeLink> links_;
+    std::map<std::string, std::int64_t> openedAt_;  // location -> wall ms
+    std::map<std::string, int> indexOf_;
+    bool finishing_{false};
+    bool last_{false};
+    bool released_{false};
+    std::function<void()> finished_;
+    common::Timer giveUp_;
+};
+
+}  // namespace vigil::media::detail

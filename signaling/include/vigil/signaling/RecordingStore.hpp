@@ -1,0 +1,120 @@
+#pragma once
+// Recordings' metadata in Redis: one record per recording (room, class or call, org unit,
+// participants, time span, state), one entry per closed chunk with its file's SHA-256, and
+// indexes by time and by class or call. Media reports chunks; this store keeps them, audits
+// each one and re-hashes the files on demand. See Keys.hpp for the layout.
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vigil/common/Clock.hpp"
+#include "vigil/common/RedisClient.hpp"
+#include "vigil/common/Task.hpp"
+#include "vigil/common/WorkerPool.hpp"
+#include "vigil/media/MediaService.hpp"
+#include "vigil/signaling/AuditLog.hpp"
+#include "vigil/signaling/Directory.hpp"
+
+namespace vigil::signaling {
+
+enum class RecordingState { Recording, Finished };
+
+std::string toString(RecordingState state);
+
+struct RecordedChunk {
+    int index{0};
+    std::string path;
+    std::string sha256;
+    std::uint64_t bytes{0};
+    common::Millis start{0};
+    common::Millis end{0};
+
+    nlohmann::json toJson() const;  // as stored: {index, path, sha256, bytes, start, end}
+    static std::optional<RecordedChunk> fromJson(const std::string& text);
+};
+
+struct Recording {
+    std::string id;
+    std::string room;  // "class:c3", "call:k7"
+    media::RoomKind kind{media::RoomKind::Class};
+    std::string classId;  // for a class recording
+    std::string callId;   // for a call recording
+    std::string unit;     // org unit of the class, or of the subject of the call
+    std::vector<std::string> participants;
+    common::Millis start{0};  // first chunk's start, last chunk's end
+    common::Millis end{0};
+    RecordingState state{RecordingState::Recording};
+    int chunkCount{0};
+    int lastIndex{-1};  // index of the chunk that ended the recording, once finished
+    std::uint64_t bytes{0};
+
+    // Finished, and every chunk up to the last one is recorded.
+    bool complete() const {
+        return state == RecordingState::Finished && chunkCount == lastIndex + 1;
+    }
+    nlohmann::json toJson(int utcOffsetMinutes) const;
+};
+
+struct ChunkCheck {
+    enum class Status { Ok, Mismatch, Missing };
+    int index{0};
+    std::string path;      // empty when the chunk itself was never recorded
+    std::string expected;  // recorded digest
+    std::string actual;    // digest of the file now; empty when it cannot be read
+    Status status{Status::Ok};
+};
+
+const char* toString(ChunkCheck::Status status);
+
+struct RecordingQuery {
+    std::string classId;  // non-empty: only this class's recordings
+    std::string callId;   // non-empty: only this call's recordings
+    common::Millis from{0};
+    common::Millis to{0};  // exclusive; 0: no upper bound
+};
+
+class RecordingStore {
+public:
+    RecordingStore(common::RedisClient& redis, Directory& directory, AuditLog& audit)
+        : redis_(redis), directory_(directory), audit_(audit) {}
+
+    // Stores one closed chunk and appends a `recording_chunk` audit entry with its digest.
+    // The first chunk creates the recording; a chunk with `last` finishes it. Idempotent per
+    // (recording, index): a retry stores nothing twice and audits once. The same index with
+    // different content is refused (ApiError "conflict", audited). `unit` empty: the class's
+    // unit, or for a call the unit of its subject (looked up through the directory).
+    // Throws ApiError bad_request for a chunk that is not well formed.
+    common::Task<void> addChunk(media::RecordingChunk chunk, std::string unit);
+
+    common::Task<std::optional<Recording>> find(std::string id);
+    // Chunks by index.
+    common::Task<std::vector<RecordedChunk>> chunks(std::string id);
+    // Recordings that started in [from, to), newest first.
+    common::Task<std::vector<Recording>> list(RecordingQuery query);
+    // Re-hashes every chunk's file; one check per chunk index up to the last one known, a
+    // gap in the indexes reported as Missing. Hashing runs on `pool` when given (files are
+    // large: keep it off the event loop in a server), else on the calling thread.
+    // Throws ApiError not_found for an unknown recording.
+    common::Task<std::vector<ChunkCheck>> verify(std::string id,
+                                                 common::WorkerPool* pool = nullptr);
+
+    // Letters, digits, '-' and '_', 1 to 64 characters.
+    static bool validId(const std::string& id);
+
+private:
+    common::Task<std::string> unitOf(const media::RecordingChunk& chunk,
+                                     const std::string& ownerId);
+
+    common::RedisClient& redis_;  // Passed by argument.
+    Directory& directory_;        // Passed by argument.
+    AuditLog& audit_;             // Passed by argument.
+};
+
+// "class:c3" -> "c3": the class or call id a room id names (the room id itself when it has
+// no known prefix).
+std::string roomOwnerId(const std::string& room);
+
+}  // namespace vigil::signaling

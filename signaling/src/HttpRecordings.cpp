@@ -1,0 +1,217 @@
+// HttpApi's recording endpoints: the list, one recording's metadata with its chunks' digests,
+// and a chunk's bytes with Range support so that a browser's <video> can seek. Officers and
+// administrators see the recordings of their org unit and below, and those they took part
+// in; subjects see none. Every access is audited before anything is sent.
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdlib>
+
+#include "vigil/common/Error.hpp"
+#include "vigil/common/Log.hpp"
+#include "vigil/signaling/Access.hpp"
+#include "vigil/signaling/ByteRange.hpp"
+#include "vigil/signaling/HttpApi.hpp"
+
+namespace vigil::signaling {
+
+using common::ApiError;
+using common::Millis;
+using common::Task;
+using nlohmann::json;
+
+namespace {
+VIGIL_LOG_CATEGORY("http-recordings")
+
+constexpr Millis kDayMs = 86400000;
+
+std::string queryValue(const HttpRequest& request, const char* name) {
+    auto it = request.query.find(name);
+    return it == request.query.end() ? std::string() : it->second;
+}
+
+// A whole number in [lo, hi] from the query, or `fallback` when absent.
+long long numberParam(const HttpRequest& request, const char* name, long long fallback,
+                      long long lo, long long hi) {
+    const std::string text = queryValue(request, name);
+    if (text.empty()) return fallback;
+    if (text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos) {
+        throw ApiError("bad_request", std::string("'") + name + "' must be a whole number");
+    }
+    return std::clamp(std::stoll(text), lo, hi);
+}
+
+Millis timeParam(const HttpRequest& request, const char* name, int offset, Millis fallback) {
+    const std::string text = queryValue(request, name);
+    if (text.empty()) return fallback;
+    auto t = parseQueryTime(text, offset);
+    if (!t)
+        throw ApiError("bad_request",
+                       std::string("'") + name + "' must be an ISO 8601 date or time");
+    // A date as the end of a range includes that whole day.
+    if (std::string(name) == "to" && text.size() == 10) return *t + kDayMs;
+    return *t;
+}
+
+// The real path of a chunk's file if it lies inside the recording folder; nullopt otherwise
+// (the record names a file elsewhere, or the file or folder is gone).
+std::optional<std::string> servablePath(const std::string& path, const std::string& dir) {
+    char resolvedDir[PATH_MAX];
+    char resolvedFile[PATH_MAX];
+    if (realpath(dir.c_str(), resolvedDir) == nullptr) return std::nullopt;
+    if (realpath(path.c_str(), resolvedFile) == nullptr) return std::nullopt;
+    std::string root(resolvedDir);
+    if (root.empty() || root.back() != '/') root += '/';
+    std::string file(resolvedFile);
+    if (file.rfind(root, 0) != 0) return std::nullopt;
+    return file;
+}
+
+// Staff over the recording's unit, or staff who took part in it.
+bool mayReview(const User& user, const Recording& r, const UnitTree& tree) {
+    const auto& p = r.participants;
+    return access::canSeeUnit(user, r.unit, tree) ||
+           (access::isStaff(user) && std::find(p.begin(), p.end(), user.id) != p.end());
+}
+
+json chunkJson(const std::string& recording, const RecordedChunk& c, int offset) {
+    return {{"index", c.index},
+            {"sha256", c.sha256},
+            {"bytes", c.bytes},
+            {"start", common::formatIso8601(c.start, offset)},
+            {"end", common::formatIso8601(c.end, offset)},
+            {"url", "/api/recordings/" + recording + "/chunks/" + std::to_string(c.index)}};
+}
+}  // namespace
+
+Task<Recording> HttpApi::visibleRecording(const User& user, const std::string& id) {
+    if (!access::isStaff(user)) {
+        throw ApiError("forbidden", "recordings are reviewed by officers and administrators");
+    }
+    auto recording = co_await recordings_.find(id);
+    auto tree = co_await deps_.directory.unitTree();
+    // Not "forbidden": whether a recording exists outside one's scope is not to be told.
+    if (!recording || !mayReview(user, *recording, tree))
+        throw ApiError("not_found", "no recording '" + id + "'");
+    co_return *recording;
+}
+
+Task<HttpResponse> HttpApi::recordingList(const User& user, const HttpRequest& request) {
+    if (!access::isStaff(user)) {
+        throw ApiError("forbidden", "recordings are reviewed by officers and administrators");
+    }
+    const int offset = deps_.config.utcOffsetMinutes();
+    RecordingQuery query;
+    query.classId = queryValue(request, "class");
+    query.callId = queryValue(request, "call");
+    if ((!query.classId.empty() && !Directory::validId(query.classId)) ||
+        (!query.callId.empty() && !Directory::validId(query.callId))) {
+        throw ApiError("bad_request", "'class' and 'call' must be ids");
+    }
+    if (!query.classId.empty() && !query.callId.empty())
+        throw ApiError("bad_request", "give 'class' or 'call', not both");
+    const bool byOwner = !query.classId.empty() || !query.callId.empty();
+    // A class's or call's recordings: all of them by default. Otherwise the last 30 days.
+    const Millis now = common::nowMillis();
+    query.from = timeParam(request, "from", offset, byOwner ? 0 : now - 30 * kDayMs);
+    query.to = timeParam(request, "to", offset, byOwner ? 0 : now + kDayMs);
+    if (query.to != 0 && query.to <= query.from)
+        throw ApiError("bad_request", "'to' must come after 'from'");
+    if (!byOwner && (query.to == 0 || query.to - query.from > 400 * kDayMs))
+        throw ApiError("bad_request", "a range covers at most 400 days");
+    const auto limit = static_cast<size_t>(numberParam(request, "limit", 50, 1, 500));
+    const auto skip = static_cast<size_t>(numberParam(request, "offset", 0, 0, 1000000000));
+
+    auto tree = co_await deps_.directory.unitTree();
+    json out = json::array();
+    size_t total = 0;
+    for (const auto& r : co_await recordings_.list(query)) {
+        if (!mayReview(user, r, tree)) continue;
+        if (total >= skip && out.size() < limit) out.push_back(r.toJson(offset));
+        ++total;
+    }
+    const std::string detail = json{
+        {"class", query.classId},
+        {"call", query.callId},
+        {"from", query.from},
+        {"to", query.to},
+        {"shown", out.size()}}.dump();
+    co_await deps_.audit.append(user.id, "list_recordings", "", detail);
+    co_return jsonResponse(
+        200, json{{"recordings", out}, {"total", total}, {"limit", limit}, {"offset", skip}});
+}
+
+Task<HttpResponse> HttpApi::recordingDetail(const User& user, const std::string& id) {
+    Recording recording = co_await visibleRecording(user, id);
+    const int offset = deps_.config.utcOffsetMinutes();
+    json chunks = json::array();
+    for (const auto& c : co_await recordings_.chunks(id))
+        chunks.push_back(chunkJson(id, c, offset));
+    json j = recording.toJson(offset);
+    j["chunks"] = chunks;
+    co_await deps_.audit.append(user.id, "view_recording", id, "{}");
+    co_return jsonResponse(200, j);
+}
+
+Task<HttpResponse> HttpApi::recordingChunk(const User& user, const std::string& id,
+                                           const std::string& index, const HttpRequest& request) {
+    if (index.empty() || index.size() > 7 ||
+        index.find_first_not_of("0123456789") != std::string::npos) {
+        throw ApiError("bad_request", "a chunk is named by its index, a whole number");
+    }
+    const int n = std::atoi(index.c_str());
+    co_await visibleRecording(user, id);
+    std::optional<RecordedChunk> chunk;
+    for (auto& c : co_await recordings_.chunks(id)) {
+        if (c.index == n) chunk = std::move(c);
+    }
+    if (!chunk) throw ApiError("not_found", "recording '" + id + "' has no chunk " + index);
+    auto path = servablePath(chunk->path, deps_.config.recording.dir);
+    struct stat st {};
+    if (!path || ::stat(path->c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+        logger()->error("recording {} chunk {}: file {} is missing or outside {}", id, n,
+                        chunk->path, deps_.config.recording.dir);
+        throw ApiError("file_missing", "the file of this chunk is missing; tell an administrator");
+    }
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    ByteRange range = ByteRange::parse(request.range, size);
+    if (range.kind == ByteRange::Kind::Unsatisfiable) {
+        HttpResponse r =
+            errorResponse("range_not_satisfiable",
+                          "the range lies outside the file of " + std::to_string(size) + " bytes");
+        r.headers.emplace_back("content-range", "bytes */" + std::to_string(size));
+        r.headers.emplace_back("accept-ranges", "bytes");
+        co_return r;
+    }
+    const bool partial = range.kind == ByteRange::Kind::Partial;
+    const std::uint64_t first = partial ? range.first : 0;
+    const std::uint64_t length = partial ? range.length() : size;
+    json detail{{"chunk", n}, {"bytes", length}};
+    if (partial) {
+        detail["range"] = request.range.substr(0, 64);
+        detail["first"] = first;
+        detail["last"] = first + length - 1;
+    }
+    const std::string detailText = detail.dump();
+    co_await deps_.audit.append(user.id, "play_recording", id, detailText);
+
+    HttpResponse r;
+    r.status = partial ? 206 : 200;
+    r.contentType = "video/webm";
+    r.headers.emplace_back("accept-ranges", "bytes");
+    if (partial) {
+        r.headers.emplace_back("content-range", "bytes " + std::to_string(first) + "-" +
+                                                    std::to_string(first + length - 1) + "/" +
+                                                    std::to_string(size));
+    }
+    r.headers.emplace_back("content-disposition",
+                           "inline; filename=\"" + id + "-" + index + ".webm\"");
+    // The digest recorded when the chunk was closed, of the whole file.
+    r.headers.emplace_back("x-chunk-sha256", chunk->sha256);
+    r.file = HttpResponse::File{*path, first, length};
+    co_return r;
+}
+
+}  // namespace vigil::signaling

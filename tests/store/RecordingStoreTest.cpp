@@ -1,0 +1,371 @@
+// RecordingStore against a real Redis and real files: chunks stored once however often they
+// are reported, the recording's span and state, lists by class, call and time, the org unit
+// looked up when media does not give one, the audit entries, and verify() finding a changed
+// byte, a deleted file and a chunk that was never reported.
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "RedisFixture.hpp"
+#include "vigil/common/Crypto.hpp"
+#include "vigil/common/Error.hpp"
+#include "vigil/common/WorkerPool.hpp"
+#include "vigil/signaling/AuditLog.hpp"
+#include "vigil/signaling/Directory.hpp"
+#include "vigil/signaling/RecordingStore.hpp"
+
+namespace vigil::testing {
+namespace {
+
+using common::ApiError;
+using common::Millis;
+using common::Task;
+using media::RecordingChunk;
+using media::RoomKind;
+using signaling::AuditEntry;
+using signaling::ChunkCheck;
+using signaling::Recording;
+using signaling::RecordingState;
+
+constexpr Millis kT0 = 1'795'950'000'000;
+constexpr Millis kChunkMs = 300'000;
+
+std::string fieldOf(const AuditEntry& e, const std::string& name) {
+    for (const auto& [k, v] : e.fields) {
+        if (k == name) return v;
+    }
+    return {};
+}
+
+class RecordingStoreTest : public RedisFixture {
+protected:
+    void SetUp() override {
+        RedisFixture::SetUp();
+        dir = makeTempDir("vigil-recstore");
+        directory = std::make_unique<signaling::Directory>(*redis);
+        audit = std::make_unique<signaling::AuditLog>(*redis);
+        store = std::make_unique<signaling::RecordingStore>(*redis, *directory, *audit);
+        loop.runUntilDone([&]() -> Task<void> {
+            co_await directory->addUnit("prov", "Province", "");
+            co_await directory->addUnit("city1", "City 1", "prov");
+            co_await directory->addUnit("county1", "County 1", "city1");
+            officer =
+                (co_await directory->addUser(user("officer1", signaling::Role::Officer, "city1")))
+                    .id;
+            subject = (co_await directory->addUser(
+                           user("subject01", signaling::Role::Subject, "county1")))
+                          .id;
+            signaling::ClassSession c;
+            c.title = "Law and life";
+            c.unit = "city1";
+            c.officer = officer;
+            c.start = kT0;
+            c.end = kT0 + 3600000;
+            classId = (co_await directory->addClass(c)).id;
+        }());
+    }
+    void TearDown() override {
+        store.reset();
+        audit.reset();
+        directory.reset();
+        RedisFixture::TearDown();
+        std::string cmd = "rm -rf '" + dir + "'";
+        if (std::system(cmd.c_str()) != 0) ADD_FAILURE() << cmd;
+    }
+
+    static signaling::NewUser user(const std::string& username, signaling::Role role,
+                                   const std::string& unit) {
+        signaling::NewUser u;
+        u.username = username;
+        u.name = username;
+        u.role = role;
+        u.unit = unit;
+        u.passwordHash = "$argon2id$not-a-usable-hash";
+        return u;
+    }
+
+    // Writes a chunk file of `bytes` bytes and describes it as media would.
+    RecordingChunk chunk(const std::string& recording, const std::string& room, RoomKind kind,
+                         int index, size_t bytes, bool last) {
+        std::string content(bytes, '\0');
+        for (size_t i = 0; i < bytes; ++i)
+            content[i] = static_cast<char>((i * 31 + static_cast<size_t>(index) * 7) & 0xff);
+        RecordingChunk c;
+        c.recording = recording;
+        c.room = room;
+        c.kind = kind;
+        c.participants = {officer, subject};
+        c.index = index;
+        c.path = dir + "/" + recording + "-" + std::to_string(index) + ".webm";
+        std::ofstream(c.path, std::ios::binary) << content;
+        c.sha256 = common::sha256Hex(content);
+        c.bytes = bytes;
+        c.startMs = kT0 + index * kChunkMs;
+        c.endMs = c.startMs + kChunkMs - 1;
+        c.last = last;
+        return c;
+    }
+
+    void add(const RecordingChunk& c, const std::string& unit = "") {
+        loop.runUntilDone([&]() -> Task<void> { co_await store->addChunk(c, unit); }());
+    }
+
+    std::optional<Recording> find(const std::string& id) {
+        std::optional<Recording> r;
+        loop.runUntilDone([&]() -> Task<void> { r = co_await store->find(id); }());
+        return r;
+    }
+
+    std::vector<ChunkCheck> verify(const std::string& id, common::WorkerPool* pool = nullptr) {
+        std::vector<ChunkCheck> checks;
+        loop.runUntilDone([&]() -> Task<void> { checks = co_await store->verify(id, pool); }());
+        return checks;
+    }
+
+    std::vector<std::string> listIds(signaling::RecordingQuery query) {
+        std::vector<std::string> ids;
+        loop.runUntilDone([&]() -> Task<void> {
+            for (const auto& r : co_await store->list(query)) ids.push_back(r.id);
+        }());
+        return ids;
+    }
+
+    std::vector<AuditEntry> auditEntries(const std::string& action) {
+        std::vector<AuditEntry> all;
+        loop.runUntilDone([&]() -> Task<void> { all = co_await audit->read("-", 1000); }());
+        std::vector<AuditEntry> out;
+        for (const auto& e : all) {
+            if (fieldOf(e, "action") == action) out.push_back(e);
+        }
+        return out;
+    }
+
+    std::string dir;
+    std::string officer, subject, classId;
+    std::unique_ptr<signaling::Directory> directory;
+    std::unique_ptr<signaling::AuditLog> audit;
+    std::unique_ptr<signaling::RecordingStore> store;
+};
+
+TEST_F(RecordingStoreTest, ChunksAreStoredOnceAndAuditedOnce) {
+    const std::string room = "class:" + classId;
+    auto c0 = chunk("r1", room, RoomKind::Class, 0, 1000, false);
+    auto c1 = chunk("r1", room, RoomKind::Class, 1, 600, true);
+    add(c0);
+    add(c0);  // A retry.
+    auto r = find("r1");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->state, RecordingState::Recording);
+    EXPECT_EQ(r->chunkCount, 1);
+    add(c1);
+    add(c0);
+    add(c1);
+
+    r = find("r1");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->room, room);
+    EXPECT_EQ(r->kind, RoomKind::Class);
+    EXPECT_EQ(r->classId, classId);
+    EXPECT_TRUE(r->callId.empty());
+    EXPECT_EQ(r->unit, "city1") << "the class's unit, looked up";
+    EXPECT_EQ(r->participants, (std::vector<std::string>{officer, subject}));
+    EXPECT_EQ(r->chunkCount, 2);
+    EXPECT_EQ(r->bytes, 1600u);
+    EXPECT_EQ(r->start, c0.startMs);
+    EXPECT_EQ(r->end, c1.endMs);
+    EXPECT_EQ(r->state, RecordingState::Finished);
+    EXPECT_EQ(r->lastIndex, 1);
+    EXPECT_TRUE(r->complete());
+
+    std::vector<signaling::RecordedChunk> chunks;
+    loop.runUntilDone([&]() -> Task<void> { chunks = co_await store->chunks("r1"); }());
+    ASSERT_EQ(chunks.size(), 2u);
+    EXPECT_EQ(chunks[0].index, 0);
+    EXPECT_EQ(chunks[0].sha256, c0.sha256);
+    EXPECT_EQ(chunks[0].path, c0.path);
+    EXPECT_EQ(chunks[1].bytes, 600u);
+
+    auto audited = auditEntries("recording_chunk");
+    ASSERT_EQ(audited.size(), 2u);
+    EXPECT_EQ(fieldOf(audited[0], "target"), "r1");
+    EXPECT_NE(fieldOf(audited[0], "detail").find(c0.sha256), std::string::npos);
+    EXPECT_NE(fieldOf(audited[1], "detail").find(c1.sha256), std::string::npos);
+}
+
+TEST_F(RecordingStoreTest, RetryAuditsAChunkWhoseAuditEntryWasLost) {
+    auto c0 = chunk("r2", "class:" + classId, RoomKind::Class, 0, 100, false);
+    add(c0);
+    // The first attempt stored the chunk but did not get to mark its audit entry.
+    loop.runUntilDone(
+        [&]() -> Task<void> { co_await redis->cmd("DEL", "vigil:rec:r2:audited"); }());
+    add(c0);
+    add(c0);
+    EXPECT_EQ(auditEntries("recording_chunk").size(), 2u);
+    EXPECT_EQ(find("r2")->chunkCount, 1);
+}
+
+TEST_F(RecordingStoreTest, SameIndexWithOtherContentIsRefusedAndAudited) {
+    auto c0 = chunk("r3", "class:" + classId, RoomKind::Class, 0, 100, false);
+    add(c0);
+    auto forged = c0;
+    forged.sha256 = std::string(64, 'a');
+    try {
+        add(forged);
+        ADD_FAILURE() << "a different chunk 0 was accepted";
+    } catch (const ApiError& e) {
+        EXPECT_EQ(e.code(), "conflict");
+    }
+    std::vector<signaling::RecordedChunk> chunks;
+    loop.runUntilDone([&]() -> Task<void> { chunks = co_await store->chunks("r3"); }());
+    ASSERT_EQ(chunks.size(), 1u);
+    EXPECT_EQ(chunks[0].sha256, c0.sha256);
+    auto conflicts = auditEntries("recording_chunk_conflict");
+    ASSERT_EQ(conflicts.size(), 1u);
+    EXPECT_NE(fieldOf(conflicts[0], "detail").find(std::string(64, 'a')), std::string::npos);
+}
+
+TEST_F(RecordingStoreTest, MalformedChunksAreRefused) {
+    auto good = chunk("r4", "class:" + classId, RoomKind::Class, 0, 10, false);
+    std::vector<RecordingChunk> bad(6, good);
+    bad[0].recording = "../etc";
+    bad[1].sha256 = "xyz";
+    bad[2].path = "relative/path.webm";
+    bad[3].index = -1;
+    bad[4].endMs = bad[4].startMs - 1;
+    bad[5].room = "";
+    for (size_t i = 0; i < bad.size(); ++i) {
+        try {
+            add(bad[i]);
+            ADD_FAILURE() << "chunk " << i << " was accepted";
+        } catch (const ApiError& e) {
+            EXPECT_EQ(e.code(), "bad_request") << i;
+        }
+    }
+    EXPECT_FALSE(find("r4"));
+}
+
+TEST_F(RecordingStoreTest, UnitOfACallIsItsSubjects) {
+    add(chunk("k1", "call:k1", RoomKind::Call, 0, 50, true));
+    auto r = find("k1");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->kind, RoomKind::Call);
+    EXPECT_EQ(r->callId, "k1");
+    EXPECT_TRUE(r->classId.empty());
+    EXPECT_EQ(r->unit, "county1");
+    // A unit given by the caller wins.
+    add(chunk("k2", "call:k2", RoomKind::Call, 0, 50, true), "prov");
+    EXPECT_EQ(find("k2")->unit, "prov");
+}
+
+TEST_F(RecordingStoreTest, ListsByClassCallAndTime) {
+    add(chunk("r5", "class:" + classId, RoomKind::Class, 0, 10, true));
+    auto later = chunk("r6", "class:other", RoomKind::Class, 0, 10, true);
+    later.startMs += 86400000;
+    later.endMs += 86400000;
+    add(later);
+    add(chunk("k3", "call:k3", RoomKind::Call, 0, 10, true));
+
+    signaling::RecordingQuery all;
+    auto ids = listIds(all);
+    ASSERT_EQ(ids.size(), 3u);
+    EXPECT_EQ(ids.front(), "r6") << "newest first";
+
+    signaling::RecordingQuery byClass;
+    byClass.classId = classId;
+    EXPECT_EQ(listIds(byClass), std::vector<std::string>{"r5"});
+    signaling::RecordingQuery byCall;
+    byCall.callId = "k3";
+    EXPECT_EQ(listIds(byCall), std::vector<std::string>{"k3"});
+    signaling::RecordingQuery nothing;
+    nothing.classId = "c999";
+    EXPECT_TRUE(listIds(nothing).empty());
+
+    signaling::RecordingQuery window;
+    window.from = kT0 + 3600000;
+    window.to = kT0 + 2LL * 86400000;
+    EXPECT_EQ(listIds(window), std::vector<std::string>{"r6"});
+    window.from = kT0;
+    window.to = kT0 + 1;
+    auto first = listIds(window);
+    std::sort(first.begin(), first.end());
+    EXPECT_EQ(first, (std::vector<std::string>{"k3", "r5"}));
+}
+
+TEST_F(RecordingStoreTest, VerifyFindsAChangedByteAMissingFileAndAGap) {
+    const std::string room = "class:" + classId;
+    std::vector<RecordingChunk> chunks;
+    chunks.reserve(3);
+    for (int i = 0; i < 3; ++i)
+        chunks.push_back(chunk("r7", room, RoomKind::Class, i, 4096, false));
+    for (const auto& c : chunks) add(c);
+    auto checks = verify("r7");
+    ASSERT_EQ(checks.size(), 3u);
+    for (const auto& c : checks) {
+        EXPECT_EQ(c.status, ChunkCheck::Status::Ok) << c.index;
+        EXPECT_EQ(c.actual, c.expected);
+    }
+
+    // One byte changed in chunk 1; chunk 2's file deleted.
+    {
+        std::fstream f(chunks[1].path, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(2000);
+        char b = 0;
+        f.seekg(2000);
+        f.read(&b, 1);
+        b = static_cast<char>(b ^ 0x01);
+        f.seekp(2000);
+        f.write(&b, 1);
+    }
+    ASSERT_EQ(std::remove(chunks[2].path.c_str()), 0);
+    common::WorkerPool pool(1);
+    checks = verify("r7", &pool);
+    ASSERT_EQ(checks.size(), 3u);
+    EXPECT_EQ(checks[0].status, ChunkCheck::Status::Ok);
+    EXPECT_EQ(checks[1].status, ChunkCheck::Status::Mismatch);
+    EXPECT_EQ(checks[1].expected, chunks[1].sha256);
+    EXPECT_NE(checks[1].actual, chunks[1].sha256);
+    EXPECT_EQ(checks[2].status, ChunkCheck::Status::Missing);
+    EXPECT_EQ(checks[2].path, chunks[2].path);
+
+    // Chunk 4 ends the recording; chunk 3 never arrived.
+    add(chunk("r7", room, RoomKind::Class, 4, 10, true));
+    checks = verify("r7");
+    ASSERT_EQ(checks.size(), 5u);
+    EXPECT_EQ(checks[3].index, 3);
+    EXPECT_EQ(checks[3].status, ChunkCheck::Status::Missing);
+    EXPECT_TRUE(checks[3].path.empty());
+    EXPECT_EQ(checks[4].status, ChunkCheck::Status::Ok);
+    EXPECT_FALSE(find("r7")->complete());
+
+    try {
+        verify("nope");
+        ADD_FAILURE() << "verify of an unknown recording succeeded";
+    } catch (const ApiError& e) {
+        EXPECT_EQ(e.code(), "not_found");
+    }
+}
+
+TEST(Sha256FileTest, MatchesTheDigestOfTheContentAndFailsOnAMissingFile) {
+    common::initCrypto();
+    const std::string dir = makeTempDir("vigil-sha");
+    const std::string path = dir + "/f.bin";
+    std::string content(200000, 'x');  // more than one read
+    content[123456] = 'y';
+    std::ofstream(path, std::ios::binary) << content;
+    EXPECT_EQ(common::sha256File(path), common::sha256Hex(content));
+    EXPECT_FALSE(common::sha256File(dir + "/absent"));
+    EXPECT_FALSE(common::sha256File(dir)) << "a folder is not a file";
+    std::remove(path.c_str());
+    ::rmdir(dir.c_str());
+}
+
+}  // namespace
+}  // namespace vigil::testing

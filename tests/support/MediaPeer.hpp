@@ -1,0 +1,110 @@
+#pragma once
+// A real WebRTC peer (GStreamer webrtcbin) that negotiates with Vigil's media role over the
+// WebSocket protocol (offer/subscribe/answer/ice/ice_restart/stop_media), so integration
+// tests can publish test patterns and count what a viewer decodes.
+//
+// Everything is driven from the test thread; every wait has a timeout. ICE candidates from
+// the server are routed by a WsClient listener (`ice` pushes whose `session` is this peer's)
+// and applied as they arrive; replies to the peer's own `ice` messages are consumed too (an
+// error among them becomes lastError()). All other messages stay in the WsClient inbox.
+// A MediaPeer must be destroyed before the WsClient it was given.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "WsClient.hpp"
+
+typedef struct _GstElement GstElement;
+
+namespace vigil::testing {
+
+struct PeerOptions {
+    int width = 320;
+    int height = 240;
+    int fps = 15;
+    int videoBitrateKbps = 300;
+    bool audio = true;
+    bool h264 = false;              // x264enc if installed, otherwise openh264enc.
+    std::string pattern = "smpte";  // videotestsrc pattern nick.
+    bool clockOverlay = false;      // Ignored when no overlay element is installed.
+};
+
+struct MediaPeerState;
+
+class MediaPeer {
+public:
+    // Publishes a live test pattern (and a sine tone) as `stream`, in `call` if not empty.
+    // Never throws: on failure the returned peer has lastError() set and no session.
+    static std::unique_ptr<MediaPeer> publish(WsClient& ws, const std::string& stream,
+                                              PeerOptions opts = {}, const std::string& call = "");
+    // Views `source`'s `stream` (an empty `source` leaves it out: the room's default
+    // publisher). Never throws: on failure lastError() is set.
+    static std::unique_ptr<MediaPeer> subscribe(WsClient& ws, const std::string& source,
+                                                const std::string& stream = "main",
+                                                const std::string& call = "");
+
+    ~MediaPeer();
+    MediaPeer(const MediaPeer&) = delete;
+    MediaPeer& operator=(const MediaPeer&) = delete;
+
+    const std::string& session() const { return session_; }
+    bool isPublisher() const { return publisher_; }
+    // The first failure: a server error reply's `code` (e.g. "publisher_exists"), or
+    // "gst: ...", "timeout: ..." or "sdp: ..." for local failures. Empty if none.
+    std::string lastError() const;
+
+    int videoFramesSent() const;  // Buffers leaving the video encoder (publisher).
+    // Key frames among them: the first one, then only those the server asked for (PLI).
+    int keyFramesSent() const;
+    int videoFramesDecoded() const;  // Decoded video frames (viewer).
+    int audioBuffersDecoded() const;
+    // Milliseconds from the start of subscribe() (the request being sent) to the first decoded
+    // video frame, or -1 if none yet.
+    long long firstFrameMs() const;
+
+    // Viewer: decoded video frames >= n; publisher: encoded frames sent >= n.
+    bool waitForFrames(int n, std::chrono::milliseconds timeout);
+    // ICE connection state is connected or completed.
+    bool waitConnected(std::chrono::milliseconds timeout);
+
+    // Viewer only: sends ice_restart, applies the new offer and answers it. Failures go to
+    // lastError().
+    void restartIce();
+    // Sends stop_media (if tellServer and there is a session; its reply is not checked) and
+    // takes the pipeline down to NULL. Idempotent; the destructor calls stop().
+    void stop(bool tellServer = true);
+
+private:
+    MediaPeer(WsClient& ws, bool publisher);
+
+    bool startPublisher(const std::string& stream, const PeerOptions& opts,
+                        const std::string& call);
+    bool startViewer(const std::string& source, const std::string& stream, const std::string& call);
+    bool answerOffer(const std::string& offerSdp);
+    bool applyRemote(const std::string& sdp, bool isOffer);
+    void connectWebrtcSignals();
+    void registerListener();
+    void drainQueuedCandidates();
+    void setReadyForRemoteCandidates();
+    void flushRemoteCandidates();
+    void setReadyToSendCandidates();
+    // Sends a request with this peer's id; returns the reply or nothing (lastError set).
+    std::optional<nlohmann::json> request(nlohmann::json message);
+    void fail(const std::string& error);
+    void teardown();
+
+    WsClient& ws_;  // Passed by argument.
+    const bool publisher_;
+    std::string session_;
+    std::shared_ptr<MediaPeerState> state_;  // Owned; GStreamer callbacks hold weak refs.
+    GstElement* pipeline_{nullptr};          // Owned.
+    GstElement* webrtc_{nullptr};            // Owned ref (the pipeline owns the element).
+    std::vector<unsigned long> webrtcHandlers_;
+    int listenerId_{0};
+    bool stopped_{false};
+};
+
+}  // namespace vigil::testing
