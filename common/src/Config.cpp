@@ -205,7 +205,7 @@ const std::vector<Key>& keys() {
         VIGIL_INT(calls, ring_seconds, calls.ringSeconds, 5, 600),
         boolKey("recording.enabled", [](Config& c) -> bool& { return c.recording.enabled; }),
         VIGIL_STR(recording, dir, recording.dir, validateNotEmpty),
-        VIGIL_INT(recording, chunk_seconds, recording.chunkSeconds, 10, 3600),
+        VIGIL_INT(recording, chunk_seconds, recording.chunkSeconds, 2, 3600),
         VIGIL_STR(log, level, log.level, validateLevel),
     };
     return table;

@@ -117,6 +117,8 @@ void EventLoop::post(std::function<void()> fn) {
 
 void EventLoop::defer(std::function<void()> fn) {
     GSource* source = g_idle_source_new();
+    // Queued, yet not behind every socket and timer: as urgent as post().
+    g_source_set_priority(source, G_PRIORITY_DEFAULT);
     g_source_set_callback(source, runClosure, new Closure{std::move(fn)}, deleteClosure);
     g_source_attach(source, context_);
     g_source_unref(source);

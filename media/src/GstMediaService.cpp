@@ -95,6 +95,7 @@ public:
         }
         std::string roomId = request.room;
         std::string session = request.session;
+        addParticipant(room, request.source);
         auto publisher = std::make_shared<detail::Publisher>(
             *ctx_, room.pipeline, request,
             [this, roomId, session]() { onPublisherReady(roomId, session); },
@@ -122,12 +123,15 @@ public:
     }
 
     Task<std::string> view(ViewRequest request) override {
+        if (rooms_.find(request.room) == rooms_.end() || closing_.count(request.room) != 0)
+            throw ApiError("no_publisher", "nobody publishes in this room now");
         Room& room = requireRoom(request.room);
         auto source = room.publisherOf(request.source, request.stream);
         if (!source || !source->isReady())
             throw ApiError("no_publisher", "nobody publishes that stream now");
         std::string roomId = request.room;
         std::string session = request.session;
+        addParticipant(room, request.viewer);
         auto viewer = std::make_shared<detail::Viewer>(
             *ctx_, room.pipeline, request, source,
             [this, roomId, session](const std::string& reason) {
@@ -356,10 +360,6 @@ private:
     void onBusMessage(const std::string& roomId, GstMessage* message) {
         Room* room = findRoom(roomId);
         if (room == nullptr) return;
-        if (room->recorder && room->recorder->handleMessage(message)) return;
-        for (auto& r : room->finishing) {
-            if (r->handleMessage(message)) return;
-        }
         switch (GST_MESSAGE_TYPE(message)) {
             case GST_MESSAGE_ERROR: {
                 GError* err = nullptr;
@@ -372,6 +372,13 @@ private:
                 if (err != nullptr) g_error_free(err);
                 g_free(debug);
                 std::string session = room->sessionOf(message);
+                GstObject* src = GST_MESSAGE_SRC(message);
+                if (session.empty() && src != GST_OBJECT(room->pipeline) &&
+                    !gst_object_has_as_ancestor(src, GST_OBJECT(room->pipeline))) {
+                    // From an element already removed (a session torn down by an earlier
+                    // error): nothing of the room's is affected.
+                    break;
+                }
                 if (!session.empty()) {
                     sessionFailed(roomId, session, text);
                 } else {

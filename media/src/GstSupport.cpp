@@ -76,7 +76,7 @@ struct PromiseOp::State {
             self->resumed = true;
             h = self->handle;
         }
-        self->loop->post([h]() { h.resume(); });
+        self->loop->defer([h]() { h.resume(); });
     }
 };
 
@@ -229,7 +229,7 @@ GstPadProbeReturn onTeePadIdle(GstPad* pad, GstPadProbeInfo* /*info*/, gpointer 
     gst_pad_unlink(pad, state->sinkPad);
     auto alive = state->alive;
     auto done = std::move(state->done);
-    state->loop->post([alive, done]() {
+    state->loop->defer([alive, done]() {
         if (alive->load() && done) done();
     });
     return GST_PAD_PROBE_REMOVE;
@@ -241,7 +241,7 @@ void freeDetachState(gpointer data) {
     if (!state->fired.exchange(true) && state->done) {
         auto alive = state->alive;
         auto done = std::move(state->done);
-        state->loop->post([alive, done]() {
+        state->loop->defer([alive, done]() {
             if (alive->load()) done();
         });
     }
@@ -274,10 +274,13 @@ TeeLink linkFromTee(GstElement* tee, GstElement* downstream) {
     link.tee = GST_ELEMENT(gst_object_ref(tee));
     link.teePad = gst_element_request_pad_simple(tee, "src_%u");
     link.sinkPad = gst_element_get_static_pad(downstream, "sink");
-    if (link.teePad == nullptr || link.sinkPad == nullptr ||
-        gst_pad_link(link.teePad, link.sinkPad) != GST_PAD_LINK_OK) {
+    GstPadLinkReturn result = GST_PAD_LINK_REFUSED;
+    if (link.teePad != nullptr && link.sinkPad != nullptr)
+        result = gst_pad_link(link.teePad, link.sinkPad);
+    if (result != GST_PAD_LINK_OK) {
         releaseTeeLink(link);
-        throw MediaFailure("could not link a branch to its tee");
+        throw MediaFailure(std::string("could not link a branch to its tee: ") +
+                           gst_pad_link_get_name(result));
     }
     return link;
 }
@@ -314,6 +317,7 @@ void detachAll(Context& ctx, std::vector<TeeLink> links, std::function<void()> d
         ctx.post([pending]() { pending->done(); });
         return;
     }
+    // The probes may fire at once, on this thread; their completions are queued regardless.
     for (auto& link : pending->links) {
         detachFromTee(ctx, link.tee, link.teePad, link.sinkPad, [pending]() {
             if (--pending->remaining > 0) return;

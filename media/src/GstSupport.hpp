@@ -40,10 +40,12 @@ struct Context {
 
     Context(common::EventLoop& l, MediaOptions o) : loop(l), options(std::move(o)) {}
 
-    // Thread-safe: runs fn on the loop thread unless the service has been destroyed.
+    // Thread-safe: runs fn on the loop thread unless the service has been destroyed. Always
+    // queued, never run on the spot: callers post from inside GStreamer callbacks and from
+    // the middle of a teardown, where running the closure at once would re-enter them.
     void post(std::function<void()> fn) {
         auto flag = alive;
-        loop.post([flag, f = std::move(fn)]() {
+        loop.defer([flag, f = std::move(fn)]() {
             if (flag->load()) f();
         });
     }

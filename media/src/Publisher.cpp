@@ -150,7 +150,7 @@ void Publisher::linkTrack(GstPad* pad, const std::string& media, const std::stri
     chain.push_back(track->rtpTee);
     addAndSync(pipeline_, chain);
 
-    if (media == "video") {
+    {
         GstPad* depaySink = gst_element_get_static_pad(track->depay, "sink");
         gst_pad_add_probe(depaySink, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, limitKeyFrames, this,
                           nullptr);
@@ -230,14 +230,32 @@ void Publisher::markReady() {
 
 GstPadProbeReturn Publisher::limitKeyFrames(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer data) {
     GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
+    // A branch linked to a tee asks upstream to renegotiate. Nothing from here on can change
+    // format, and webrtcbin's receiving chain fails (not-negotiated) when it tries: stop it here.
+    if (event != nullptr && GST_EVENT_TYPE(event) == GST_EVENT_RECONFIGURE) return GST_PAD_PROBE_DROP;
     if (event == nullptr || !gst_video_event_is_force_key_unit(event)) return GST_PAD_PROBE_OK;
     auto* self = static_cast<Publisher*>(data);
     const std::int64_t now = g_get_monotonic_time() * 1000;
     const std::int64_t minGap = static_cast<std::int64_t>(self->ctx_.options.keyframeMinIntervalMs) *
                                 1000000;
     std::int64_t last = self->lastKeyFrameNs_.load();
-    if (now - last < minGap || !self->lastKeyFrameNs_.compare_exchange_strong(last, now))
+    if (now - last < minGap || !self->lastKeyFrameNs_.compare_exchange_strong(last, now)) {
+        // Too soon: one request is sent when the interval is over, so that whoever asked
+        // (a viewer that just joined, the recorder) is not left waiting for a key frame that
+        // nobody else will ask for.
+        if (!self->keyFrameDeferred_.exchange(true)) {
+            auto wait = std::chrono::milliseconds((minGap - (now - last)) / 1000000 + 1);
+            auto alive = self->alive_;
+            self->ctx_.post([self, alive, wait]() {
+                if (!alive->load()) return;
+                self->deferredKeyFrame_ = self->ctx_.loop.after(wait, [self]() {
+                    self->keyFrameDeferred_ = false;
+                    self->requestKeyFrame();
+                });
+            });
+        }
         return GST_PAD_PROBE_DROP;
+    }
     ++self->keyFramesSent_;
     return GST_PAD_PROBE_OK;
 }
@@ -254,6 +272,7 @@ void Publisher::stop() {
     if (stopped_.exchange(true)) return;
     *alive_ = false;
     readyFallback_.cancel();
+    deferredKeyFrame_.cancel();
     auto tracks = this->tracks();
     // EOS through every branch first: the recorder closes its chunk with a duration.
     for (const auto& t : tracks) {

@@ -72,6 +72,8 @@ private:
     bool ready_{false};
     common::Timer readyFallback_;
     std::atomic<std::int64_t> lastKeyFrameNs_{0};
+    std::atomic<bool> keyFrameDeferred_{false};
+    common::Timer deferredKeyFrame_;
     std::atomic<std::uint64_t> keyFramesSent_{0};
     std::shared_ptr<std::atomic<bool>> alive_ = std::make_shared<std::atomic<bool>>(true);
 };

@@ -1,6 +1,7 @@
 #include "Recorder.hpp"
 
-#include <glib/gstdio.h>
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -13,6 +14,9 @@ namespace {
 VIGIL_LOG_CATEGORY("media.recorder")
 
 constexpr auto kFinishTimeout = std::chrono::seconds(10);
+// The chunker writes one group of pictures at a time and a player seeks to key frames, but
+// browsers send key frames only when asked: ask every few seconds while recording.
+constexpr auto kKeyFrameEvery = std::chrono::seconds(3);
 
 std::string sha256OfFile(const std::string& path, std::uint64_t& bytes) {
     FILE* f = std::fopen(path.c_str(), "rb");
@@ -33,8 +37,24 @@ std::string sha256OfFile(const std::string& path, std::uint64_t& bytes) {
 
 }  // namespace
 
+namespace {
+GstFlowReturn forwardSample(GstElement* sink, gpointer data) {
+    GstSample* sample = gst_app_sink_pull_sample(GST_APP_SINK(sink));
+    if (sample == nullptr) return GST_FLOW_OK;
+    // Never fails the room's stream: a stopped recorder just drops what it is given.
+    gst_app_src_push_sample(GST_APP_SRC(data), sample);
+    gst_sample_unref(sample);
+    return GST_FLOW_OK;
+}
+
+gboolean onRecorderBus(GstBus* /*bus*/, GstMessage* message, gpointer data) {
+    static_cast<Recorder*>(data)->handleMessage(message);
+    return G_SOURCE_CONTINUE;
+}
+}  // namespace
+
 Recorder::Recorder(Context& ctx, GstElement* pipeline, std::shared_ptr<RecordingInfo> info,
-                   const Publisher& publisher)
+                   Publisher& publisher)
     : ctx_(ctx), pipeline_(pipeline), info_(std::move(info)) {
     auto tracks = publisher.tracks();
     std::shared_ptr<Track> video;
@@ -52,45 +72,79 @@ Recorder::Recorder(Context& ctx, GstElement* pipeline, std::shared_ptr<Recording
     if (ec) throw MediaFailure("cannot create " + dir.string() + ": " + ec.message());
     std::string pattern = (dir / (webm ? "chunk-%05d.webm" : "chunk-%05d.mkv")).string();
 
+    recordPipeline_ = gst_pipeline_new(("record-" + info_->id).c_str());
     mux_ = makeElement("splitmuxsink");
     g_object_set(mux_, "location", pattern.c_str(), "max-size-time",
                  static_cast<guint64>(ctx_.options.chunkSeconds) * GST_SECOND, "muxer-factory",
                  webm ? "webmmux" : "matroskamux", "start-index", info_->nextIndex,
                  "send-keyframe-requests", TRUE, nullptr);
-    gst_bin_add(GST_BIN(pipeline_), mux_);
-    gst_element_sync_state_with_parent(mux_);
+    gst_bin_add(GST_BIN(recordPipeline_), mux_);
 
     auto branch = [&](const std::shared_ptr<Track>& track, const char* padName) {
-        GstElement* queue = makeElement("queue");
-        // Generous: the muxer may wait for the other stream; never block the tee.
-        g_object_set(queue, "leaky", 2, "max-size-buffers", 0, "max-size-bytes", 0,
-                     "max-size-time", static_cast<guint64>(3) * GST_SECOND, nullptr);
-        gst_bin_add(GST_BIN(pipeline_), queue);
+        GstElement* src = makeElement("appsrc");
+        g_object_set(src, "format", GST_FORMAT_TIME, "is-live", TRUE, "do-timestamp", FALSE,
+                     "max-bytes", static_cast<guint64>(16) << 20, "block", FALSE, nullptr);
+        GstElement* srcQueue = makeElement("queue");
+        gst_bin_add_many(GST_BIN(recordPipeline_), src, srcQueue, nullptr);
+        gst_element_link(src, srcQueue);
         GstPad* muxPad = gst_element_request_pad_simple(mux_, padName);
-        GstPad* queueSrc = gst_element_get_static_pad(queue, "src");
+        GstPad* queueSrc = gst_element_get_static_pad(srcQueue, "src");
         gst_pad_link(queueSrc, muxPad);
         gst_object_unref(queueSrc);
         gst_object_unref(muxPad);
-        gst_element_sync_state_with_parent(queue);
+        sources_.push_back(src);
+
+        GstElement* queue = makeElement("queue");
+        g_object_set(queue, "leaky", 2, "max-size-buffers", 0, "max-size-bytes", 0,
+                     "max-size-time", static_cast<guint64>(3) * GST_SECOND, nullptr);
+        GstElement* sink = makeElement("appsink");
+        g_object_set(sink, "sync", FALSE, "async", FALSE, "emit-signals", TRUE, "max-buffers", 0,
+                     nullptr);
+        g_signal_connect(sink, "new-sample", G_CALLBACK(forwardSample), src);
+        gst_bin_add_many(GST_BIN(pipeline_), queue, sink, nullptr);
+        gst_element_link(queue, sink);
         queues_.push_back(queue);
+        queues_.push_back(sink);
+        if (track->media == "video") {
+            // Start on a key frame so that the first chunk plays from its first second.
+            GstPad* pad = gst_element_get_static_pad(queue, "sink");
+            gst_pad_add_probe(
+                pad, GST_PAD_PROBE_TYPE_BUFFER,
+                [](GstPad*, GstPadProbeInfo* i, gpointer) -> GstPadProbeReturn {
+                    GstBuffer* b = GST_PAD_PROBE_INFO_BUFFER(i);
+                    if (b != nullptr && GST_BUFFER_FLAG_IS_SET(b, GST_BUFFER_FLAG_DELTA_UNIT))
+                        return GST_PAD_PROBE_DROP;
+                    return GST_PAD_PROBE_REMOVE;
+                },
+                nullptr, nullptr);
+            gst_object_unref(pad);
+        }
+        gst_element_sync_state_with_parent(sink);
+        gst_element_sync_state_with_parent(queue);
         links_.push_back(linkFromTee(track->encodedTee, queue));
     };
-    if (video) {
-        branch(video, "video");
-        // Start on a key frame so that the first chunk plays from its first second.
-        GstPad* pad = gst_element_get_static_pad(queues_.back(), "sink");
-        gst_pad_add_probe(
-            pad, GST_PAD_PROBE_TYPE_BUFFER,
-            [](GstPad*, GstPadProbeInfo* i, gpointer) -> GstPadProbeReturn {
-                GstBuffer* b = GST_PAD_PROBE_INFO_BUFFER(i);
-                if (b != nullptr && GST_BUFFER_FLAG_IS_SET(b, GST_BUFFER_FLAG_DELTA_UNIT))
-                    return GST_PAD_PROBE_DROP;
-                return GST_PAD_PROBE_REMOVE;
-            },
-            nullptr, nullptr);
-        gst_object_unref(pad);
-    }
+
+    // Same clock and base time as the room: the room's timestamps are this pipeline's too.
+    gst_pipeline_use_clock(GST_PIPELINE(recordPipeline_), gst_pipeline_get_pipeline_clock(GST_PIPELINE(pipeline_)));
+    gst_element_set_base_time(recordPipeline_, gst_element_get_base_time(pipeline_));
+    gst_element_set_start_time(recordPipeline_, GST_CLOCK_TIME_NONE);
+    GstBus* bus = gst_pipeline_get_bus(GST_PIPELINE(recordPipeline_));
+    busWatch_ = gst_bus_create_watch(bus);
+    g_source_set_callback(busWatch_, G_SOURCE_FUNC(onRecorderBus), this, nullptr);
+    g_source_attach(busWatch_, ctx_.loop.context());
+    gst_object_unref(bus);
+
+    if (video) branch(video, "video");
     if (audio) branch(audio, "audio_%u");
+    if (gst_element_set_state(recordPipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
+        throw MediaFailure("the recording pipeline did not start");
+    publisher.requestKeyFrame();
+    std::weak_ptr<Publisher> source = publisher.shared_from_this();
+    keyFrames_ = ctx_.loop.every(kKeyFrameEvery, [source]() {
+        auto p = source.lock();
+        if (p) p->requestKeyFrame();
+        return static_cast<bool>(p);
+    });
     logger()->info("room {}: recording {} to {}", info_->room, info_->id, dir.string());
 }
 
@@ -98,13 +152,28 @@ Recorder::~Recorder() {
     release();
 }
 
-bool Recorder::handleMessage(GstMessage* message) {
-    if (released_ || GST_MESSAGE_TYPE(message) != GST_MESSAGE_ELEMENT ||
-        GST_MESSAGE_SRC(message) != GST_OBJECT(mux_))
-        return false;
+void Recorder::handleMessage(GstMessage* message) {
+    if (released_) return;
+    if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
+        GError* err = nullptr;
+        gst_message_parse_error(message, &err, nullptr);
+        logger()->error("recording {}: {}; the recording stops here", info_->id,
+                        err != nullptr ? err->message : "error");
+        if (err != nullptr) g_error_free(err);
+        for (auto& [location, opened] : openedAt_)
+            reportChunk(location, opened, wallMillis(), false);
+        openedAt_.clear();
+        // Later: from the loop, not from inside this bus callback.
+        ctx_.post([this, alive = ctx_.alive]() {
+            if (alive->load()) release();
+        });
+        return;
+    }
+    if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ELEMENT || GST_MESSAGE_SRC(message) != GST_OBJECT(mux_))
+        return;
     const GstStructure* s = gst_message_get_structure(message);
     const char* location = gst_structure_get_string(s, "location");
-    if (location == nullptr) return true;
+    if (location == nullptr) return;
     if (gst_structure_has_name(s, "splitmuxsink-fragment-opened")) {
         openedAt_[location] = wallMillis();
         indexOf_[location] = info_->nextIndex++;
@@ -114,9 +183,12 @@ bool Recorder::handleMessage(GstMessage* message) {
         bool last = finishing_ && last_;
         reportChunk(location, start, wallMillis(), last);
         if (opened != openedAt_.end()) openedAt_.erase(opened);
-        if (finishing_ && openedAt_.empty()) release();
+        if (finishing_ && openedAt_.empty()) {
+            ctx_.post([this, alive = ctx_.alive]() {
+                if (alive->load()) release();
+            });
+        }
     }
-    return true;
 }
 
 void Recorder::reportChunk(const std::string& path, std::int64_t startMs, std::int64_t endMs,
@@ -148,13 +220,15 @@ void Recorder::finish(bool last, std::function<void()> finished) {
     finishing_ = true;
     last_ = last;
     finished_ = std::move(finished);
-    // The tees were stopped with EOS by the publisher; the muxer closes its chunk on it.
+    keyFrames_.cancel();
     for (auto& link : links_) releaseTeeLink(link);
     links_.clear();
     if (openedAt_.empty()) {
         release();
         return;
     }
+    // The muxer closes its chunk (duration, cues) on end of stream.
+    for (auto* src : sources_) gst_app_src_end_of_stream(GST_APP_SRC(src));
     giveUp_ = ctx_.loop.after(kFinishTimeout, [this]() {
         logger()->warn("recording {}: last chunk did not close in time", info_->id);
         release();
@@ -165,12 +239,23 @@ void Recorder::release() {
     if (released_) return;
     released_ = true;
     giveUp_.cancel();
+    keyFrames_.cancel();
     for (auto& link : links_) releaseTeeLink(link);
     links_.clear();
-    for (auto* q : queues_) dropElement(pipeline_, q);
+    for (auto* e : queues_) dropElement(pipeline_, e);
     queues_.clear();
-    dropElement(pipeline_, mux_);
+    if (busWatch_ != nullptr) {
+        g_source_destroy(busWatch_);
+        g_source_unref(busWatch_);
+        busWatch_ = nullptr;
+    }
+    if (recordPipeline_ != nullptr) {
+        gst_element_set_state(recordPipeline_, GST_STATE_NULL);
+        gst_object_unref(recordPipeline_);
+        recordPipeline_ = nullptr;
+    }
     mux_ = nullptr;
+    sources_.clear();
     if (finished_) {
         auto done = std::move(finished_);
         ctx_.post(done);

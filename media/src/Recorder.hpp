@@ -4,6 +4,10 @@
 // finishes it (duration, cues) before the next one starts, so a crash loses at most the
 // chunk being written. Closed chunks are hashed off the loop thread and reported through
 // the listener with their wall-clock span.
+//
+// The muxer runs in a pipeline of its own, fed through appsink/appsrc on the room's clock
+// (timestamps unchanged, so audio and video stay in sync): whatever goes wrong in the
+// recording stops the recording, never the class it records.
 
 #include <map>
 #include <memory>
@@ -25,13 +29,13 @@ struct RecordingInfo {
 class Recorder {
 public:
     Recorder(Context& ctx, GstElement* pipeline, std::shared_ptr<RecordingInfo> info,
-             const Publisher& publisher);
+             Publisher& publisher);
     ~Recorder();
     Recorder(const Recorder&) = delete;
     Recorder& operator=(const Recorder&) = delete;
 
-    // A bus message from the room; true if it was this recorder's.
-    bool handleMessage(GstMessage* message);
+    // A message from the recorder's own pipeline.
+    void handleMessage(GstMessage* message);
     // The publisher has sent EOS: wait for the last chunk to close (or give up after a
     // while), then free the elements and call `finished` on the loop.
     void finish(bool last, std::function<void()> finished);
@@ -44,8 +48,11 @@ private:
     Context& ctx_;
     GstElement* pipeline_;  // Not owned.
     std::shared_ptr<RecordingInfo> info_;
+    GstElement* recordPipeline_{nullptr};  // Owned.
+    GSource* busWatch_{nullptr};           // Owned.
     GstElement* mux_{nullptr};
-    std::vector<GstElement*> queues_;
+    std::vector<GstElement*> sources_;     // appsrc per track, in recordPipeline_
+    std::vector<GstElement*> queues_;      // queue + appsink per track, in the room's pipeline
     std::vector<TeeLink> links_;
     std::map<std::string, std::int64_t> openedAt_;  // location -> wall ms
     std::map<std::string, int> indexOf_;
@@ -54,6 +61,7 @@ private:
     bool released_{false};
     std::function<void()> finished_;
     common::Timer giveUp_;
+    common::Timer keyFrames_;
 };
 
 }  // namespace vigil::media::detail

@@ -140,9 +140,11 @@ void Viewer::drop(Attachment& att) {
     att.dropped = true;
     for (auto& link : att.links) releaseTeeLink(link);
     att.links.clear();
+    // webrtcbin first: until DTLS is up it blocks the queues' pushes, and stopping a queue
+    // waits for its push to return.
+    if (att.endpoint) att.endpoint->stop();
     for (auto* q : att.queues) dropElement(pipeline_, q);
     att.queues.clear();
-    if (att.endpoint) att.endpoint->stop();
 }
 
 }  // namespace vigil::media::detail

@@ -33,7 +33,8 @@ TEST_F(ClassMediaTest, TenViewersDecodeNearlyEveryFrame) {
             ASSERT_TRUE(waitForPush(*sockets.back(), "publisher_ready", {{"source", "u3"}}, 10s));
         }
         viewers.push_back(MediaPeer::subscribe(*sockets.back(), "u3"));
-        ASSERT_TRUE(viewers.back()->lastError().empty()) << name << ": " << viewers.back()->lastError();
+        ASSERT_TRUE(viewers.back()->lastError().empty())
+            << name << ": " << viewers.back()->lastError();
     }
     for (auto& v : viewers) {
         EXPECT_TRUE(v->waitConnected(10s)) << "a viewer did not connect";
@@ -53,4 +54,66 @@ TEST_F(ClassMediaTest, TenViewersDecodeNearlyEveryFrame) {
         EXPECT_GE(decoded, sent * 9 / 10) << names[i] << " decoded " << decoded << " of " << sent;
         EXPECT_GT(viewers[i]->audioBuffersDecoded(), 0) << names[i] << " heard nothing";
     }
+}
+
+TEST_F(ClassMediaTest, LateJoinerSeesAPictureWithinASecond) {
+    auto teacher = joinC1("officer.wang");
+    auto publisher = MediaPeer::publish(*teacher, "main");
+    ASSERT_TRUE(publisher->lastError().empty()) << publisher->lastError();
+    auto early = joinC1("subject01");
+    ASSERT_TRUE(waitForPush(*early, "publisher_ready", {{"source", "u3"}}, 10s));
+    // Long after the publisher's first key frame, which the newcomer never saw.
+    std::this_thread::sleep_for(4s);
+    int keyFramesBefore = publisher->keyFramesSent();
+    auto late = joinC1("subject02");
+    auto viewer = MediaPeer::subscribe(*late, "u3");
+    ASSERT_TRUE(viewer->lastError().empty()) << viewer->lastError();
+    ASSERT_TRUE(viewer->waitForFrames(1, 5s));
+    EXPECT_LT(viewer->firstFrameMs(), 1000)
+        << "first picture after " << viewer->firstFrameMs() << " ms";
+    EXPECT_GT(publisher->keyFramesSent(), keyFramesBefore) << "the server asked for no key frame";
+}
+
+TEST_F(ClassMediaTest, ViewersAreToldWhenThePublisherLeavesAndResumeWhenItReturns) {
+    auto teacher = joinC1("officer.wang");
+    auto publisher = MediaPeer::publish(*teacher, "main");
+    ASSERT_TRUE(publisher->lastError().empty()) << publisher->lastError();
+    auto student = joinC1("subject01");
+    ASSERT_TRUE(waitForPush(*student, "publisher_ready", {{"source", "u3"}}, 10s));
+    auto viewer = MediaPeer::subscribe(*student, "u3");
+    ASSERT_TRUE(viewer->waitForFrames(10, 10s)) << viewer->lastError();
+
+    publisher->stop();
+    auto left = waitForPush(*student, "publisher_left", {{"source", "u3"}, {"class", "c1"}}, 5s);
+    ASSERT_TRUE(left);
+    EXPECT_EQ((*left)["stream"], "main");
+    EXPECT_FALSE((*left).value("reason", "").empty()) << left->dump();
+    // The old view session is gone on the server.
+    json stale = student->request({{"type", "ice_restart"}, {"session", viewer->session()}});
+    EXPECT_EQ(stale.value("code", ""), "unknown_session") << stale.dump();
+    viewer.reset();
+
+    auto again = MediaPeer::publish(*teacher, "main");
+    ASSERT_TRUE(again->lastError().empty()) << again->lastError();
+    ASSERT_TRUE(waitForPush(*student, "publisher_ready", {{"source", "u3"}}, 10s));
+    auto resumed = MediaPeer::subscribe(*student, "u3");
+    ASSERT_TRUE(resumed->lastError().empty()) << resumed->lastError();
+    EXPECT_TRUE(resumed->waitForFrames(10, 10s)) << "no picture after the publisher returned";
+}
+
+TEST_F(ClassMediaTest, AViewerRecoversByIceRestartWithoutRejoining) {
+    auto teacher = joinC1("officer.wang");
+    auto publisher = MediaPeer::publish(*teacher, "main");
+    auto student = joinC1("subject01");
+    ASSERT_TRUE(waitForPush(*student, "publisher_ready", {{"source", "u3"}}, 10s));
+    auto viewer = MediaPeer::subscribe(*student, "u3");
+    ASSERT_TRUE(viewer->waitForFrames(10, 10s)) << viewer->lastError();
+    std::string session = viewer->session();
+    viewer->restartIce();
+    ASSERT_TRUE(viewer->lastError().empty()) << viewer->lastError();
+    EXPECT_EQ(viewer->session(), session);
+    int before = viewer->videoFramesDecoded();
+    EXPECT_TRUE(viewer->waitForFrames(before + 30, 10s)) << "no frames after the ICE restart";
+    // Still in the class: the restart wrote no leave.
+    EXPECT_TRUE(eventsOf(attendanceEvents(redis, "c1"), "leave", demo::kSubject01).empty());
 }

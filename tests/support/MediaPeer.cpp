@@ -3,14 +3,17 @@
 
 #include <gst/gst.h>
 #include <gst/sdp/sdp.h>
+#include <gst/video/video.h>
 #include <gst/webrtc/webrtc.h>
 
 #include <atomic>
 #include <condition_variable>
+#include <cstring>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 namespace vigil::testing {
 
@@ -46,9 +49,16 @@ struct MediaPeerState {
     std::vector<Candidate> remoteQueue;
     std::string lastError;
     int framesSent = 0;
+    long long bytesSent = 0;
     int keyFramesSent = 0;
     int framesDecoded = 0;
+    int framesReceived = 0;
     int audioDecoded = 0;
+    // Viewer options; set before the pipeline starts.
+    bool decode = true;
+    bool readStamps = false;
+    std::vector<double> latencyMs;
+    int unreadableStamps = 0;
     std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
     long long firstFrameMs = -1;
 
@@ -201,10 +211,136 @@ int keyFrameCount(GstPadProbeInfo* info) {
                                                                                                : 1;
 }
 
+long long bufferBytes(GstPadProbeInfo* info) {
+    if ((GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER_LIST) != 0) {
+        return static_cast<long long>(
+            gst_buffer_list_calculate_size(GST_PAD_PROBE_INFO_BUFFER_LIST(info)));
+    }
+    return static_cast<long long>(gst_buffer_get_size(GST_PAD_PROBE_INFO_BUFFER(info)));
+}
+
+// The RTP header's marker bit (byte 1, high bit) ends a video frame.
+bool hasRtpMarker(GstBuffer* buffer) {
+    guint8 header[2] = {0, 0};
+    return gst_buffer_extract(buffer, 0, header, sizeof header) == sizeof header &&
+           (header[1] & 0x80) != 0;
+}
+
+int markedPackets(GstPadProbeInfo* info) {
+    if ((GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER_LIST) != 0) {
+        GstBufferList* list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+        int marked = 0;
+        for (guint i = 0; i < gst_buffer_list_length(list); ++i) {
+            if (hasRtpMarker(gst_buffer_list_get(list, i))) ++marked;
+        }
+        return marked;
+    }
+    return hasRtpMarker(GST_PAD_PROBE_INFO_BUFFER(info)) ? 1 : 0;
+}
+
+// The time stamp of PeerOptions::stampTime: bit i (most significant first) is the 16x16 luma
+// block at x = 16 i, y = 0, black (16) for 0 and white (235) for 1. A viewer reads each
+// block's centre 8x8 pixels against the middle grey, which survives lossy coding.
+constexpr int kStampBits = 48;
+constexpr int kStampBlock = 16;
+constexpr long long kMaxLatencyMs = 60000;  // A later "stamp" is a misread.
+
+long long wallClockMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// Video info of a pad's current caps if its frames can carry a stamp.
+std::optional<GstVideoInfo> stampableInfo(GstPad* pad) {
+    GstCaps* caps = gst_pad_get_current_caps(pad);
+    if (caps == nullptr) return std::nullopt;
+    GstVideoInfo info;
+    bool ok = gst_video_info_from_caps(&info, caps) &&
+              GST_VIDEO_INFO_FORMAT(&info) == GST_VIDEO_FORMAT_I420 &&
+              GST_VIDEO_INFO_WIDTH(&info) >= kStampBits * kStampBlock &&
+              GST_VIDEO_INFO_HEIGHT(&info) >= kStampBlock;
+    gst_caps_unref(caps);
+    return ok ? std::optional<GstVideoInfo>(info) : std::nullopt;
+}
+
+void writeStamp(GstVideoFrame& frame, long long ms) {
+    auto* luma = static_cast<guint8*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0));
+    const int stride = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0);
+    for (int bit = 0; bit < kStampBits; ++bit) {
+        const int value = ((ms >> (kStampBits - 1 - bit)) & 1) != 0 ? 235 : 16;
+        for (int row = 0; row < kStampBlock; ++row) {
+            std::memset(luma + row * stride + bit * kStampBlock, value, kStampBlock);
+        }
+    }
+}
+
+long long readStamp(const GstVideoFrame& frame) {
+    const auto* luma = static_cast<const guint8*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0));
+    const int stride = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0);
+    constexpr int kFrom = kStampBlock / 4;
+    constexpr int kTo = kStampBlock - kStampBlock / 4;
+    constexpr int kThreshold = (16 + 235) / 2 * (kTo - kFrom) * (kTo - kFrom);
+    long long ms = 0;
+    for (int bit = 0; bit < kStampBits; ++bit) {
+        int sum = 0;
+        for (int row = kFrom; row < kTo; ++row) {
+            for (int col = kFrom; col < kTo; ++col)
+                sum += luma[row * stride + bit * kStampBlock + col];
+        }
+        ms = (ms << 1) | (sum > kThreshold ? 1 : 0);
+    }
+    return ms;
+}
+
+GstPadProbeReturn onRawVideo(GstPad* pad, GstPadProbeInfo* info, gpointer /*data*/) {
+    auto videoInfo = stampableInfo(pad);
+    if (!videoInfo) return GST_PAD_PROBE_OK;
+    GstBuffer* buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+    GST_PAD_PROBE_INFO_DATA(info) = buffer;
+    GstVideoFrame frame;
+    if (gst_video_frame_map(&frame, &*videoInfo, buffer, GST_MAP_WRITE)) {
+        writeStamp(frame, wallClockMs());
+        gst_video_frame_unmap(&frame);
+    }
+    return GST_PAD_PROBE_OK;
+}
+
+GstPadProbeReturn onStampedVideo(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
+    const long long now = wallClockMs();
+    auto state = lockState(data);
+    if (!state) return GST_PAD_PROBE_OK;
+    long long latency = -1;
+    auto videoInfo = stampableInfo(pad);
+    GstVideoFrame frame;
+    if (videoInfo &&
+        gst_video_frame_map(&frame, &*videoInfo, GST_PAD_PROBE_INFO_BUFFER(info), GST_MAP_READ)) {
+        latency = now - readStamp(frame);
+        gst_video_frame_unmap(&frame);
+    }
+    std::lock_guard lock(state->mutex);
+    if (latency >= 0 && latency <= kMaxLatencyMs) {
+        state->latencyMs.push_back(static_cast<double>(latency));
+    } else {
+        ++state->unreadableStamps;
+    }
+    return GST_PAD_PROBE_OK;
+}
+
+GstPadProbeReturn onReceivedVideo(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer data) {
+    if (auto state = lockState(data)) {
+        std::lock_guard lock(state->mutex);
+        state->framesReceived += markedPackets(info);
+        if (!state->decode) state->cv.notify_all();
+    }
+    return GST_PAD_PROBE_OK;
+}
+
 GstPadProbeReturn onEncodedVideo(GstPad* /*pad*/, GstPadProbeInfo* info, gpointer data) {
     if (auto state = lockState(data)) {
         std::lock_guard lock(state->mutex);
         state->framesSent += bufferCount(info);
+        state->bytesSent += bufferBytes(info);
         state->keyFramesSent += keyFrameCount(info);
         state->cv.notify_all();
     }
@@ -250,6 +386,40 @@ bool attachSink(GstElement* sibling, GstPad* pad, GstElement* element) {
     return linked;
 }
 
+GstElement* plainSink() {
+    GstElement* sink = gst_element_factory_make("fakesink", nullptr);
+    g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
+    return sink;
+}
+
+// Decoded video in I420 into a fakesink whose pad reads each frame's stamp.
+GstElement* stampReader(const std::shared_ptr<MediaPeerState>& state) {
+    GError* error = nullptr;
+    GstElement* bin = gst_parse_bin_from_description(
+        "videoconvert ! video/x-raw,format=I420 ! fakesink name=stamps sync=false async=false",
+        TRUE, &error);
+    g_clear_error(&error);
+    if (bin == nullptr) return nullptr;
+    GstElement* sink = gst_bin_get_by_name(GST_BIN(bin), "stamps");
+    GstPad* pad = gst_element_get_static_pad(sink, "sink");
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, onStampedVideo, boxState(state), unboxState);
+    gst_object_unref(pad);
+    gst_object_unref(sink);
+    return bin;
+}
+
+// "video" or "audio" from a received RTP pad's caps.
+std::string rtpMedia(GstPad* pad) {
+    GstCaps* caps = gst_pad_get_current_caps(pad);
+    if (caps == nullptr) caps = gst_pad_query_caps(pad, nullptr);
+    const gchar* media = gst_caps_get_size(caps) > 0
+                             ? gst_structure_get_string(gst_caps_get_structure(caps, 0), "media")
+                             : nullptr;
+    std::string out = media != nullptr ? media : "";
+    gst_caps_unref(caps);
+    return out;
+}
+
 void onDecodedPad(GstElement* decodebin, GstPad* pad, gpointer data) {
     auto state = lockState(data);
     if (!state) return;
@@ -263,9 +433,8 @@ void onDecodedPad(GstElement* decodebin, GstPad* pad, gpointer data) {
 
     std::lock_guard lock(state->structureMutex);
     if (state->tornDown) return;
-    GstElement* sink = gst_element_factory_make("fakesink", nullptr);
-    g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
-    if (!attachSink(decodebin, pad, sink)) {
+    GstElement* sink = video && state->readStamps ? stampReader(state) : plainSink();
+    if (sink == nullptr || !attachSink(decodebin, pad, sink)) {
         state->recordError("gst: cannot link decoded " + name);
         return;
     }
@@ -279,10 +448,15 @@ void onWebrtcPad(GstElement* webrtc, GstPad* pad, gpointer data) {
     if (!state) return;
     std::lock_guard lock(state->structureMutex);
     if (state->tornDown) return;
-    GstElement* decodebin = gst_element_factory_make("decodebin", nullptr);
-    g_signal_connect_data(decodebin, "pad-added", G_CALLBACK(onDecodedPad), boxState(state),
-                          unboxStateClosure, static_cast<GConnectFlags>(0));
-    if (!attachSink(webrtc, pad, decodebin)) state->recordError("gst: cannot link a received pad");
+    if (rtpMedia(pad) == "video") {
+        gst_pad_add_probe(pad, kBufferProbes, onReceivedVideo, boxState(state), unboxState);
+    }
+    GstElement* next = state->decode ? gst_element_factory_make("decodebin", nullptr) : plainSink();
+    if (state->decode) {
+        g_signal_connect_data(next, "pad-added", G_CALLBACK(onDecodedPad), boxState(state),
+                              unboxStateClosure, static_cast<GConnectFlags>(0));
+    }
+    if (!attachSink(webrtc, pad, next)) state->recordError("gst: cannot link a received pad");
 }
 
 void onLocalCandidate(GstElement* /*webrtc*/, guint mline, gchar* candidate, gpointer data) {
@@ -327,7 +501,9 @@ std::string publisherPipeline(const PeerOptions& o) {
     if (o.clockOverlay && hasElement("clockoverlay")) {
         d << "clockoverlay time-format=\"%H:%M:%S\" ! ";
     }
-    d << "videoconvert ! queue max-size-buffers=2 leaky=downstream ! ";
+    d << "videoconvert ! ";
+    if (o.stampTime) d << "video/x-raw,format=I420 ! ";
+    d << "queue max-size-buffers=2 leaky=downstream ! ";
     // Key frames only on request (PLI from the server), so tests see the server ask for them.
     if (!o.h264) {
         d << "vp8enc name=venc deadline=1 keyframe-max-dist=3000 target-bitrate="
@@ -379,11 +555,11 @@ std::unique_ptr<MediaPeer> MediaPeer::publish(WsClient& ws, const std::string& s
 }
 
 std::unique_ptr<MediaPeer> MediaPeer::subscribe(WsClient& ws, const std::string& source,
-                                                const std::string& stream,
-                                                const std::string& call) {
+                                                const std::string& stream, const std::string& call,
+                                                ViewOptions view) {
     ensureGstInit();
     std::unique_ptr<MediaPeer> peer(new MediaPeer(ws, false));
-    if (!peer->startViewer(source, stream, call)) peer->stop(!peer->session_.empty());
+    if (!peer->startViewer(source, stream, call, view)) peer->stop(!peer->session_.empty());
     return peer;
 }
 
@@ -401,6 +577,11 @@ bool MediaPeer::startPublisher(const std::string& stream, const PeerOptions& opt
     GstPad* encoded = gst_element_get_static_pad(encoder, "src");
     gst_pad_add_probe(encoded, kBufferProbes, onEncodedVideo, boxState(state_), unboxState);
     gst_object_unref(encoded);
+    if (opts.stampTime) {
+        GstPad* raw = gst_element_get_static_pad(encoder, "sink");
+        gst_pad_add_probe(raw, GST_PAD_PROBE_TYPE_BUFFER, onRawVideo, nullptr, nullptr);
+        gst_object_unref(raw);
+    }
     gst_object_unref(encoder);
 
     // A browser publishes with send-only transceivers; the server may rely on that.
@@ -471,7 +652,9 @@ bool MediaPeer::startPublisher(const std::string& stream, const PeerOptions& opt
 }
 
 bool MediaPeer::startViewer(const std::string& source, const std::string& stream,
-                            const std::string& call) {
+                            const std::string& call, const ViewOptions& view) {
+    state_->decode = view.decode;
+    state_->readStamps = view.decode && view.readStamps;
     pipeline_ = gst_pipeline_new(nullptr);
     webrtc_ = gst_element_factory_make("webrtcbin", "wb");
     if (webrtc_ == nullptr) {
@@ -753,6 +936,26 @@ int MediaPeer::videoFramesSent() const {
     return state_->framesSent;
 }
 
+long long MediaPeer::videoBytesSent() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->bytesSent;
+}
+
+int MediaPeer::videoFramesReceived() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->framesReceived;
+}
+
+std::vector<double> MediaPeer::takeLatencySamples() {
+    std::lock_guard lock(state_->mutex);
+    return std::exchange(state_->latencyMs, {});
+}
+
+int MediaPeer::unreadableStamps() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->unreadableStamps;
+}
+
 int MediaPeer::keyFramesSent() const {
     std::lock_guard lock(state_->mutex);
     return state_->keyFramesSent;
@@ -776,7 +979,8 @@ long long MediaPeer::firstFrameMs() const {
 bool MediaPeer::waitForFrames(int n, std::chrono::milliseconds timeout) {
     std::unique_lock lock(state_->mutex);
     return state_->cv.wait_for(lock, timeout, [&]() {
-        return (publisher_ ? state_->framesSent : state_->framesDecoded) >= n;
+        if (publisher_) return state_->framesSent >= n;
+        return (state_->decode ? state_->framesDecoded : state_->framesReceived) >= n;
     });
 }
 

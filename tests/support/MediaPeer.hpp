@@ -30,6 +30,18 @@ struct PeerOptions {
     bool h264 = false;              // x264enc if installed, otherwise openh264enc.
     std::string pattern = "smpte";  // videotestsrc pattern nick.
     bool clockOverlay = false;      // Ignored when no overlay element is installed.
+    // Writes the wall-clock time (CLOCK_REALTIME, ms) into every raw frame before the encoder
+    // as 48 black or white 16x16 blocks across the top rows, for a viewer with
+    // ViewOptions::readStamps to measure glass-to-glass latency. Needs width >= 768.
+    bool stampTime = false;
+};
+
+struct ViewOptions {
+    // false: received video frames are only counted (the RTP marker bit ends each frame) and
+    // nothing is decoded, so that one process can hold many viewers.
+    bool decode = true;
+    // Reads the publisher's stamp (PeerOptions::stampTime) from each decoded frame.
+    bool readStamps = false;
 };
 
 struct MediaPeerState;
@@ -44,7 +56,8 @@ public:
     // publisher). Never throws: on failure lastError() is set.
     static std::unique_ptr<MediaPeer> subscribe(WsClient& ws, const std::string& source,
                                                 const std::string& stream = "main",
-                                                const std::string& call = "");
+                                                const std::string& call = "",
+                                                ViewOptions view = {});
 
     ~MediaPeer();
     MediaPeer(const MediaPeer&) = delete;
@@ -56,16 +69,24 @@ public:
     // "gst: ...", "timeout: ..." or "sdp: ..." for local failures. Empty if none.
     std::string lastError() const;
 
-    int videoFramesSent() const;  // Buffers leaving the video encoder (publisher).
+    int videoFramesSent() const;       // Buffers leaving the video encoder (publisher).
+    long long videoBytesSent() const;  // Their bytes.
     // Key frames among them: the first one, then only those the server asked for (PLI).
     int keyFramesSent() const;
     int videoFramesDecoded() const;  // Decoded video frames (viewer).
     int audioBuffersDecoded() const;
+    // Video frames whose last RTP packet arrived (viewer), decoded or not.
+    int videoFramesReceived() const;
+    // Viewer with readStamps: milliseconds from each stamp to its frame leaving the decoder,
+    // since the previous call; and the decoded frames whose stamp could not be read.
+    std::vector<double> takeLatencySamples();
+    int unreadableStamps() const;
     // Milliseconds from the start of subscribe() (the request being sent) to the first decoded
     // video frame, or -1 if none yet.
     long long firstFrameMs() const;
 
-    // Viewer: decoded video frames >= n; publisher: encoded frames sent >= n.
+    // Viewer: decoded (without decode: received) video frames >= n; publisher: encoded frames
+    // sent >= n.
     bool waitForFrames(int n, std::chrono::milliseconds timeout);
     // ICE connection state is connected or completed.
     bool waitConnected(std::chrono::milliseconds timeout);
@@ -82,7 +103,8 @@ private:
 
     bool startPublisher(const std::string& stream, const PeerOptions& opts,
                         const std::string& call);
-    bool startViewer(const std::string& source, const std::string& stream, const std::string& call);
+    bool startViewer(const std::string& source, const std::string& stream, const std::string& call,
+                     const ViewOptions& view);
     bool answerOffer(const std::string& offerSdp);
     bool applyRemote(const std::string& sdp, bool isOffer);
     void connectWebrtcSignals();
