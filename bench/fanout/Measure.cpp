@@ -1,8 +1,11 @@
 #include "Measure.hpp"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
-#include <optional>
+#include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -20,7 +23,28 @@ struct Snapshot {
     long long bytesSent = 0;
     std::vector<int> frames;
     long long camerasSampled = 0;
+    double serverCoreBusy = 0;
+    double benchCoreBusy = 0;
 };
+
+// Seconds CPU `core` has not been idle since boot, from /proc/stat; 0 for none.
+double coreBusySeconds(int core) {
+    if (core < 0) return 0;
+    std::ifstream stat("/proc/stat");
+    const std::string name = "cpu" + std::to_string(core);
+    for (std::string line; std::getline(stat, line);) {
+        std::istringstream fields(line);
+        std::string label;
+        fields >> label;
+        if (label != name) continue;
+        unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0,
+                           softirq = 0, steal = 0;
+        fields >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal;
+        return static_cast<double>(user + nice + system + irq + softirq + steal) /
+               static_cast<double>(sysconf(_SC_CLK_TCK));
+    }
+    return 0;
+}
 
 double ownCpuSeconds() {
     rusage usage{};
@@ -42,6 +66,8 @@ Snapshot snapshot(const Probes& p) {
     s.bytesSent = p.publisher->videoBytesSent();
     if (p.audience != nullptr) s.frames = p.audience->frames();
     if (p.camerasSampled) s.camerasSampled = p.camerasSampled();
+    s.serverCoreBusy = coreBusySeconds(p.serverCore);
+    s.benchCoreBusy = coreBusySeconds(p.benchCore);
     return s;
 }
 
@@ -63,6 +89,13 @@ Window measure(const Probes& probes, int seconds) {
     w.seconds = std::chrono::duration<double>(end.at - start.at).count();
     w.serverCpuPercent = 100.0 * (end.server.cpuSeconds - start.server.cpuSeconds) / w.seconds;
     w.benchCpuPercent = 100.0 * (end.benchCpuSeconds - start.benchCpuSeconds) / w.seconds;
+    if (probes.serverCore >= 0 && probes.benchCore >= 0) {
+        auto percent = [&w](double busy) { return 100.0 * busy / w.seconds; };
+        w.othersOnServerCore =
+            std::max(0.0, percent(end.serverCoreBusy - start.serverCoreBusy) - w.serverCpuPercent);
+        w.othersOnBenchCore =
+            std::max(0.0, percent(end.benchCoreBusy - start.benchCoreBusy) - w.benchCpuPercent);
+    }
     w.serverEnd = end.server;
     w.framesSent = end.framesSent - start.framesSent;
     w.videoKbps = static_cast<double>(end.bytesSent - start.bytesSent) * 8 / 1000 / w.seconds;

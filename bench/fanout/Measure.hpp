@@ -24,6 +24,9 @@ struct Window {
     double seconds = 0;
     double serverCpuPercent = 0;  // of one core
     double benchCpuPercent = 0;   // this process: publisher and viewers
+    // Other processes' share of the server's and the bench's CPUs (-1: not pinned).
+    double othersOnServerCore = -1;
+    double othersOnBenchCore = -1;
     ws_load::ProcSample serverEnd;
     int framesSent = 0;
     double videoKbps = 0;          // the publisher's encoder output
@@ -41,6 +44,8 @@ struct Probes {
     std::function<long long()> camerasSampled;    // none: not counted
     std::function<void(int second)> everySecond;  // e.g. the cameras' heartbeats
     const std::atomic<bool>* interrupted = nullptr;
+    int serverCore = -1;  // where the server and this process are pinned; -1: not pinned
+    int benchCore = -1;
 };
 
 // Waits `seconds` between two snapshots; throws std::runtime_error if the server is gone.

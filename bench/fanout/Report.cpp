@@ -10,15 +10,16 @@ namespace {
 
 constexpr const char* kViewerHeader =
     "viewers  receiving  server CPU %  CPU/viewer %  viewers/core  RSS MiB  RSS/viewer MiB  "
-    "threads  threads/viewer  frames lost %  g2g p50/p95/max ms  bench CPU %";
+    "threads  threads/viewer  frames lost %  g2g p50/p95/max ms  bench CPU %  others %";
 constexpr const char* kViewerRow =
-    "%7s  %9s  %12.1f  %12s  %12s  %7.1f  %14s  %7d  %14s  %13s  %18s  %11.0f";
+    "%7s  %9s  %12.1f  %12s  %12s  %7.1f  %14s  %7d  %14s  %13s  %18s  %11.0f  %8s";
 constexpr const char* kCameraHeader =
     "cameras  publishing  server CPU %  CPU/camera %  cameras/core  RSS/camera MiB  "
-    "threads/camera  samples taken  expected";
-constexpr const char* kCameraRow = "%7d  %10d  %12.1f  %12s  %12s  %14s  %14s  %13lld  %8.0f";
+    "threads/camera  samples taken  expected  others %";
+constexpr const char* kCameraRow = "%7d  %10d  %12.1f  %12s  %12s  %14s  %14s  %13lld  %8.0f  %8s";
 
 constexpr double kBenchSaturated = 90;  // % of one core
+constexpr double kBusyHost = 10;        // other processes' % of a pinned CPU
 
 std::string number(double value, int decimals) {
     char buf[64];
@@ -28,6 +29,12 @@ std::string number(double value, int decimals) {
 
 double mib(double kib) {
     return kib / 1024.0;
+}
+
+// Other processes on the server's / the bench's CPU, in % of each.
+std::string others(const Window& w) {
+    if (w.othersOnServerCore < 0) return "-";
+    return number(w.othersOnServerCore, 0) + "/" + number(w.othersOnBenchCore, 0);
 }
 
 std::string line(const char* format, auto... args) {
@@ -51,6 +58,14 @@ void Report::viewerHeader() {
     out_ << kViewerHeader << "\n";
 }
 
+void Report::contention(const Window& w) {
+    if (w.othersOnServerCore >= kBusyHost || w.othersOnBenchCore >= kBusyHost) {
+        out_ << "         other processes took " << number(w.othersOnServerCore, 0)
+             << " % of the server's CPU and " << number(w.othersOnBenchCore, 0)
+             << " % of the bench's: this row is not clean\n";
+    }
+}
+
 void Report::failures(const std::map<std::string, int>& byReason) {
     for (const auto& [reason, count] : byReason) {
         out_ << "         set-up failures: " << count << " x " << reason << "\n";
@@ -64,9 +79,10 @@ void Report::baseline(const Window& w, const std::string& label) {
     }
     viewerHeader();
     out_ << line(kViewerRow, "0", "-", w.serverCpuPercent, "-", "-", mib(w.serverEnd.rssKiB), "-",
-                 w.serverEnd.threads, "-", "-", "-", w.benchCpuPercent)
-         << "  " << label << "\n"
-         << std::flush;
+                 w.serverEnd.threads, "-", "-", "-", w.benchCpuPercent, others(w).c_str())
+         << "  " << label << "\n";
+    contention(w);
+    out_ << std::flush;
 }
 
 void Report::viewers(const Window& w) {
@@ -91,7 +107,7 @@ void Report::viewers(const Window& w) {
                  w.serverCpuPercent, number(cpu, 3).c_str(),
                  cpu > 0 ? number(100.0 / cpu, 0).c_str() : "-", mib(w.serverEnd.rssKiB),
                  number(rss, 2).c_str(), w.serverEnd.threads, number(threads, 1).c_str(),
-                 lost.c_str(), g2g.c_str(), w.benchCpuPercent)
+                 lost.c_str(), g2g.c_str(), w.benchCpuPercent, others(w).c_str())
          << "\n";
     if (w.benchCpuPercent >= kBenchSaturated) {
         out_ << "         the bench used " << number(w.benchCpuPercent, 0)
@@ -101,6 +117,7 @@ void Report::viewers(const Window& w) {
         out_ << "         unreadable time stamps: " << w.unreadableStamps << " of "
              << w.unreadableStamps + static_cast<int>(w.latencyMs.size()) << "\n";
     }
+    contention(w);
     failures(w.failures);
     out_ << std::flush;
 }
@@ -115,8 +132,9 @@ void Report::cameras(const Window& w, const Window& base, int requested, int sam
          << kCameraHeader << "\n"
          << line(kCameraRow, requested, w.cameras, w.serverCpuPercent, number(cpu, 3).c_str(),
                  cpu > 0 ? number(100.0 / cpu, 0).c_str() : "-", number(rss, 2).c_str(),
-                 number(threads, 1).c_str(), w.camerasSampled, expected)
+                 number(threads, 1).c_str(), w.camerasSampled, expected, others(w).c_str())
          << "\n";
+    contention(w);
     failures(w.failures);
     out_ << std::flush;
 }

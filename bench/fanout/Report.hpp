@@ -27,6 +27,7 @@ public:
 private:
     void viewerHeader();
     void failures(const std::map<std::string, int>& byReason);
+    void contention(const Window& w);
 
     std::ostream& out_;
     bool viewerHeaderDone_ = false;

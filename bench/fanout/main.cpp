@@ -143,6 +143,10 @@ int run(const Options& opt, const std::string& dir, long openFiles) {
     probes.server = server->pid();
     probes.publisher = publisher.get();
     probes.interrupted = &gInterrupted;
+    if (opt.serverCore >= 0) {
+        probes.serverCore = opt.serverCore;
+        probes.benchCore = opt.benchCore;
+    }
     say("measuring the publisher alone for " + std::to_string(opt.seconds) + " s");
     const Window alone = measure(probes, opt.seconds);
     report.baseline(alone, "publisher only");

@@ -244,13 +244,14 @@ private:
     static void addParticipant(Room& room, const std::string& user) {
         auto& list = room.spec.participants;
         if (std::find(list.begin(), list.end(), user) == list.end()) list.push_back(user);
-        if (room.recording) {
-            auto& rec = room.recording->participants;
+        for (auto& [key, recording] : room.recordings) {
+            auto& rec = recording->participants;
             if (std::find(rec.begin(), rec.end(), user) == rec.end()) rec.push_back(user);
         }
     }
 
-    void dropSession(const std::string& roomId, const std::string& session) {
+    // By value: callers pass strings that live in sessions_, which this erases.
+    void dropSession(std::string roomId, std::string session) {
         sessions_.erase(session);
         Room* room = findRoom(roomId);
         if (room == nullptr) return;
@@ -265,8 +266,7 @@ private:
         }
     }
 
-    void removePublisher(Room& room, const std::string& session, const std::string& reason,
-                         bool roomClosing) {
+    void removePublisher(Room& room, std::string session, std::string reason, bool roomClosing) {
         auto it = room.publishers.find(session);
         if (it == room.publishers.end()) return;
         auto publisher = it->second;
@@ -287,10 +287,10 @@ private:
         }
         bool wasReady = publisher->isReady();
         publisher->stop();
-        if (room.recorder && room.recordedSession == session) {
-            auto* recorder = room.recorder.get();
-            room.finishing.push_back(std::move(room.recorder));
-            room.recordedSession.clear();
+        if (auto rec = room.recorders.find(session); rec != room.recorders.end()) {
+            auto* recorder = rec->second.get();
+            room.finishing.push_back(std::move(rec->second));
+            room.recorders.erase(rec);
             std::string roomId = room.spec.id;
             recorder->finish(roomClosing, [this, roomId, recorder]() { recorderDone(roomId, recorder); });
         }
@@ -324,17 +324,20 @@ private:
             if (req.stream == StreamKind::Camera) {
                 room->taps[session] =
                     std::make_unique<detail::CameraTap>(*ctx_, room->pipeline, roomId, publisher);
-            } else if (ctx_->options.record && room->spec.kind == RoomKind::Class && !room->recorder) {
-                if (!room->recording) {
-                    room->recording = std::make_shared<detail::RecordingInfo>();
-                    room->recording->id = "r" + common::randomHex(8);
-                    room->recording->room = roomId;
-                    room->recording->kind = room->spec.kind;
-                    room->recording->participants = room->spec.participants;
+            } else if (ctx_->options.record && room->recorders.count(session) == 0) {
+                // A class records its teacher; a call records each party, side by side in
+                // time, as one recording per party under the same call.
+                std::string key = room->spec.kind == RoomKind::Class ? std::string() : req.source;
+                auto& recording = room->recordings[key];
+                if (!recording) {
+                    recording = std::make_shared<detail::RecordingInfo>();
+                    recording->id = "r" + common::randomHex(8);
+                    recording->room = roomId;
+                    recording->kind = room->spec.kind;
+                    recording->participants = room->spec.participants;
                 }
-                room->recorder = std::make_unique<detail::Recorder>(*ctx_, room->pipeline,
-                                                                    room->recording, *publisher);
-                room->recordedSession = session;
+                room->recorders[session] = std::make_unique<detail::Recorder>(
+                    *ctx_, room->pipeline, recording, *publisher);
             }
         } catch (const std::exception& e) {
             logger()->error("room {} session {}: {}", roomId, session, e.what());
@@ -342,8 +345,7 @@ private:
         if (ctx_->listener != nullptr) ctx_->listener->onPublisherReady(roomId, req.source, req.stream);
     }
 
-    void sessionFailed(const std::string& roomId, const std::string& session,
-                       const std::string& reason) {
+    void sessionFailed(std::string roomId, std::string session, std::string reason) {
         if (sessions_.find(session) == sessions_.end()) return;
         logger()->warn("room {} session {}: failed: {}", roomId, session, reason);
         Room* room = findRoom(roomId);

@@ -156,14 +156,25 @@ void Recorder::handleMessage(GstMessage* message) {
     if (released_) return;
     if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
         GError* err = nullptr;
-        gst_message_parse_error(message, &err, nullptr);
-        logger()->error("recording {}: {}; the recording stops here", info_->id,
-                        err != nullptr ? err->message : "error");
+        gchar* debug = nullptr;
+        gst_message_parse_error(message, &err, &debug);
+        logger()->error("recording {}: {} ({}); the recording stops here", info_->id,
+                        err != nullptr ? err->message : "error", debug != nullptr ? debug : "");
         if (err != nullptr) g_error_free(err);
+        g_free(debug);
+        reportHeld(false);
         for (auto& [location, opened] : openedAt_)
             reportChunk(location, opened, wallMillis(), false);
         openedAt_.clear();
         // Later: from the loop, not from inside this bus callback.
+        ctx_.post([this, alive = ctx_.alive]() {
+            if (alive->load()) release();
+        });
+        return;
+    }
+    if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS) {
+        // Every chunk has been closed (the bus keeps order): report them, then stop.
+        reportHeld(last_);
         ctx_.post([this, alive = ctx_.alive]() {
             if (alive->load()) release();
         });
@@ -180,14 +191,12 @@ void Recorder::handleMessage(GstMessage* message) {
     } else if (gst_structure_has_name(s, "splitmuxsink-fragment-closed")) {
         auto opened = openedAt_.find(location);
         std::int64_t start = opened != openedAt_.end() ? opened->second : wallMillis();
-        bool last = finishing_ && last_;
-        reportChunk(location, start, wallMillis(), last);
-        if (opened != openedAt_.end()) openedAt_.erase(opened);
-        if (finishing_ && openedAt_.empty()) {
-            ctx_.post([this, alive = ctx_.alive]() {
-                if (alive->load()) release();
-            });
+        if (finishing_) {
+            held_.emplace_back(location, start, wallMillis());
+        } else {
+            reportChunk(location, start, wallMillis(), false);
         }
+        if (opened != openedAt_.end()) openedAt_.erase(opened);
     }
 }
 
@@ -235,9 +244,18 @@ void Recorder::finish(bool last, std::function<void()> finished) {
     });
 }
 
+void Recorder::reportHeld(bool lastIsFinal) {
+    for (size_t i = 0; i < held_.size(); ++i) {
+        const auto& [location, start, end] = held_[i];
+        reportChunk(location, start, end, lastIsFinal && i + 1 == held_.size());
+    }
+    held_.clear();
+}
+
 void Recorder::release() {
     if (released_) return;
     released_ = true;
+    reportHeld(false);
     giveUp_.cancel();
     keyFrames_.cancel();
     for (auto& link : links_) releaseTeeLink(link);

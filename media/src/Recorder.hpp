@@ -10,6 +10,7 @@
 // recording stops the recording, never the class it records.
 
 #include <map>
+#include <tuple>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,6 +57,10 @@ private:
     std::vector<TeeLink> links_;
     std::map<std::string, std::int64_t> openedAt_;  // location -> wall ms
     std::map<std::string, int> indexOf_;
+    // Chunks closed while finishing, reported at end of stream so that the final one is
+    // marked last: (location, start, end).
+    std::vector<std::tuple<std::string, std::int64_t, std::int64_t>> held_;
+    void reportHeld(bool lastIsFinal);
     bool finishing_{false};
     bool last_{false};
     bool released_{false};

@@ -40,7 +40,7 @@ Room::~Room() {
     taps.clear();
     for (auto& [id, publisher] : publishers) publisher->stop();
     publishers.clear();
-    recorder.reset();
+    recorders.clear();
     finishing.clear();
     g_source_destroy(busWatch);
     g_source_unref(busWatch);

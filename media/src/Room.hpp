@@ -34,9 +34,10 @@ struct Room {
     std::map<std::string, std::shared_ptr<Publisher>> publishers;  // by session
     std::map<std::string, std::shared_ptr<Viewer>> viewers;        // by session
     std::map<std::string, std::unique_ptr<CameraTap>> taps;        // by publisher session
-    std::shared_ptr<RecordingInfo> recording;
-    std::unique_ptr<Recorder> recorder;  // of the current main publisher (classes)
-    std::string recordedSession;
+    // A class has one recording (its teacher's main stream); a call one per party. Keyed by
+    // "" for a class, by the party's user id for a call.
+    std::map<std::string, std::shared_ptr<RecordingInfo>> recordings;
+    std::map<std::string, std::unique_ptr<Recorder>> recorders;  // by publisher session
     std::vector<std::unique_ptr<Recorder>> finishing;
 };
 

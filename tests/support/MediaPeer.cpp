@@ -655,23 +655,7 @@ bool MediaPeer::startViewer(const std::string& source, const std::string& stream
                             const std::string& call, const ViewOptions& view) {
     state_->decode = view.decode;
     state_->readStamps = view.decode && view.readStamps;
-    pipeline_ = gst_pipeline_new(nullptr);
-    webrtc_ = gst_element_factory_make("webrtcbin", "wb");
-    if (webrtc_ == nullptr) {
-        fail("gst: no webrtcbin");
-        return false;
-    }
-    gst_object_ref(webrtc_);
-    gst_bin_add(GST_BIN(pipeline_), webrtc_);
-    gst_util_set_object_arg(G_OBJECT(webrtc_), "bundle-policy", "max-bundle");
-    webrtcHandlers_.push_back(g_signal_connect_data(webrtc_, "pad-added", G_CALLBACK(onWebrtcPad),
-                                                    boxState(state_), unboxStateClosure,
-                                                    static_cast<GConnectFlags>(0)));
-    connectWebrtcSignals();
-    if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
-        fail("gst: viewer pipeline does not start");
-        return false;
-    }
+    if (!buildViewerPipeline()) return false;
 
     registerListener();
     nlohmann::json message = {{"type", "subscribe"}, {"stream", stream}};
@@ -689,6 +673,27 @@ bool MediaPeer::startViewer(const std::string& source, const std::string& stream
         return false;
     }
     return answerOffer(stringField(*offer, "sdp"));
+}
+
+bool MediaPeer::buildViewerPipeline() {
+    pipeline_ = gst_pipeline_new(nullptr);
+    webrtc_ = gst_element_factory_make("webrtcbin", "wb");
+    if (webrtc_ == nullptr) {
+        fail("gst: no webrtcbin");
+        return false;
+    }
+    gst_object_ref(webrtc_);
+    gst_bin_add(GST_BIN(pipeline_), webrtc_);
+    gst_util_set_object_arg(G_OBJECT(webrtc_), "bundle-policy", "max-bundle");
+    webrtcHandlers_.push_back(g_signal_connect_data(webrtc_, "pad-added", G_CALLBACK(onWebrtcPad),
+                                                    boxState(state_), unboxStateClosure,
+                                                    static_cast<GConnectFlags>(0)));
+    connectWebrtcSignals();
+    if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+        fail("gst: viewer pipeline does not start");
+        return false;
+    }
+    return true;
 }
 
 bool MediaPeer::answerOffer(const std::string& offerSdp) {
@@ -875,11 +880,19 @@ void MediaPeer::restartIce() {
         fail("ice_restart: not a running view session");
         return;
     }
+    // The server's new offer is for a new transport (new ICE credentials and DTLS), which a
+    // browser applies to a new RTCPeerConnection: so does this peer.
+    teardown();
+    {
+        std::lock_guard lock(state_->structureMutex);
+        state_->tornDown = false;
+    }
     {
         std::lock_guard lock(state_->mutex);
         state_->remoteReady = false;
         state_->canSendCandidates = false;
     }
+    if (!buildViewerPipeline()) return;
     auto offer = request({{"type", "ice_restart"}, {"session", session_}});
     if (!offer) return;
     answerOffer(stringField(*offer, "sdp"));

@@ -40,7 +40,8 @@ struct ViewOptions {
     // false: received video frames are only counted (the RTP marker bit ends each frame) and
     // nothing is decoded, so that one process can hold many viewers.
     bool decode = true;
-    // Reads the publisher's stamp (PeerOptions::stampTime) from each decoded frame.
+    // Reads the publisher's stamp (PeerOptions::stampTime) from each decoded frame; only
+    // with decode.
     bool readStamps = false;
 };
 
@@ -91,8 +92,8 @@ public:
     // ICE connection state is connected or completed.
     bool waitConnected(std::chrono::milliseconds timeout);
 
-    // Viewer only: sends ice_restart, applies the new offer and answers it. Failures go to
-    // lastError().
+    // Viewer only: sends ice_restart and answers the new offer from a new webrtcbin, as a
+    // browser does with a new RTCPeerConnection. Failures go to lastError().
     void restartIce();
     // Sends stop_media (if tellServer and there is a session; its reply is not checked) and
     // takes the pipeline down to NULL. Idempotent; the destructor calls stop().
@@ -105,6 +106,7 @@ private:
                         const std::string& call);
     bool startViewer(const std::string& source, const std::string& stream, const std::string& call,
                      const ViewOptions& view);
+    bool buildViewerPipeline();
     bool answerOffer(const std::string& offerSdp);
     bool applyRemote(const std::string& sdp, bool isOffer);
     void connectWebrtcSignals();

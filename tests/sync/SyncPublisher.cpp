@@ -294,17 +294,19 @@ GstBusSyncReply onBusMessage(GstBus* /*bus*/, GstMessage* message, gpointer data
 }
 
 // The flashing picture up to `videoTail` (its encoder is named venc) and the beeping sound up
-// to `audioTail`; the raw frames and samples pass capsfilters named vraw and araw.
+// to `audioTail`; the raw frames and samples pass capsfilters named vraw and araw. The queues
+// before the encoders never block the live sources: they drop what is more than a second old.
 std::string sourceDescription(const std::string& videoTail, const std::string& audioTail) {
     std::ostringstream d;
     d << "videotestsrc is-live=true pattern=black ! capsfilter name=vraw caps=video/x-raw,"
       << "format=I420,width=" << SyncPublisher::kWidth << ",height=" << SyncPublisher::kHeight
-      << ",framerate=" << SyncPublisher::kFps << "/1 ! queue ! "
+      << ",framerate=" << SyncPublisher::kFps << "/1 ! queue leaky=downstream ! "
       << "vp8enc name=venc deadline=1 keyframe-max-dist=3000 target-bitrate=400000 ! " << videoTail
       << " "
       << "audiotestsrc is-live=true wave=silence samplesperbuffer=480 ! capsfilter name=araw "
       << "caps=audio/x-raw,format=S16LE,layout=interleaved,channels=1,rate="
-      << SyncPublisher::kSampleRate << " ! queue ! opusenc name=aenc ! " << audioTail;
+      << SyncPublisher::kSampleRate << " ! queue leaky=downstream ! "
+      << "opusenc ! " << audioTail;
     return d.str();
 }
 
@@ -330,28 +332,7 @@ void addProbe(GstElement* pipeline, const char* element, const char* padName,
     gst_object_unref(e);
 }
 
-GstPadProbeReturn onPayloaded(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
-    GstElement* pipeline = static_cast<GstElement*>(data);
-    if ((GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER) == 0) return GST_PAD_PROBE_OK;
-    GstBuffer* b = GST_PAD_PROBE_INFO_BUFFER(info);
-    std::int64_t rt = runningTime(pad, b);
-    GstClock* clock = gst_element_get_clock(pipeline);
-    if (clock == nullptr) return GST_PAD_PROBE_OK;
-    std::int64_t now = static_cast<std::int64_t>(gst_clock_get_time(clock) - gst_element_get_base_time(pipeline));
-    gst_object_unref(clock);
-    static std::atomic<int> n{0};
-    if (++n < 8 || n % 100 == 0) fprintf(stderr, "LAT %s %.1f ms\n", GST_OBJECT_NAME(GST_PAD_PARENT(pad)), (now - rt) / 1e6);
-    return GST_PAD_PROBE_OK;
-}
-
 void addProbes(GstElement* pipeline, const std::shared_ptr<SyncPublisherState>& state) {
-    for (const char* name : {"venc", "aenc"}) {
-        GstElement* e = gst_bin_get_by_name(GST_BIN(pipeline), name);
-        if (!e) continue;
-        GstPad* pad = gst_element_get_static_pad(e, "src");
-        gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, onPayloaded, pipeline, nullptr);
-        gst_object_unref(pad); gst_object_unref(e);
-    }
     addProbe(pipeline, "vraw", "src", onRawVideo, state);
     addProbe(pipeline, "araw", "src", onRawAudio, state);
     addProbe(pipeline, "venc", "src", onEncodedVideo, state);
@@ -412,6 +393,17 @@ bool SyncPublisher::start() {
         return false;
     }
     webrtc_ = gst_bin_get_by_name(GST_BIN(pipeline_), "wb");
+    // RTCP sender reports tie RTP time to the instant of capture, as a browser's do (RFC 3550
+    // 6.4.1). GStreamer's default ties it to the instant of sending, encoder delay and any
+    // start-up backlog included, and a receiver that lip-syncs on the reports (as Vigil's
+    // does) then records the sound that much late.
+    GstElement* rtpbin = gst_bin_get_by_name(GST_BIN(webrtc_), "rtpbin");
+    if (rtpbin == nullptr) {
+        state_->recordError("gst: webrtcbin has no rtpbin");
+        return false;
+    }
+    g_object_set(rtpbin, "rtcp-sync-send-time", FALSE, nullptr);
+    gst_object_unref(rtpbin);
     addProbes(pipeline_, state_);
 
     // Send-only transceivers, as a browser publishes.
