@@ -35,6 +35,9 @@ std::shared_ptr<Viewer::Attachment> Viewer::attach() {
     };
     att->endpoint = std::make_unique<Endpoint>(ctx_, pipeline_, request_.session, std::move(callbacks));
     GstElement* webrtc = att->endpoint->element();
+    // Each queue is fed from its tee only once the webrtcbin runs: a buffer pushed into a
+    // stopped webrtcbin returns FLUSHING, which the tee passes upstream to the publisher.
+    std::vector<std::pair<GstElement*, GstElement*>> feeds;  // tee, queue
     try {
         for (const auto& track : source_->tracks()) {
             if (track->rtpCaps == nullptr) continue;
@@ -67,10 +70,11 @@ std::shared_ptr<Viewer::Attachment> Viewer::attach() {
                 gst_object_unref(transceiver);
             }
             gst_element_sync_state_with_parent(queue);
-            att->links.push_back(linkFromTee(track->rtpTee, queue));
+            feeds.emplace_back(track->rtpTee, queue);
         }
-        if (att->links.empty()) throw MediaFailure("the publisher has no stream to send yet");
+        if (feeds.empty()) throw MediaFailure("the publisher has no stream to send yet");
         att->endpoint->start();
+        for (auto [tee, queue] : feeds) att->links.push_back(linkFromTee(tee, queue));
     } catch (...) {
         drop(*att);
         throw;

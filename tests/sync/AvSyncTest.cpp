@@ -4,6 +4,9 @@
 // is decoded in order onto one timeline; each flash found is paired with the nearest beep.
 // Required: at least 90% of the flashes sent come back paired, no pair more than 100 ms
 // apart, and no drift of the offset across the recording.
+//
+// Chunks are 60 s, so that chunk boundaries fall inside the recording; VIGIL_AV_SYNC_CHUNK_SECONDS
+// changes that for short runs (e.g. VIGIL_AV_SYNC_SECONDS=30 VIGIL_AV_SYNC_CHUNK_SECONDS=10).
 
 #include <algorithm>
 #include <cstdlib>
@@ -26,11 +29,11 @@ namespace {
 
 constexpr double kMaxOffsetMs = 100.0;
 constexpr double kMinPairedShare = 0.9;
-// Half the budget: an offset that creeps by more than this over the recording would leave
-// the budget in a recording twice as long.
+// An offset that creeps by half the budget within one recording is drift, even while every
+// pair is still within the budget.
 constexpr double kMaxDriftMs = 50.0;
 // What encoding alone may shift a beep against its flash: Opus' look-ahead (6.5 ms) and the
-// resolution of the onset detectors (1 ms of sound, 1 frame of picture exactly on the grid).
+// resolution of the beep detector (1 ms; flashes start exactly on a frame).
 constexpr double kReferenceToleranceMs = 10.0;
 constexpr auto kLead = 2s;  // Dark and silent before the first event.
 constexpr auto kTail = 2s;  // After the last one, before the class ends.
