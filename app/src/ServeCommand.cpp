@@ -25,10 +25,10 @@ public:
     void onFrame(media::Frame frame) override {
         auto alive = alive_;
         auto* node = &node_;
-        loop_.post([alive, node, room = frame.room, subject = frame.subject,
-                    ts = frame.capturedMs]() {
-            if (*alive) node->onFrameSampled(room, subject, ts);
-        });
+        loop_.post(
+            [alive, node, room = frame.room, subject = frame.subject, ts = frame.capturedMs]() {
+                if (*alive) node->onFrameSampled(room, subject, ts);
+            });
     }
 
 private:

@@ -87,8 +87,9 @@ GstFlowReturn CameraTap::onSample(GstElement* sink, gpointer data) {
         const auto* src = static_cast<const std::uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&frame, 0));
         const int stride = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0);
         for (int y = 0; y < out.height; ++y) {
-            std::copy_n(src + static_cast<ptrdiff_t>(y) * stride, rowBytes,
-                        out.bgr.begin() + static_cast<ptrdiff_t>(rowBytes * static_cast<size_t>(y)));
+            std::copy_n(
+                src + static_cast<ptrdiff_t>(y) * stride, rowBytes,
+                out.bgr.begin() + static_cast<ptrdiff_t>(rowBytes * static_cast<size_t>(y)));
         }
         gst_video_frame_unmap(&frame);
         ++self->delivered_;

@@ -49,14 +49,16 @@ void onIceConnectionState(GObject* webrtc, GParamSpec* /*spec*/, gpointer data) 
     GstWebRTCICEConnectionState state = GST_WEBRTC_ICE_CONNECTION_STATE_NEW;
     g_object_get(webrtc, "ice-connection-state", &state, nullptr);
     auto shared = sharedOf(data);
-    logger()->debug("session {}: ice connection state {}", shared->session, static_cast<int>(state));
+    logger()->debug("session {}: ice connection state {}", shared->session,
+                    static_cast<int>(state));
     if (state == GST_WEBRTC_ICE_CONNECTION_STATE_FAILED) reportFailure(shared, "ice_failed");
 }
 
 void onConnectionState(GObject* webrtc, GParamSpec* /*spec*/, gpointer data) {
     GstWebRTCPeerConnectionState state = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
     g_object_get(webrtc, "connection-state", &state, nullptr);
-    if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) reportFailure(sharedOf(data), "dtls_failed");
+    if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED)
+        reportFailure(sharedOf(data), "dtls_failed");
 }
 
 void onGatheringState(GObject* webrtc, GParamSpec* /*spec*/, gpointer data) {

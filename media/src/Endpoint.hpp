@@ -49,8 +49,8 @@ public:
 
 private:
     Context& ctx_;
-    GstElement* pipeline_;   // Not owned.
-    GstElement* webrtc_;     // Owned by the pipeline while added.
+    GstElement* pipeline_;  // Not owned.
+    GstElement* webrtc_;    // Owned by the pipeline while added.
     std::string session_;
     std::shared_ptr<Shared> shared_;
     bool haveRemote_{false};

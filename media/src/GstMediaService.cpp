@@ -22,9 +22,9 @@ namespace {
 VIGIL_LOG_CATEGORY("media")
 
 constexpr const char* kRequiredElements[] = {
-    "webrtcbin",   "nicesrc",      "dtlssrtpenc", "srtpenc",     "rtpvp8depay", "rtpvp8pay",
-    "rtph264depay", "h264parse",   "rtph264pay",  "rtpopusdepay", "rtpopuspay", "tee",
-    "queue",        "splitmuxsink", "webmmux",    "matroskamux", "vp8dec",      "avdec_h264",
+    "webrtcbin",    "nicesrc",      "dtlssrtpenc", "srtpenc",      "rtpvp8depay", "rtpvp8pay",
+    "rtph264depay", "h264parse",    "rtph264pay",  "rtpopusdepay", "rtpopuspay",  "tee",
+    "queue",        "splitmuxsink", "webmmux",     "matroskamux",  "vp8dec",      "avdec_h264",
     "videoconvert", "appsink",      "fakesink",
 };
 
@@ -132,11 +132,11 @@ public:
         std::string roomId = request.room;
         std::string session = request.session;
         addParticipant(room, request.viewer);
-        auto viewer = std::make_shared<detail::Viewer>(
-            *ctx_, room.pipeline, request, source,
-            [this, roomId, session](const std::string& reason) {
-                sessionFailed(roomId, session, reason);
-            });
+        auto viewer =
+            std::make_shared<detail::Viewer>(*ctx_, room.pipeline, request, source,
+                                             [this, roomId, session](const std::string& reason) {
+                                                 sessionFailed(roomId, session, reason);
+                                             });
         room.viewers[session] = viewer;
         sessions_[session] = roomId;
         std::string offer;
@@ -165,7 +165,8 @@ public:
         }
     }
 
-    Task<void> addIceCandidate(std::string session, int mlineIndex, std::string candidate) override {
+    Task<void> addIceCandidate(std::string session, int mlineIndex,
+                               std::string candidate) override {
         if (auto viewer = findViewer(session)) {
             viewer->addIceCandidate(mlineIndex, candidate);
             co_return;
@@ -200,7 +201,8 @@ public:
         co_return;
     }
 
-    std::vector<std::pair<std::string, StreamKind>> publishers(const std::string& roomId) const override {
+    std::vector<std::pair<std::string, StreamKind>> publishers(
+        const std::string& roomId) const override {
         std::vector<std::pair<std::string, StreamKind>> out;
         auto it = rooms_.find(roomId);
         if (it == rooms_.end()) return out;
@@ -292,7 +294,8 @@ private:
             room.finishing.push_back(std::move(rec->second));
             room.recorders.erase(rec);
             std::string roomId = room.spec.id;
-            recorder->finish(roomClosing, [this, roomId, recorder]() { recorderDone(roomId, recorder); });
+            recorder->finish(roomClosing,
+                             [this, roomId, recorder]() { recorderDone(roomId, recorder); });
         }
         if (wasReady && ctx_->listener != nullptr) {
             ctx_->listener->onPublisherLeft(room.spec.id, publisher->request().source,
@@ -342,7 +345,8 @@ private:
         } catch (const std::exception& e) {
             logger()->error("room {} session {}: {}", roomId, session, e.what());
         }
-        if (ctx_->listener != nullptr) ctx_->listener->onPublisherReady(roomId, req.source, req.stream);
+        if (ctx_->listener != nullptr)
+            ctx_->listener->onPublisherReady(roomId, req.source, req.stream);
     }
 
     void sessionFailed(std::string roomId, std::string session, std::string reason) {

@@ -50,7 +50,8 @@ bool hasAttribute(const GstSDPMessage* msg, const char* key) {
 
 GstElement* makeElement(const char* factory, const std::string& name) {
     GstElement* e = gst_element_factory_make(factory, name.empty() ? nullptr : name.c_str());
-    if (e == nullptr) throw MediaFailure(std::string("GStreamer element '") + factory + "' is missing");
+    if (e == nullptr)
+        throw MediaFailure(std::string("GStreamer element '") + factory + "' is missing");
     return e;
 }
 
@@ -117,8 +118,8 @@ void freeStateRef(gpointer data) {
 PromiseOp::PromiseOp(common::EventLoop& loop, const char* what)
     : state_(std::make_shared<State>()), loop_(loop), what_(what) {
     state_->loop = &loop;
-    promise_ = gst_promise_new_with_change_func(
-        onPromiseChanged, new std::shared_ptr<State>(state_), freeStateRef);
+    promise_ = gst_promise_new_with_change_func(onPromiseChanged,
+                                                new std::shared_ptr<State>(state_), freeStateRef);
 }
 
 PromiseOp::~PromiseOp() {
@@ -187,8 +188,9 @@ GstWebRTCSessionDescription* parseDescription(const std::string& sdp, GstWebRTCS
         gst_sdp_message_get_origin(msg) == nullptr ||
         gst_sdp_message_get_origin(msg)->sess_id == nullptr) {
         gst_sdp_message_free(msg);
-        throw common::ApiError("bad_sdp", "the SDP does not parse (it must start with v=0 and "
-                                          "have an o= line)");
+        throw common::ApiError("bad_sdp",
+                               "the SDP does not parse (it must start with v=0 and "
+                               "have an o= line)");
     }
     guint medias = gst_sdp_message_medias_len(msg);
     guint usable = 0;
@@ -252,8 +254,8 @@ void freeDetachState(gpointer data) {
 
 void detachFromTee(Context& ctx, GstElement* /*tee*/, GstPad* teePad, GstPad* sinkPad,
                    std::function<void()> done) {
-    auto* state = new DetachState{&ctx.loop, ctx.alive, GST_PAD(gst_object_ref(sinkPad)),
-                                  std::move(done)};
+    auto* state =
+        new DetachState{&ctx.loop, ctx.alive, GST_PAD(gst_object_ref(sinkPad)), std::move(done)};
     gst_pad_add_probe(teePad, GST_PAD_PROBE_TYPE_IDLE, onTeePadIdle, state, freeDetachState);
 }
 
@@ -265,8 +267,8 @@ void dropElement(GstElement* bin, GstElement* element) {
 }
 
 void sendKeyFrameRequest(GstPad* pad) {
-    gst_pad_push_event(pad, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE,
-                                                                          TRUE, 0));
+    gst_pad_push_event(pad,
+                       gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
 }
 
 TeeLink linkFromTee(GstElement* tee, GstElement* downstream) {

@@ -46,7 +46,8 @@ void addAndSync(GstElement* pipeline, const std::vector<GstElement*>& chain) {
                                " to " + GST_ELEMENT_NAME(chain[i + 1]));
     }
     // Downstream first, so that nothing pushes into an element that is not running yet.
-    for (auto it = chain.rbegin(); it != chain.rend(); ++it) gst_element_sync_state_with_parent(*it);
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it)
+        gst_element_sync_state_with_parent(*it);
 }
 
 }  // namespace
@@ -93,7 +94,8 @@ void Publisher::onPadAdded(GstPad* pad) {
     GstCaps* caps = gst_pad_get_current_caps(pad);
     if (caps == nullptr) caps = gst_pad_query_caps(pad, nullptr);
     const GstStructure* s = gst_caps_get_structure(caps, 0);
-    std::string media = gst_structure_get_string(s, "media") ? gst_structure_get_string(s, "media") : "";
+    std::string media =
+        gst_structure_get_string(s, "media") ? gst_structure_get_string(s, "media") : "";
     std::string codec = gst_structure_get_string(s, "encoding-name")
                             ? gst_structure_get_string(s, "encoding-name")
                             : "";
@@ -166,7 +168,8 @@ void Publisher::linkTrack(GstPad* pad, const std::string& media, const std::stri
     };
     // Payloaders push a frame's packets as one buffer list.
     gst_pad_add_probe(
-        paySrc, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+        paySrc,
+        static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
         [](GstPad* p, GstPadProbeInfo*, gpointer data) -> GstPadProbeReturn {
             auto* fb = static_cast<FirstBuffer*>(data);
             if (!fb->alive->load()) return GST_PAD_PROBE_REMOVE;
@@ -174,8 +177,10 @@ void Publisher::linkTrack(GstPad* pad, const std::string& media, const std::stri
             Publisher* self = fb->self;
             {
                 std::lock_guard lock(self->mutex_);
-                if (fb->track->rtpCaps == nullptr) fb->track->rtpCaps = c;
-                else if (c != nullptr) gst_caps_unref(c);
+                if (fb->track->rtpCaps == nullptr)
+                    fb->track->rtpCaps = c;
+                else if (c != nullptr)
+                    gst_caps_unref(c);
                 size_t withCaps = 0;
                 for (const auto& t : self->tracks_) {
                     if (t->rtpCaps != nullptr) ++withCaps;
@@ -189,7 +194,8 @@ void Publisher::linkTrack(GstPad* pad, const std::string& media, const std::stri
             }
             return GST_PAD_PROBE_REMOVE;
         },
-        new FirstBuffer{this, track, alive_}, [](gpointer d) { delete static_cast<FirstBuffer*>(d); });
+        new FirstBuffer{this, track, alive_},
+        [](gpointer d) { delete static_cast<FirstBuffer*>(d); });
     gst_object_unref(paySrc);
 
     bool first = false;
@@ -232,12 +238,13 @@ GstPadProbeReturn Publisher::limitKeyFrames(GstPad* /*pad*/, GstPadProbeInfo* in
     GstEvent* event = GST_PAD_PROBE_INFO_EVENT(info);
     // A branch linked to a tee asks upstream to renegotiate. Nothing from here on can change
     // format, and webrtcbin's receiving chain fails (not-negotiated) when it tries: stop it here.
-    if (event != nullptr && GST_EVENT_TYPE(event) == GST_EVENT_RECONFIGURE) return GST_PAD_PROBE_DROP;
+    if (event != nullptr && GST_EVENT_TYPE(event) == GST_EVENT_RECONFIGURE)
+        return GST_PAD_PROBE_DROP;
     if (event == nullptr || !gst_video_event_is_force_key_unit(event)) return GST_PAD_PROBE_OK;
     auto* self = static_cast<Publisher*>(data);
     const std::int64_t now = g_get_monotonic_time() * 1000;
-    const std::int64_t minGap = static_cast<std::int64_t>(self->ctx_.options.keyframeMinIntervalMs) *
-                                1000000;
+    const std::int64_t minGap =
+        static_cast<std::int64_t>(self->ctx_.options.keyframeMinIntervalMs) * 1000000;
     std::int64_t last = self->lastKeyFrameNs_.load();
     if (now - last < minGap || !self->lastKeyFrameNs_.compare_exchange_strong(last, now)) {
         // Too soon: one request is sent when the interval is over, so that whoever asked

@@ -95,8 +95,8 @@ Recorder::Recorder(Context& ctx, GstElement* pipeline, std::shared_ptr<Recording
         sources_.push_back(src);
 
         GstElement* queue = makeElement("queue");
-        g_object_set(queue, "leaky", 2, "max-size-buffers", 0, "max-size-bytes", 0,
-                     "max-size-time", static_cast<guint64>(3) * GST_SECOND, nullptr);
+        g_object_set(queue, "leaky", 2, "max-size-buffers", 0, "max-size-bytes", 0, "max-size-time",
+                     static_cast<guint64>(3) * GST_SECOND, nullptr);
         GstElement* sink = makeElement("appsink");
         g_object_set(sink, "sync", FALSE, "async", FALSE, "emit-signals", TRUE, "max-buffers", 0,
                      nullptr);
@@ -125,7 +125,8 @@ Recorder::Recorder(Context& ctx, GstElement* pipeline, std::shared_ptr<Recording
     };
 
     // Same clock and base time as the room: the room's timestamps are this pipeline's too.
-    gst_pipeline_use_clock(GST_PIPELINE(recordPipeline_), gst_pipeline_get_pipeline_clock(GST_PIPELINE(pipeline_)));
+    gst_pipeline_use_clock(GST_PIPELINE(recordPipeline_),
+                           gst_pipeline_get_pipeline_clock(GST_PIPELINE(pipeline_)));
     gst_element_set_base_time(recordPipeline_, gst_element_get_base_time(pipeline_));
     gst_element_set_start_time(recordPipeline_, GST_CLOCK_TIME_NONE);
     GstBus* bus = gst_pipeline_get_bus(GST_PIPELINE(recordPipeline_));
@@ -180,7 +181,8 @@ void Recorder::handleMessage(GstMessage* message) {
         });
         return;
     }
-    if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ELEMENT || GST_MESSAGE_SRC(message) != GST_OBJECT(mux_))
+    if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ELEMENT ||
+        GST_MESSAGE_SRC(message) != GST_OBJECT(mux_))
         return;
     const GstStructure* s = gst_message_get_structure(message);
     const char* location = gst_structure_get_string(s, "location");

@@ -10,9 +10,9 @@
 // recording stops the recording, never the class it records.
 
 #include <map>
-#include <tuple>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "Publisher.hpp"
@@ -52,8 +52,8 @@ private:
     GstElement* recordPipeline_{nullptr};  // Owned.
     GSource* busWatch_{nullptr};           // Owned.
     GstElement* mux_{nullptr};
-    std::vector<GstElement*> sources_;     // appsrc per track, in recordPipeline_
-    std::vector<GstElement*> queues_;      // queue + appsink per track, in the room's pipeline
+    std::vector<GstElement*> sources_;  // appsrc per track, in recordPipeline_
+    std::vector<GstElement*> queues_;   // queue + appsink per track, in the room's pipeline
     std::vector<TeeLink> links_;
     std::map<std::string, std::int64_t> openedAt_;  // location -> wall ms
     std::map<std::string, int> indexOf_;

@@ -33,7 +33,8 @@ std::shared_ptr<Viewer::Attachment> Viewer::attach() {
         // Only the current endpoint's failure counts; an old one after a restart does not.
         if (self && a && self->current_ == a && self->failed_) self->failed_(reason);
     };
-    att->endpoint = std::make_unique<Endpoint>(ctx_, pipeline_, request_.session, std::move(callbacks));
+    att->endpoint =
+        std::make_unique<Endpoint>(ctx_, pipeline_, request_.session, std::move(callbacks));
     GstElement* webrtc = att->endpoint->element();
     // Each queue is fed from its tee only once the webrtcbin runs: a buffer pushed into a
     // stopped webrtcbin returns FLUSHING, which the tee passes upstream to the publisher.

@@ -27,7 +27,8 @@ void ClassHub::pushToUser(const std::string& userId, const json& message) {
 
 ClassHub::LiveCall& ClassHub::requireCallParty(const ConnPtr& conn, const std::string& callId) {
     auto it = calls_.find(callId);
-    if (it == calls_.end()) throw ApiError("not_found", "no call '" + callId + "' is ringing or running");
+    if (it == calls_.end())
+        throw ApiError("not_found", "no call '" + callId + "' is ringing or running");
     const std::string& me = conn->user->id;
     if (it->second.officer != me && it->second.subject != me)
         throw ApiError("forbidden", "this is not your call");
@@ -37,7 +38,8 @@ ClassHub::LiveCall& ClassHub::requireCallParty(const ConnPtr& conn, const std::s
 Task<json> ClassHub::onCall(ConnPtr conn, const Request& request) {
     requireMedia();
     const User user = *conn->user;
-    if (user.role == Role::Subject) throw ApiError("forbidden", "only officers place supervision calls");
+    if (user.role == Role::Subject)
+        throw ApiError("forbidden", "only officers place supervision calls");
     std::string subjectId = request.body["subject"];
     auto subject = co_await deps_.directory.findUser(subjectId);
     if (!subject || subject->role != Role::Subject)
@@ -68,12 +70,14 @@ Task<json> ClassHub::onCall(ConnPtr conn, const Request& request) {
     call.officerConn = conn->id;
     call.state = "ringing";
     call.created = now;
-    call.ringTimer = deps_.loop.after(std::chrono::seconds(deps_.config.calls.ringSeconds), [this, callId]() {
-        // Not from inside the timer that the call owns: finishing destroys it.
-        deps_.loop.defer([this, callId]() {
-            common::spawn(finishCall(callId, "missed", "timeout"), [](const std::exception_ptr&) {});
+    call.ringTimer =
+        deps_.loop.after(std::chrono::seconds(deps_.config.calls.ringSeconds), [this, callId]() {
+            // Not from inside the timer that the call owns: finishing destroys it.
+            deps_.loop.defer([this, callId]() {
+                common::spawn(finishCall(callId, "missed", "timeout"),
+                              [](const std::exception_ptr&) {});
+            });
         });
-    });
     conn->callId = callId;
     pushToUser(subjectId, json{{"type", "incoming_call"},
                                {"call", callId},
@@ -88,7 +92,8 @@ Task<json> ClassHub::onCallAccept(ConnPtr conn, const Request& request) {
     requireMedia();
     std::string callId = request.body["call"];
     LiveCall& call = requireCallParty(conn, callId);
-    if (call.subject != conn->user->id) throw ApiError("forbidden", "only the called subject accepts");
+    if (call.subject != conn->user->id)
+        throw ApiError("forbidden", "only the called subject accepts");
     if (call.state != "ringing") throw ApiError("bad_request", "the call no longer rings");
     if (!conn->callId.empty()) throw ApiError("busy", "this tab is already in a call");
     call.state = "active";
@@ -100,7 +105,8 @@ Task<json> ClassHub::onCallAccept(ConnPtr conn, const Request& request) {
     co_await deps_.redis.cmd("HSET", keys::call(callId), "state", "active", "accepted",
                              std::to_string(now));
     co_await ensureMediaRoom("call:" + callId);
-    json state{{"type", "call_state"}, {"call", callId}, {"state", "accepted"}, {"by", conn->user->id}};
+    json state{
+        {"type", "call_state"}, {"call", callId}, {"state", "accepted"}, {"by", conn->user->id}};
     if (auto officer = find(officerConn)) push(officer, state);
     for (auto& [id, c] : conns_) {
         // The subject's other tabs stop ringing.
@@ -113,7 +119,8 @@ Task<json> ClassHub::onCallAccept(ConnPtr conn, const Request& request) {
 Task<json> ClassHub::onCallDecline(ConnPtr conn, const Request& request) {
     std::string callId = request.body["call"];
     LiveCall& call = requireCallParty(conn, callId);
-    if (call.subject != conn->user->id) throw ApiError("forbidden", "only the called subject declines");
+    if (call.subject != conn->user->id)
+        throw ApiError("forbidden", "only the called subject declines");
     if (call.state != "ringing") throw ApiError("bad_request", "the call no longer rings");
     co_await finishCall(callId, "declined", conn->user->id);
     co_return json{{"call", callId}, {"state", "declined"}};

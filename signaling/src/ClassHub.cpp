@@ -13,6 +13,9 @@ using nlohmann::json;
 namespace {
 VIGIL_LOG_CATEGORY("classhub")
 
+// ICE candidates a connection may send per second, as a multiple of the message limit.
+constexpr int kCandidateAllowance = 10;
+
 std::string dumpSafe(const json& j) {
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -86,19 +89,6 @@ void ClassHub::strike(const ConnPtr& conn) {
 void ClassHub::OnWsMessage(std::uint64_t connId, std::string text, bool tooLarge) {
     auto conn = find(connId);
     if (!conn || conn->closed) return;
-    common::Millis now = common::nowMillis();
-    if (now - conn->windowStart >= 1000) {
-        conn->windowStart = now;
-        conn->messagesInWindow = 0;
-    }
-    if (++conn->messagesInWindow > deps_.config.protocol.rateLimitPerSecond) {
-        push(conn,
-             errorReply(nullptr, "rate_limited",
-                        "more than " + std::to_string(deps_.config.protocol.rateLimitPerSecond) +
-                            " messages a second"));
-        strike(conn);
-        return;
-    }
     if (tooLarge) {
         push(conn,
              errorReply(nullptr, "too_large",
@@ -108,6 +98,24 @@ void ClassHub::OnWsMessage(std::uint64_t connId, std::string text, bool tooLarge
         return;
     }
     auto parsed = parseRequest(text, static_cast<size_t>(deps_.config.protocol.maxMessageBytes));
+    // Trickled ICE candidates come in bursts (a page opening many streams at once sends a
+    // dozen per stream): they have their own, larger allowance.
+    bool candidate = std::holds_alternative<Request>(parsed) &&
+                     std::get<Request>(parsed).type == MessageType::Ice;
+    common::Millis now = common::nowMillis();
+    if (now - conn->windowStart >= 1000) {
+        conn->windowStart = now;
+        conn->messagesInWindow = 0;
+        conn->candidatesInWindow = 0;
+    }
+    int limit = deps_.config.protocol.rateLimitPerSecond;
+    int used = candidate ? ++conn->candidatesInWindow : ++conn->messagesInWindow;
+    if (used > (candidate ? limit * kCandidateAllowance : limit)) {
+        push(conn, errorReply(nullptr, "rate_limited",
+                              "more than " + std::to_string(limit) + " messages a second"));
+        strike(conn);
+        return;
+    }
     if (auto* error = std::get_if<ParseError>(&parsed)) {
         logger()->info("conn {}: {}: {}", conn->key, error->code, error->message);
         push(conn, errorReply(error->id, error->code, error->message));

@@ -21,8 +21,8 @@ std::vector<std::string> splitUrls(const std::string& list) {
 }
 
 std::string turnCredential(const std::string& secret, const std::string& username) {
-    GHmac* hmac = g_hmac_new(G_CHECKSUM_SHA1, reinterpret_cast<const guchar*>(secret.data()),
-                             secret.size());
+    GHmac* hmac =
+        g_hmac_new(G_CHECKSUM_SHA1, reinterpret_cast<const guchar*>(secret.data()), secret.size());
     g_hmac_update(hmac, reinterpret_cast<const guchar*>(username.data()),
                   static_cast<gssize>(username.size()));
     guint8 digest[20];

@@ -130,8 +130,8 @@ Task<json> ClassHub::onOffer(ConnPtr conn, const Request& request) {
         co_await media.closeSession(session);
         co_return json::object();
     }
-    logger()->info("conn {}: publishing {} in {} as session {}", conn->key,
-                   media::toString(stream), room, session);
+    logger()->info("conn {}: publishing {} in {} as session {}", conn->key, media::toString(stream),
+                   room, session);
     co_return json{{"session", session}, {"sdp", answer}};
 }
 
@@ -325,7 +325,8 @@ void ClassHub::onSessionFailed(const std::string& session, const std::string& co
     sessionConn_.erase(it);
     if (!conn) return;
     conn->media.erase(session);
-    push(conn, json{{"type", "media_error"}, {"session", session}, {"code", code}, {"message", reason}});
+    push(conn,
+         json{{"type", "media_error"}, {"session", session}, {"code", code}, {"message", reason}});
 }
 
 void ClassHub::onRoomFailed(const std::string& room, const std::string& reason) {
@@ -353,7 +354,8 @@ void ClassHub::noteFrameSampled(const std::string& room, const std::string& subj
                                 common::Millis capturedMs) {
     std::string classId = classOfRoom(room);
     if (classId.empty()) return;
-    auto task = [](ClassHub* self, std::string cls, std::string who, common::Millis ts) -> Task<void> {
+    auto task = [](ClassHub* self, std::string cls, std::string who,
+                   common::Millis ts) -> Task<void> {
         auto alive = self->alive_;
         co_await self->deps_.redis.cmd("HSET", keys::lastSample(cls), who, std::to_string(ts));
         co_await self->deps_.redis.cmd("HINCRBY", keys::sampleCount(cls), who, "1");

@@ -64,7 +64,8 @@ void SignalingNode::storeChunk(media::RecordingChunk chunk) {
             co_await self->loop_.sleep(std::chrono::milliseconds(500 * attempt));
         }
     };
-    std::string what = chunk.recording + " chunk " + std::to_string(chunk.index) + " (" + chunk.path + ")";
+    std::string what =
+        chunk.recording + " chunk " + std::to_string(chunk.index) + " (" + chunk.path + ")";
     common::spawn(task(this, std::move(chunk)), [what](const std::exception_ptr& e) {
         try {
             if (e) std::rethrow_exception(e);

@@ -92,10 +92,10 @@ TEST_F(BadInputTest, MalformedMessagesGetErrorsAndChangeNothing) {
     expectError(
         sendBad(*inClass, R"({"type":"answer","id":"m2","sdp":"v=0\r\n","session":"s"})", "m2"),
         "unknown_session");
-    expectError(sendBad(*inClass,
-                        R"({"type":"ice","id":"m3","candidate":"","sdpMLineIndex":0,"session":"s"})",
-                        "m3"),
-                "unknown_session");
+    expectError(
+        sendBad(*inClass,
+                R"({"type":"ice","id":"m3","candidate":"","sdpMLineIndex":0,"session":"s"})", "m3"),
+        "unknown_session");
     expectError(sendBad(*inClass, R"({"type":"ice_restart","id":"m4","session":"s"})", "m4"),
                 "unknown_session");
 

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -37,6 +38,14 @@ constexpr double kMaxDriftMs = 50.0;
 constexpr double kReferenceToleranceMs = 10.0;
 constexpr auto kLead = 2s;  // Dark and silent before the first event.
 constexpr auto kTail = 2s;  // After the last one, before the class ends.
+
+// The 1, 5 and 15 minute load averages: a starved machine delays packets.
+std::string loadAverage() {
+    std::ifstream in("/proc/loadavg");
+    std::string one, five, fifteen;
+    in >> one >> five >> fifteen;
+    return one + " " + five + " " + fifteen;
+}
 
 int envSeconds(const char* name, int fallback) {
     const char* v = std::getenv(name);
@@ -77,6 +86,7 @@ TEST(AvSyncReferenceTest, PatternMuxedLocallyMeasuresInSync) {
 
 TEST_F(AvSyncTest, RecordingKeepsAudioAndVideoWithin100Milliseconds) {
     const int seconds = envSeconds("VIGIL_AV_SYNC_SECONDS", 600);
+    const std::string loadAtStart = loadAverage();
     auto teacher = joinC1("officer.wang");
     auto publisher = SyncPublisher::publish(*teacher);
     ASSERT_TRUE(publisher->lastError().empty()) << publisher->lastError();
@@ -145,11 +155,14 @@ TEST_F(AvSyncTest, RecordingKeepsAudioAndVideoWithin100Milliseconds) {
         chunkLines << "  " << std::filesystem::path(c.path).filename().string() << ": "
                    << c.firstSeconds << " .. " << c.endSeconds << " s (placed +" << c.offsetSeconds
                    << "), " << c.videoFrames << " frames, " << c.audioSamples << " samples, "
-                   << c.flashes << " flashes, " << c.beeps << " beeps\n";
+                   << c.flashes << " flashes, " << c.beeps << " beeps; holes " << c.videoHoles
+                   << " video, " << c.audioHoles << " audio (longest " << c.longestHoleSeconds
+                   << " s), " << c.backwardSteps << " steps back\n";
     }
 
     SyncReport report = analyseSync(onsets.flashes, onsets.beeps, *schedule, flashesSent);
-    std::cout << "A/V sync over " << seconds << " s in " << files.size() << " chunks:\n"
+    std::cout << "A/V sync over " << seconds << " s in " << files.size() << " chunks "
+              << "(load average at start " << loadAtStart << ", at end " << loadAverage() << "):\n"
               << chunkLines.str() << report.summary() << std::endl;
     RecordProperty("av_sync_pairs", static_cast<int>(report.pairs.size()));
     RecordProperty("av_sync_mean_ms", std::to_string(report.meanMs));
@@ -158,11 +171,17 @@ TEST_F(AvSyncTest, RecordingKeepsAudioAndVideoWithin100Milliseconds) {
 
     EXPECT_GE(report.pairedShare(), kMinPairedShare)
         << "too few of the " << flashesSent << " flashes sent came back with a beep";
+    std::ostringstream outside;
+    int outsideCount = 0;
     for (const auto& p : report.pairs) {
-        EXPECT_LE(std::fabs(p.offsetMs()), kMaxOffsetMs)
-            << "flash at " << p.video << " s, beep at " << p.audio << " s (event " << p.event
-            << ")";
+        if (std::fabs(p.offsetMs()) <= kMaxOffsetMs) continue;
+        if (++outsideCount <= 20) {
+            outside << "\n  flash at " << p.video << " s, beep at " << p.audio
+                    << " s: " << p.offsetMs() << " ms";
+        }
     }
+    EXPECT_EQ(outsideCount, 0) << "pairs more than " << kMaxOffsetMs
+                               << " ms apart (first 20):" << outside.str();
     EXPECT_LE(std::fabs(report.driftMs), kMaxDriftMs) << "the offset drifts";
     EXPECT_LE(std::fabs(report.lastMeanMs - report.firstMeanMs), kMaxDriftMs)
         << "the offset drifts";

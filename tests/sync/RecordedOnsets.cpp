@@ -21,6 +21,9 @@ constexpr int kRate = 48000;
 // A beep is over once this much sound stays below kBeepRms (the beep is 100 ms, the shortest
 // gap 900 ms): a quieter millisecond inside a beep does not start a new one.
 constexpr double kBeepQuietSeconds = 0.2;
+constexpr std::int64_t kFrameNs = 1000000000 / 30;
+constexpr std::int64_t kAudioSlackNs = 2000000;
+constexpr std::int64_t kAudioHoleNs = 10000000;
 
 struct Frame {
     double seconds;
@@ -41,7 +44,47 @@ struct Decoded {
     std::int64_t firstNs{std::numeric_limits<std::int64_t>::max()};
     std::int64_t endNs{std::numeric_limits<std::int64_t>::min()};
     long long samples{0};
+    std::int64_t lastFrameNs{-1};
+    std::int64_t lastAudioEndNs{-1};
+    int videoHoles{0};
+    int audioHoles{0};
+    std::int64_t longestHoleNs{0};
+    int backwardSteps{0};
     std::string error;
+
+    // Called with `mutex` held, for each video frame in decoding order.
+    void followVideo(GstBuffer* buffer) {
+        if (!GST_BUFFER_PTS_IS_VALID(buffer)) return;
+        const auto pts = static_cast<std::int64_t>(GST_BUFFER_PTS(buffer));
+        const std::int64_t frame = GST_BUFFER_DURATION_IS_VALID(buffer)
+                                       ? static_cast<std::int64_t>(GST_BUFFER_DURATION(buffer))
+                                       : kFrameNs;
+        if (lastFrameNs >= 0) {
+            const std::int64_t step = pts - lastFrameNs;
+            if (step < 0) {
+                ++backwardSteps;
+            } else if (step * 2 > frame * 5) {
+                ++videoHoles;
+                longestHoleNs = std::max(longestHoleNs, step - frame);
+            }
+        }
+        lastFrameNs = pts;
+    }
+    // The same for each audio buffer.
+    void followAudio(GstBuffer* buffer, std::int64_t durationNs) {
+        if (!GST_BUFFER_PTS_IS_VALID(buffer)) return;
+        const auto pts = static_cast<std::int64_t>(GST_BUFFER_PTS(buffer));
+        if (lastAudioEndNs >= 0) {
+            const std::int64_t step = pts - lastAudioEndNs;
+            if (step < -kAudioSlackNs) {
+                ++backwardSteps;
+            } else if (step > kAudioHoleNs) {
+                ++audioHoles;
+                longestHoleNs = std::max(longestHoleNs, step);
+            }
+        }
+        lastAudioEndNs = pts + durationNs;
+    }
 
     void span(GstBuffer* buffer) {
         if (!GST_BUFFER_PTS_IS_VALID(buffer)) return;
@@ -75,6 +118,7 @@ GstFlowReturn onVideoSample(GstAppSink* sink, gpointer data) {
         gst_video_frame_unmap(&frame);
         std::lock_guard lock(decoded.mutex);
         decoded.span(buffer);
+        decoded.followVideo(buffer);
         decoded.frames.push_back(
             {static_cast<double>(GST_BUFFER_PTS(buffer)) / kNs, sum / (width * height)});
     }
@@ -110,6 +154,7 @@ GstFlowReturn onAudioSample(GstAppSink* sink, gpointer data) {
         gst_buffer_unmap(buffer, &map);
         std::lock_guard lock(decoded.mutex);
         decoded.span(buffer);
+        decoded.followAudio(buffer, count * 1000000000 / kRate);
         decoded.samples += count;
         decoded.blocks.insert(decoded.blocks.end(), blocks.begin(), blocks.end());
     }
@@ -250,6 +295,10 @@ RecordedOnsets findOnsets(const std::vector<std::string>& files, int timeoutSeco
         chunk.path = path;
         chunk.videoFrames = static_cast<int>(decoded->frames.size());
         chunk.audioSamples = decoded->samples;
+        chunk.videoHoles = decoded->videoHoles;
+        chunk.audioHoles = decoded->audioHoles;
+        chunk.longestHoleSeconds = static_cast<double>(decoded->longestHoleNs) / kNs;
+        chunk.backwardSteps = decoded->backwardSteps;
         if (decoded->frames.empty() && decoded->blocks.empty()) {
             out.chunks.push_back(chunk);
             continue;

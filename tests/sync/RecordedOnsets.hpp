@@ -20,6 +20,14 @@ struct RecordedChunk {
     long long audioSamples{0};
     int flashes{0};  // Onsets found in this chunk.
     int beeps{0};
+    // Damage to the chunk's own timeline, in the order the decoders hand buffers on: holes
+    // (video: more than 2.5 frame durations between frames; audio: more than 10 ms between
+    // one buffer's end and the next one's start), the longest of them, and timestamps that go
+    // back (by more than 2 ms for audio).
+    int videoHoles{0};
+    int audioHoles{0};
+    double longestHoleSeconds{0};
+    int backwardSteps{0};
 };
 
 struct RecordedOnsets {

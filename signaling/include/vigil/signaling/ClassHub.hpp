@@ -120,6 +120,7 @@ private:
         bool closed{false};
         common::Millis windowStart{0};
         int messagesInWindow{0};
+        int candidatesInWindow{0};
         common::Millis strikeWindowStart{0};
         int strikes{0};
         common::AsyncMutex mutex;  // One request at a time, in arrival order.
@@ -194,7 +195,7 @@ private:
     std::unordered_map<std::string, std::uint64_t> connByKey_;
     std::map<std::string, std::set<std::uint64_t>> members_;  // class -> local connections
     std::map<std::string, common::Timer> rosterTimers_;
-    std::unordered_map<std::string, std::string> names_;  // user id -> display name
+    std::unordered_map<std::string, std::string> names_;          // user id -> display name
     std::unordered_map<std::string, std::uint64_t> sessionConn_;  // media session -> connection
     std::map<std::string, LiveCall> calls_;
     std::function<void(const media::RecordingChunk&)> chunkHandler_;
