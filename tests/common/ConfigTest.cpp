@@ -184,7 +184,7 @@ TEST(ConfigTest, RecordingSection) {
     EXPECT_NE(errorOf("[recording]\nenabled = \"yes\"\n").find("recording.enabled"),
               std::string::npos);
     EXPECT_NE(errorOf("[recording]\ndir = \"\"\n").find("recording.dir"), std::string::npos);
-    EXPECT_NE(errorOf("[recording]\nchunk_seconds = 5\n").find("recording.chunk_seconds"),
+    EXPECT_NE(errorOf("[recording]\nchunk_seconds = 1\n").find("recording.chunk_seconds"),
               std::string::npos);
 
     ScopedEnv enabled("VIGIL_RECORDING_ENABLED", "false");
