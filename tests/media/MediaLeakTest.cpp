@@ -16,7 +16,9 @@ class MediaLeakTest : public MediaTest {
 protected:
     std::map<std::string, std::string> mediaEnv() const override {
         // Under AddressSanitizer, freed memory sits in a quarantine that would read as growth.
-        return {{"ASAN_OPTIONS", "quarantine_size_mb=4:detect_leaks=0"},
+        return {{"ASAN_OPTIONS",
+                 "quarantine_size_mb=0:thread_local_quarantine_size_kb=0:"
+                 "allocator_release_to_os_interval_ms=0:detect_leaks=0"},
                 // The student sends no heartbeats while it cycles.
                 {"VIGIL_ATTENDANCE_HEARTBEAT_TIMEOUT_SECONDS", "3600"}};
     }
