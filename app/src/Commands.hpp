@@ -31,5 +31,7 @@ void addAdminCommands(CLI::App& app, GlobalOptions& options);
 void addDemoCommands(CLI::App& app, GlobalOptions& options);
 void addRecordingCommands(CLI::App& app, GlobalOptions& options);
 void addServeCommand(CLI::App& app, GlobalOptions& options);
+// `vigil vision enrol`, under the `vision` subcommand.
+void addVisionEnrolCommand(CLI::App& vision, GlobalOptions& options);
 
 }  // namespace vigil::app

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "Commands.hpp"
+#include "PresenceMonitor.hpp"
 #include "vigil/common/Log.hpp"
 #include "vigil/media/GstMediaService.hpp"
 #include "vigil/signaling/SignalingNode.hpp"
@@ -14,8 +15,8 @@
 namespace vigil::app {
 
 namespace {
-// Until presence verification consumes them, sampled camera frames are counted on the
-// officer's roster, which shows that each subject's camera reaches the server.
+// With presence verification off, sampled camera frames are only counted on the officer's
+// roster, which still shows that each subject's camera reaches the server.
 class FrameCounter final : public media::FrameSink {
 public:
     FrameCounter(common::EventLoop& loop, signaling::SignalingNode& node)
@@ -94,6 +95,7 @@ void serve(const GlobalOptions& options, const std::string& rolesOverride) {
     common::EventLoop loop;
     std::unique_ptr<media::MediaService> mediaService;
     std::unique_ptr<FrameCounter> frames;
+    std::unique_ptr<PresenceMonitor> presence;
     if (mediaRole) {
         try {
             mediaService = media::makeGstMediaService(loop, media::mediaOptionsFrom(config));
@@ -103,7 +105,17 @@ void serve(const GlobalOptions& options, const std::string& rolesOverride) {
         }
     }
     auto node = std::make_unique<signaling::SignalingNode>(loop, config, mediaService.get());
-    if (mediaService) {
+    if (mediaService && config.vision.enabled) {
+        try {
+            presence = std::make_unique<PresenceMonitor>(loop, config, *node, mediaService.get());
+        } catch (const vision::VisionError& e) {
+            std::cerr << "vigil: cannot start presence verification (" << e.code()
+                      << "): " << e.what() << "\n";
+            std::exit(2);
+        }
+        node->setPresence(presence.get());
+        mediaService->setFrameSink(presence.get());
+    } else if (mediaService) {
         frames = std::make_unique<FrameCounter>(loop, *node);
         mediaService->setFrameSink(frames.get());
     }
@@ -127,6 +139,8 @@ void serve(const GlobalOptions& options, const std::string& rolesOverride) {
     if (!failed) loop.run();
     stopper.deadline.cancel();
     if (mediaService) mediaService->setFrameSink(nullptr);
+    if (node) node->setPresence(nullptr);
+    presence.reset();
     node.reset();
     mediaService.reset();
     if (failed) std::exit(1);

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "Commands.hpp"
+#include "VisionCommands.hpp"
 #include "vigil/common/Crypto.hpp"
 #include "vigil/common/Error.hpp"
 #include "vigil/common/Log.hpp"
@@ -68,6 +69,7 @@ int main(int argc, char** argv) {
     vigil::app::addAdminCommands(app, options);
     vigil::app::addDemoCommands(app, options);
     vigil::app::addRecordingCommands(app, options);
+    vigil::app::addVisionEnrolCommand(vigil::app::addVisionCommands(app, options), options);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

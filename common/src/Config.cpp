@@ -151,6 +151,19 @@ void validateIceUrls(const std::string& s) {
     }
 }
 
+void validateDetector(const std::string& s) {
+    if (s != "ultraface" && s != "blazeface" && s != "yunet" && s != "haar")
+        bad("must be one of ultraface, blazeface, yunet, haar");
+}
+
+void validateRecognizer(const std::string& s) {
+    if (s != "arcface" && s != "sface") bad("must be arcface or sface");
+}
+
+void validateCreditPolicy(const std::string& s) {
+    if (s != "verified" && s != "connected") bad("must be verified or connected");
+}
+
 void validateNotEmpty(const std::string& s) {
     if (s.empty()) bad("must not be empty");
 }
@@ -206,6 +219,37 @@ const std::vector<Key>& keys() {
         boolKey("recording.enabled", [](Config& c) -> bool& { return c.recording.enabled; }),
         VIGIL_STR(recording, dir, recording.dir, validateNotEmpty),
         VIGIL_INT(recording, chunk_seconds, recording.chunkSeconds, 2, 3600),
+        boolKey("vision.enabled", [](Config& c) -> bool& { return c.vision.enabled; }),
+        VIGIL_STR(vision, models_dir, vision.modelsDir, validateNotEmpty),
+        VIGIL_STR(vision, detector, vision.detector, validateDetector),
+        VIGIL_STR(vision, detector_model, vision.detectorModel, anyString),
+        VIGIL_STR(vision, landmark_model, vision.landmarkModel, validateNotEmpty),
+        VIGIL_STR(vision, recognizer, vision.recognizer, validateRecognizer),
+        VIGIL_STR(vision, recognizer_model, vision.recognizerModel, anyString),
+        boolKey("vision.haar_fallback", [](Config& c) -> bool& { return c.vision.haarFallback; }),
+        doubleKey(
+            "vision.detect_threshold",
+            [](Config& c) -> double& { return c.vision.detectThreshold; }, 0.05, 0.99),
+        doubleKey(
+            "vision.match_threshold", [](Config& c) -> double& { return c.vision.matchThreshold; },
+            0.0, 0.99),
+        VIGIL_INT(vision, min_face_px, vision.minFacePx, 16, 1000),
+        VIGIL_INT(vision, workers, vision.workers, 1, 64),
+        VIGIL_INT(vision, queue_frames, vision.queueFrames, 1, 100000),
+        boolKey("vision.store_reference_images",
+                [](Config& c) -> bool& { return c.vision.storeReferenceImages; }),
+        VIGIL_STR(vision, reference_key_file, vision.referenceKeyFile, anyString),
+        VIGIL_INT(presence, absent_after_seconds, presence.absentAfterSeconds, 5, 3600),
+        VIGIL_INT(presence, absent_alert_seconds, presence.absentAlertSeconds, 5, 3600),
+        VIGIL_INT(presence, not_matched_alert_after, presence.notMatchedAlertAfter, 1, 100),
+        VIGIL_INT(presence, no_frame_seconds, presence.noFrameSeconds, 5, 3600),
+        VIGIL_INT(presence, frozen_seconds, presence.frozenSeconds, 5, 3600),
+        VIGIL_STR(presence, credit_policy, presence.creditPolicy, validateCreditPolicy),
+        doubleKey(
+            "presence.credit_min_verified_share",
+            [](Config& c) -> double& { return c.presence.creditMinVerifiedShare; }, 0.0, 1.0),
+        VIGIL_INT(presence, liveness_seconds, presence.livenessSeconds, 5, 600),
+        VIGIL_INT(presence, burst_fps, presence.burstFps, 1, 30),
         VIGIL_STR(log, level, log.level, validateLevel),
     };
     return table;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <stdexcept>
 #include <vector>
 
@@ -55,6 +56,88 @@ std::string randomHex(size_t bytes) {
     sodium_bin2hex(hex.data(), hex.size(), buf.data(), buf.size());
     hex.pop_back();
     return hex;
+}
+
+std::string base64Encode(std::string_view data) {
+    std::string out(sodium_base64_ENCODED_LEN(data.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+    sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(data.data()),
+                      data.size(), sodium_base64_VARIANT_ORIGINAL);
+    out.pop_back();  // The terminating NUL.
+    return out;
+}
+
+std::optional<std::string> base64Decode(std::string_view text) {
+    std::string out(text.size() / 4 * 3 + 3, '\0');
+    size_t length = 0;
+    if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
+                          text.size(), nullptr, &length, nullptr,
+                          sodium_base64_VARIANT_ORIGINAL) != 0) {
+        return std::nullopt;
+    }
+    out.resize(length);
+    return out;
+}
+
+std::string sealSecret(std::string_view plaintext, std::string_view key) {
+    if (key.size() != kSecretKeyBytes) throw std::invalid_argument("the key must be 32 bytes");
+    std::string out(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plaintext.size(),
+                    '\0');
+    auto* nonce = reinterpret_cast<unsigned char*>(out.data());
+    randombytes_buf(nonce, crypto_secretbox_NONCEBYTES);
+    crypto_secretbox_easy(nonce + crypto_secretbox_NONCEBYTES,
+                          reinterpret_cast<const unsigned char*>(plaintext.data()),
+                          plaintext.size(), nonce,
+                          reinterpret_cast<const unsigned char*>(key.data()));
+    return out;
+}
+
+std::optional<std::string> openSecret(std::string_view sealed, std::string_view key) {
+    if (key.size() != kSecretKeyBytes ||
+        sealed.size() < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES) {
+        return std::nullopt;
+    }
+    const auto* nonce = reinterpret_cast<const unsigned char*>(sealed.data());
+    size_t cipherBytes = sealed.size() - crypto_secretbox_NONCEBYTES;
+    std::string out(cipherBytes - crypto_secretbox_MACBYTES, '\0');
+    if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(out.data()),
+                                   nonce + crypto_secretbox_NONCEBYTES, cipherBytes, nonce,
+                                   reinterpret_cast<const unsigned char*>(key.data())) != 0) {
+        return std::nullopt;
+    }
+    return out;
+}
+
+std::string loadOrCreateSecretKey(const std::string& path) {
+    std::string key(kSecretKeyBytes, '\0');
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        std::error_code ignored;
+        auto parent = std::filesystem::path(path).parent_path();
+        if (!parent.empty()) std::filesystem::create_directories(parent, ignored);
+        randombytes_buf(key.data(), key.size());
+        std::string hex(kSecretKeyBytes * 2 + 1, '\0');
+        sodium_bin2hex(hex.data(), hex.size(), reinterpret_cast<unsigned char*>(key.data()),
+                       key.size());
+        hex.back() = '\n';
+        int out = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (out < 0) throw std::runtime_error(path + ": cannot create the key file");
+        bool written = ::write(out, hex.data(), hex.size()) == static_cast<ssize_t>(hex.size());
+        ::close(out);
+        if (!written) throw std::runtime_error(path + ": cannot write the key file");
+        return key;
+    }
+    if (fd < 0) throw std::runtime_error(path + ": cannot read the key file");
+    char buf[256];
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    ::close(fd);
+    size_t length = 0;
+    if (n <= 0 ||
+        sodium_hex2bin(reinterpret_cast<unsigned char*>(key.data()), key.size(), buf,
+                       static_cast<size_t>(n), " \r\n", &length, nullptr) != 0 ||
+        length != kSecretKeyBytes) {
+        throw std::runtime_error(path + ": not a key of 64 hex digits");
+    }
+    return key;
 }
 
 std::string hashPassword(const std::string& password) {

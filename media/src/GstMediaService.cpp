@@ -28,6 +28,9 @@ constexpr const char* kRequiredElements[] = {
     "videoconvert", "appsink",      "fakesink",
 };
 
+constexpr int kMaxBurstFps = 30;
+constexpr int kMaxBurstMs = 60000;
+
 class GstMediaService final : public MediaService {
 public:
     GstMediaService(common::EventLoop& loop, MediaOptions options)
@@ -210,6 +213,23 @@ public:
             if (p->isReady()) out.emplace_back(p->request().source, p->request().stream);
         }
         return out;
+    }
+
+    // Non-positive values ask for nothing and return false. The rate and length are capped
+    // (kMaxBurstFps, kMaxBurstMs): a burst decodes every frame, and one caller must not be
+    // able to keep decoders busy for long.
+    bool burstCamera(const std::string& roomId, const std::string& subject, int fps,
+                     int durationMs) override {
+        if (fps <= 0 || durationMs <= 0 || closing_.count(roomId) != 0) return false;
+        Room* room = findRoom(roomId);
+        if (room == nullptr) return false;
+        auto publisher = room->publisherOf(subject, StreamKind::Camera);
+        if (!publisher) return false;
+        // The tap exists once the camera is ready; before that there is nothing to decode.
+        auto tap = room->taps.find(publisher->session());
+        if (tap == room->taps.end()) return false;
+        tap->second->burst(std::min(fps, kMaxBurstFps), std::min(durationMs, kMaxBurstMs));
+        return true;
     }
 
 private:

@@ -156,6 +156,7 @@ Task<std::vector<AttendanceEvent>> AttendanceStore::events(std::string classId) 
             e.ts = toMillis(f["ts"]);
             e.reason = f["reason"];
             e.conn = f["conn"];
+            e.outcome = f["outcome"];
             out.push_back(std::move(e));
         }
         if (page.elements.size() < 5000) break;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <iterator>
 #include <limits>
 #include <tuple>
 
@@ -99,34 +100,102 @@ std::vector<Ordered> replayOrder(const std::vector<AttendanceEvent>& events) {
     return out;
 }
 
-// Length of the union of [a, b) ranges, each first clipped to [lo, hi).
-Millis unionLength(std::vector<std::pair<Millis, Millis>> ranges, Millis lo, Millis hi) {
+using Ranges = std::vector<std::pair<Millis, Millis>>;
+
+// The union of [a, b) ranges, each first clipped to [lo, hi), as sorted disjoint ranges.
+Ranges merged(Ranges ranges, Millis lo, Millis hi) {
     for (auto& r : ranges) {
         r.first = std::max(r.first, lo);
         r.second = std::min(r.second, hi);
     }
     std::sort(ranges.begin(), ranges.end());
-    Millis total = 0;
-    bool any = false;
-    Millis curStart = 0;
-    Millis curEnd = 0;
+    Ranges out;
     for (const auto& [start, end] : ranges) {
         if (end <= start) continue;
-        if (any && start <= curEnd) {
-            curEnd = std::max(curEnd, end);
+        if (!out.empty() && start <= out.back().second) {
+            out.back().second = std::max(out.back().second, end);
             continue;
         }
-        if (any) total = addSaturating(total, span(curStart, curEnd));
-        curStart = start;
-        curEnd = end;
-        any = true;
+        out.emplace_back(start, end);
     }
-    if (any) total = addSaturating(total, span(curStart, curEnd));
+    return out;
+}
+
+Millis totalLength(const Ranges& disjoint) {
+    Millis total = 0;
+    for (const auto& [start, end] : disjoint) total = addSaturating(total, span(start, end));
     return total;
+}
+
+// Whether `ts` falls in one of the sorted disjoint ranges.
+bool covers(const Ranges& disjoint, Millis ts) {
+    auto it = std::upper_bound(disjoint.begin(), disjoint.end(), ts,
+                               [](Millis t, const auto& r) { return t < r.first; });
+    return it != disjoint.begin() && ts < std::prev(it)->second;
+}
+
+// How much of the sorted disjoint ranges falls in [from, to).
+Millis overlap(const Ranges& disjoint, Millis from, Millis to) {
+    auto it = std::upper_bound(disjoint.begin(), disjoint.end(), from,
+                               [](Millis t, const auto& r) { return t < r.second; });
+    Millis total = 0;
+    for (; it != disjoint.end() && it->first < to; ++it) {
+        total = addSaturating(total, span(std::max(it->first, from), std::min(it->second, to)));
+    }
+    return total;
+}
+
+constexpr Millis kMinute = 60000;
+
+// The clock minute [start, end) that holds `ts`: minutes start at whole multiples of 60000 ms
+// since the epoch, also before it. Clamped at the ends of the representable range.
+std::pair<Millis, Millis> minuteOf(Millis ts) {
+    const Millis into = ((ts % kMinute) + kMinute) % kMinute;
+    const Millis start = ts < std::numeric_limits<Millis>::min() + into
+                             ? std::numeric_limits<Millis>::min()
+                             : ts - into;
+    const Millis toEnd = kMinute - into;
+    const Millis end = ts > kMaxMillis - toEnd ? kMaxMillis : ts + toEnd;
+    return {start, end};
+}
+
+struct Sample {
+    Millis ts;
+    bool verified;
+};
+
+// Verified mode: the connected time in the window, minute by minute, of the minutes whose
+// samples taken while connected are verified in at least `share` of cases.
+Millis verifiedCredit(const Ranges& connected, const Ranges& inWindow,
+                      const std::vector<Sample>& samples, double share) {
+    struct Count {
+        Millis end{0};
+        long long samples{0};
+        long long verified{0};
+    };
+    std::map<Millis, Count> minutes;  // By start.
+    for (const Sample& s : samples) {
+        if (!covers(connected, s.ts)) continue;  // Not connected then: proves nothing.
+        const auto [start, end] = minuteOf(s.ts);
+        Count& c = minutes[start];
+        c.end = end;
+        ++c.samples;
+        if (s.verified) ++c.verified;
+    }
+    Millis credited = 0;
+    for (const auto& [start, c] : minutes) {
+        // A NaN share compares false: nothing is credited rather than everything.
+        if (!(static_cast<double>(c.verified) >= share * static_cast<double>(c.samples))) {
+            continue;
+        }
+        credited = addSaturating(credited, overlap(inWindow, start, c.end));
+    }
+    return credited;
 }
 
 struct SubjectState {
     SubjectSummary summary;
+    std::vector<Sample> samples;
     bool hasOpen{false};
     Interval open;
     std::string openConn;
@@ -162,17 +231,25 @@ void apply(SubjectState& st, const AttendanceEvent& e, Millis ts) {
         ++st.summary.spotChecks;
     } else if (e.kind == "spot_check_result") {
         if (e.reason == "missed") ++st.summary.spotChecksMissed;
+    } else if (e.kind == "presence") {
+        const bool verified = e.outcome == "verified";
+        if (st.summary.samples < INT_MAX) ++st.summary.samples;
+        if (verified && st.summary.samplesVerified < INT_MAX) ++st.summary.samplesVerified;
+        st.summary.lastOutcome = e.outcome;  // Events are replayed in time order.
+        st.samples.push_back(Sample{ts, verified});
     }
 }
 
 bool creates(const std::string& kind) {
-    return kind == "join" || kind == "spot_check" || kind == "spot_check_result";
+    return kind == "join" || kind == "spot_check" || kind == "spot_check_result" ||
+           kind == "presence";
 }
 
 }  // namespace
 
 std::map<std::string, SubjectSummary> summarize(const std::vector<AttendanceEvent>& events,
-                                                const ClassWindow& window, common::Millis now) {
+                                                const ClassWindow& window, common::Millis now,
+                                                const CreditPolicy& policy) {
     std::map<std::string, SubjectState> states;
     for (const auto& o : replayOrder(events)) {
         const AttendanceEvent& e = *o.event;
@@ -196,8 +273,13 @@ std::map<std::string, SubjectSummary> summarize(const std::vector<AttendanceEven
         std::vector<std::pair<Millis, Millis>> ranges;
         ranges.reserve(s.intervals.size());
         for (const auto& i : s.intervals) ranges.emplace_back(i.join, i.leave);
-        s.connectedMs = unionLength(ranges, std::numeric_limits<Millis>::min(), kMaxMillis);
-        s.creditedMs = unionLength(std::move(ranges), window.start, window.end);
+        const Ranges connected = merged(ranges, std::numeric_limits<Millis>::min(), kMaxMillis);
+        const Ranges inWindow = merged(std::move(ranges), window.start, window.end);
+        s.connectedMs = totalLength(connected);
+        s.creditedMs =
+            policy.mode == CreditPolicy::Verified
+                ? verifiedCredit(connected, inWindow, st.samples, policy.minVerifiedShare)
+                : totalLength(inWindow);
         s.minutesConnected = wholeMinutes(s.connectedMs);
         s.minutesCredited = wholeMinutes(s.creditedMs);
         s.reconnects = st.joins > 0 ? st.joins - 1 : 0;

@@ -27,8 +27,9 @@ if ARGV[2] == 'answered' and tonumber(ARGV[4]) > deadline then return {'late'} e
 local class = redis.call('HGET', KEYS[1], 'class')
 redis.call('HSET', KEYS[1], 'state', ARGV[2])
 redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('HSET', KEYS[1], 'detail', ARGV[5] or '')
 redis.call('XADD', 'vigil:att:' .. class, '*', 'kind', 'spot_check_result', 'subject', subject,
-           'ts', ARGV[4], 'reason', ARGV[2], 'check', ARGV[1])
+           'ts', ARGV[4], 'reason', ARGV[2], 'check', ARGV[1], 'detail', ARGV[5] or '')
 return {'ok', class, subject}
 )lua";
 

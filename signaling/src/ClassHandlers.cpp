@@ -1,6 +1,8 @@
 // The WebSocket request handlers of ClassHub. Each receives an already-validated request,
 // writes its record before it returns, and throws ApiError for the client's mistakes.
 
+#include <algorithm>
+
 #include "vigil/common/Crypto.hpp"
 #include "vigil/common/Error.hpp"
 #include "vigil/common/Log.hpp"
@@ -99,6 +101,8 @@ Task<json> ClassHub::onJoin(ConnPtr conn, const Request& request) {
     conn->classId = classId;
     conn->teacher = teacher;
     members_[classId].insert(conn->id);
+    if (!teacher && presence_ != nullptr)
+        presence_->subjectJoined(classId, user.id, common::nowMillis());
     json event2{{"event", "roster"}, {"class", classId}};
     co_await publish(std::move(event2));
     co_return json{{"class", cls->toJson(deps_.config.utcOffsetMinutes())},
@@ -182,6 +186,12 @@ Task<json> ClassHub::buildRoster(std::string classId) {
     std::set<std::string> hands(handList.begin(), handList.end());
     auto lastSamples = co_await deps_.redis.cmd("HGETALL", keys::lastSample(classId));
     auto sampleCounts = co_await deps_.redis.cmd("HGETALL", keys::sampleCount(classId));
+    auto presenceReply = co_await deps_.redis.cmd("HGETALL", keys::presence(classId));
+    std::map<std::string, json> presence;  // subject -> latest judged sample
+    for (size_t i = 0; i + 1 < presenceReply.elements.size(); i += 2) {
+        auto j = json::parse(presenceReply.elements[i + 1].str, nullptr, false);
+        if (j.is_object()) presence[presenceReply.elements[i].str] = std::move(j);
+    }
     std::map<std::string, std::pair<long long, long long>> samples;  // subject -> (last, count)
     for (size_t i = 0; i + 1 < lastSamples.elements.size(); i += 2)
         samples[lastSamples.elements[i].str].first = std::stoll(lastSamples.elements[i + 1].str);
@@ -200,7 +210,12 @@ Task<json> ClassHub::buildRoster(std::string classId) {
              {"since", common::formatIso8601(interval.since, offset)},
              {"last_heartbeat", common::formatIso8601(interval.lastHeartbeat, offset)},
              {"hand", hands.count(subject) != 0},
-             {"presence", "unknown"},
+             {"presence", presence.count(subject) != 0 ? presence[subject].value("state", "unknown")
+                                                       : std::string("unknown")},
+             {"outcome", presence.count(subject) != 0 ? presence[subject].value("outcome", "")
+                                                      : std::string()},
+             {"score",
+              presence.count(subject) != 0 ? presence[subject].value("score", -1.0) : -1.0},
              {"samples", samples[subject].second},
              {"last_sample", samples[subject].first > 0
                                  ? json(common::formatIso8601(samples[subject].first, offset))
@@ -217,6 +232,20 @@ Task<json> ClassHub::onRoster(ConnPtr conn, const Request& request) {
     co_return json{{"class", classId}, {"participants", roster["participants"]}};
 }
 
+namespace {
+
+const char* const kChallenges[] = {"turn_left", "turn_right", "look_up", "blink"};
+
+// What the subject's browser shows for each challenge.
+std::string instructionFor(const std::string& challenge) {
+    if (challenge == "turn_left") return "Turn your head slowly to your left, then back.";
+    if (challenge == "turn_right") return "Turn your head slowly to your right, then back.";
+    if (challenge == "look_up") return "Look up, then back at the camera.";
+    return "Look at the camera and blink twice.";
+}
+
+}  // namespace
+
 Task<json> ClassHub::onSpotCheck(ConnPtr conn, const Request& request) {
     if (conn->classId.empty() || !conn->teacher)
         throw ApiError("forbidden", "only the teacher of a class orders spot checks");
@@ -226,39 +255,79 @@ Task<json> ClassHub::onSpotCheck(ConnPtr conn, const Request& request) {
     auto open = co_await deps_.attendance.openIntervals(classId);
     if (open.find(subject) == open.end())
         throw ApiError("not_found", "that subject is not in the class now");
-    int seconds = request.body.value("seconds", deps_.config.attendance.spotCheckSeconds);
+    // With presence verification, the check is a liveness challenge judged from the camera
+    // (liveness_seconds); otherwise the subject answers by hand (spot_check_seconds).
+    bool liveness = presence_ != nullptr;
+    int defaultSeconds =
+        liveness ? deps_.config.presence.livenessSeconds : deps_.config.attendance.spotCheckSeconds;
+    int seconds = request.body.value("seconds", defaultSeconds);
     common::Millis now = common::nowMillis();
     common::Millis deadline = now + static_cast<common::Millis>(seconds) * 1000;
     std::string check = common::randomHex(8);
+    std::string challenge;
+    if (liveness) {
+        challenge = request.body.value("challenge", "");
+        if (challenge.empty()) {
+            challenge = kChallenges[std::stoul(common::randomHex(2), nullptr, 16) % 4];
+        } else if (std::find(std::begin(kChallenges), std::end(kChallenges), challenge) ==
+                   std::end(kChallenges)) {
+            throw ApiError("bad_request",
+                           "challenge must be turn_left, turn_right, look_up or blink");
+        }
+    }
     co_await deps_.redis.cmd("HSET", keys::spotCheck(check), "class", classId, "subject", subject,
                              "officer", conn->user->id, "deadline", std::to_string(deadline),
-                             "state", "pending");
+                             "state", "pending", "challenge", challenge);
     co_await deps_.redis.cmd("EXPIRE", keys::spotCheck(check), "604800");
-    co_await deps_.redis.cmd("ZADD", keys::kSpotPending, std::to_string(deadline), check);
+    // A liveness verdict arrives at the deadline at the latest; the sweeper resolves the check
+    // as missed only if none came (the verifier is gone).
+    common::Millis sweepAt = liveness ? deadline + 5000 : deadline;
+    co_await deps_.redis.cmd("ZADD", keys::kSpotPending, std::to_string(sweepAt), check);
     std::vector<std::pair<std::string, std::string>> fields11{
         {"kind", "spot_check"},
         {"subject", subject},
         {"ts", std::to_string(now)},
         {"check", check},
         {"deadline", std::to_string(deadline)},
-        {"officer", conn->user->id}};
+        {"officer", conn->user->id},
+        {"challenge", challenge}};
     co_await deps_.attendance.appendEvent(classId, std::move(fields11));
     json message{{"type", "spot_check"},
                  {"class", classId},
                  {"check", check},
                  {"deadline", deadline},
                  {"seconds", seconds}};
+    if (liveness) {
+        message["challenge"] = challenge;
+        message["instruction"] = instructionFor(challenge);
+    }
     json event6{
         {"event", "spot_check"}, {"class", classId}, {"subject", subject}, {"message", message}};
     co_await publish(std::move(event6));
-    co_return json{{"check", check}, {"deadline", deadline}};
+    bool watching =
+        liveness && presence_->startLiveness(classId, subject, check, challenge, deadline);
+    json reply{{"check", check}, {"deadline", deadline}};
+    if (liveness) {
+        reply["challenge"] = challenge;
+        // No camera received from the subject now: the check can only fail at its deadline.
+        reply["camera"] = watching;
+    }
+    co_return reply;
 }
 
 Task<json> ClassHub::onSpotCheckReply(ConnPtr conn, const Request& request) {
     std::string check = request.body["check"];
+    // A liveness challenge is judged from the camera: the reply only says the subject saw it.
+    auto challenge = co_await deps_.redis.cmd("HGET", keys::spotCheck(check), "challenge");
+    auto owner = co_await deps_.redis.cmd("HGET", keys::spotCheck(check), "subject");
+    if (!challenge.isNil() && !challenge.str.empty()) {
+        if (owner.str != conn->user->id)
+            throw ApiError("forbidden", "this spot check is for someone else");
+        co_return json{{"check", check}, {"outcome", "pending"}};
+    }
     auto reply = co_await deps_.redis.cmd(
         "EVAL", kResolveSpotCheckScript, "2", keys::spotCheck(check), keys::kSpotPending, check,
-        "answered", conn->user->id, std::to_string(common::nowMillis()));
+        "answered", conn->user->id, std::to_string(common::nowMillis()), "");
     std::string status = reply.elements.empty() ? "missing" : reply.elements[0].str;
     if (status == "missing") throw ApiError("not_found", "no such spot check");
     if (status == "forbidden") throw ApiError("forbidden", "this spot check is for someone else");
@@ -275,19 +344,24 @@ Task<json> ClassHub::onSpotCheckReply(ConnPtr conn, const Request& request) {
     co_return json{{"check", check}, {"outcome", "answered"}};
 }
 
-Task<void> ClassHub::resolveSpotCheck(std::string checkId, std::string outcome) {
+Task<void> ClassHub::resolveSpotCheck(std::string checkId, std::string outcome,
+                                      std::string detail) {
     auto reply = co_await deps_.redis.cmd("EVAL", kResolveSpotCheckScript, "2",
                                           keys::spotCheck(checkId), keys::kSpotPending, checkId,
-                                          outcome, "", std::to_string(common::nowMillis()));
+                                          outcome, "", std::to_string(common::nowMillis()), detail);
     if (reply.elements.size() < 3 || reply.elements[0].str != "ok") co_return;
     std::string classId = reply.elements[1].str;
-    json message{{"type", "spot_check_result"},
-                 {"class", classId},
-                 {"check", checkId},
-                 {"subject", reply.elements[2].str},
-                 {"outcome", outcome}};
+    std::string subject = reply.elements[2].str;
+    json message{{"type", "spot_check_result"}, {"class", classId},   {"check", checkId},
+                 {"subject", subject},          {"outcome", outcome}, {"detail", detail}};
     json event8{{"event", "spot_check_result"}, {"class", classId}, {"message", message}};
     co_await publish(std::move(event8));
+    if (outcome == "failed" || outcome == "missed") {
+        std::string kind = outcome == "failed" ? "spot_check_failed" : "spot_check_missed";
+        std::string text = outcome == "failed" ? "spot check failed (" + detail + ")"
+                                               : std::string("spot check not answered in time");
+        co_await recordAlert(classId, subject, kind, text, common::nowMillis());
+    }
 }
 
 Task<json> ClassHub::onStartClass(ConnPtr conn, const Request& request) {

@@ -248,6 +248,8 @@ Task<void> ClassHub::onClosed(ConnPtr conn) {
 
 void ClassHub::forgetMembership(const ConnPtr& conn) {
     if (conn->classId.empty()) return;
+    if (!conn->teacher && conn->user && presence_ != nullptr)
+        presence_->subjectLeft(conn->classId, conn->user->id);
     closeMedia(conn, "class:" + conn->classId);
     auto it = members_.find(conn->classId);
     if (it != members_.end()) {
@@ -334,6 +336,11 @@ void ClassHub::onBusMessage(const std::string& text) {
                 push(c, event["message"]);
         }
     } else if (kind == "spot_check_result") {
+        pushToClass(classId, event["message"], true);
+    } else if (kind == "presence") {
+        pushToClass(classId, event["message"], true);
+        scheduleRoster(classId);
+    } else if (kind == "alert") {
         pushToClass(classId, event["message"], true);
     }
 }

@@ -20,9 +20,15 @@ int statusFor(const std::string& code) {
     if (code == "conflict") return 409;
     if (code == "too_large") return 413;
     if (code == "range_not_satisfiable") return 416;
+    // The enrolment quality gate refused the photo.
+    if (code == "bad_image" || code == "no_face" || code == "several_faces" ||
+        code == "face_too_small" || code == "too_dark" || code == "blurred" ||
+        code == "no_recognizer") {
+        return 422;
+    }
     if (code == "account_locked") return 423;
     if (code == "rate_limited") return 429;
-    if (code == "unavailable") return 503;
+    if (code == "unavailable" || code == "not_available") return 503;
     return 500;
 }
 
@@ -102,6 +108,10 @@ Task<HttpResponse> HttpApi::route(const HttpRequest& request) {
         if (m != "POST") throw ApiError("bad_request", "use POST");
         co_return co_await logout(request);
     }
+    if (parts.size() >= 4 && parts[1] == "subjects" && parts[3] == "references") {
+        User user = co_await authenticate(request, false);
+        co_return co_await references(user, parts, request);
+    }
     if (m != "GET") throw ApiError("bad_request", "this resource is read-only");
     const bool chunkUrl = parts.size() == 5 && parts[1] == "recordings" && parts[3] == "chunks";
     User user = co_await authenticate(request, chunkUrl);
@@ -125,6 +135,7 @@ Task<HttpResponse> HttpApi::route(const HttpRequest& request) {
     if (parts.size() == 2 && parts[1] == "audit") co_return co_await auditLog(user, request);
     if (parts.size() == 3 && parts[1] == "audit" && parts[2] == "verify")
         co_return co_await auditVerify(user);
+    if (parts.size() == 2 && parts[1] == "alerts") co_return co_await alerts(user, request);
     if (parts.size() == 2 && parts[1] == "recordings")
         co_return co_await recordingList(user, request);
     if (parts.size() == 3 && parts[1] == "recordings")

@@ -63,6 +63,10 @@ json summaryJson(const SubjectSummary& s, int offset) {
             {"intervals", intervals},
             {"minutes_connected", s.minutesConnected},
             {"minutes_credited", s.minutesCredited},
+            {"seconds_credited", s.creditedMs / 1000},
+            {"samples", s.samples},
+            {"samples_verified", s.samplesVerified},
+            {"last_outcome", s.lastOutcome},
             {"reconnects", s.reconnects},
             {"spot_checks", s.spotChecks},
             {"spot_checks_missed", s.spotChecksMissed}};
@@ -72,7 +76,8 @@ json summaryJson(const SubjectSummary& s, int offset) {
 Task<std::map<std::string, SubjectSummary>> HttpApi::classSummaries(const ClassSession& cls) {
     auto events = co_await deps_.attendance.events(cls.id);
     Millis now = common::nowMillis();
-    co_return summarize(events, ClassWindow{cls.start, cls.creditEnd(now)}, now);
+    co_return summarize(events, ClassWindow{cls.start, cls.creditEnd(now)}, now,
+                        creditPolicyFrom(deps_.config));
 }
 
 Task<HttpResponse> HttpApi::units(const User& user) {

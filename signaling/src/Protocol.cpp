@@ -40,6 +40,7 @@ constexpr Field kChat[] = {{"text", Kind::String, true, 1, 2000}};
 constexpr Field kSpotCheck[] = {
     {"subject", Kind::String, true, 1, 64},
     {"seconds", Kind::Integer, false, 5, 3600},
+    {"challenge", Kind::String, false, 1, 32},
 };
 constexpr Field kSpotCheckReply[] = {{"check", Kind::String, true, 1, 64}};
 constexpr Field kOffer[] = {

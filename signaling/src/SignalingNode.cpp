@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "vigil/common/Crypto.hpp"
 #include "vigil/common/Log.hpp"
 #include "vigil/signaling/Keys.hpp"
 
@@ -21,6 +22,11 @@ common::RedisClient::Options redisOptions(const common::Config& config, const st
     return o;
 }
 }  // namespace
+
+std::string referenceImageKey(const common::Config& config) {
+    if (!config.vision.storeReferenceImages) return {};
+    return common::loadOrCreateSecretKey(config.vision.referenceKeyFile);
+}
 
 std::string defaultNodeId(int port) {
     char host[256] = {0};
@@ -42,9 +48,11 @@ SignalingNode::SignalingNode(common::EventLoop& loop, const common::Config& conf
       attendance_(*redis_),
       sessions_(loop, *redis_, hashing_, directory_, audit_, config.auth),
       recordings_(*redis_, directory_, audit_),
+      references_(*redis_, audit_, referenceImageKey(config)),
       hub_(ClassHub::Deps{loop, *redis_, directory_, sessions_, attendance_, config, nodeId_,
                           media}),
-      api_(HttpApi::Deps{*redis_, directory_, sessions_, attendance_, audit_, config}) {
+      api_(
+          HttpApi::Deps{*redis_, directory_, sessions_, attendance_, audit_, config, references_}) {
     if (media != nullptr) media->setListener(&hub_);
     hub_.onRecordingChunks([this](const media::RecordingChunk& chunk) { storeChunk(chunk); });
 }
@@ -111,6 +119,7 @@ common::Task<void> SignalingNode::start() {
     options.port = config_.server.port;
     options.webRoot = config_.server.webRoot;
     options.maxMessageBytes = static_cast<size_t>(config_.protocol.maxMessageBytes);
+    options.maxBodyBytes = size_t{9} << 20;  // A reference photo (8 MiB) and its headers.
     web_ = std::make_unique<WebServer>(loop_, options, api_, hub_);
     hub_.attach(web_.get());
     api_.attach(web_.get());

@@ -193,6 +193,40 @@ TEST(ConfigTest, RecordingSection) {
     EXPECT_NE(errorOf("", true).find("VIGIL_RECORDING_ENABLED"), std::string::npos);
 }
 
+TEST(ConfigTest, VisionAndPresenceSections) {
+    Config defaults = Config::parse("", "test.toml", false);
+    EXPECT_TRUE(defaults.vision.enabled);
+    EXPECT_EQ(defaults.vision.detector, "ultraface");
+    EXPECT_EQ(defaults.vision.recognizer, "arcface");
+    EXPECT_EQ(defaults.vision.workers, 1);
+    EXPECT_EQ(defaults.presence.creditPolicy, "verified");
+    EXPECT_EQ(defaults.presence.livenessSeconds, 20);
+
+    Config c = Config::parse(
+        "[vision]\ndetector = \"yunet\"\ndetector_model = \"/srv/yunet.onnx\"\n"
+        "recognizer = \"sface\"\nmatch_threshold = 0.5\nworkers = 2\n"
+        "[presence]\ncredit_policy = \"connected\"\nabsent_alert_seconds = 90\n",
+        "test.toml", false);
+    EXPECT_EQ(c.vision.detector, "yunet");
+    EXPECT_EQ(c.vision.detectorModel, "/srv/yunet.onnx");
+    EXPECT_EQ(c.vision.recognizer, "sface");
+    EXPECT_DOUBLE_EQ(c.vision.matchThreshold, 0.5);
+    EXPECT_EQ(c.vision.workers, 2);
+    EXPECT_EQ(c.presence.creditPolicy, "connected");
+    EXPECT_EQ(c.presence.absentAlertSeconds, 90);
+
+    EXPECT_NE(errorOf("[vision]\ndetector = \"mtcnn\"\n").find("vision.detector"),
+              std::string::npos);
+    EXPECT_NE(errorOf("[vision]\nrecognizer = \"facenet\"\n").find("vision.recognizer"),
+              std::string::npos);
+    EXPECT_NE(errorOf("[vision]\nworkers = 0\n").find("vision.workers"), std::string::npos);
+    EXPECT_NE(errorOf("[presence]\ncredit_policy = \"any\"\n").find("presence.credit_policy"),
+              std::string::npos);
+    EXPECT_NE(errorOf("[presence]\ncredit_min_verified_share = 1.5\n")
+                  .find("presence.credit_min_verified_share"),
+              std::string::npos);
+}
+
 TEST(ConfigTest, ParseUtcOffset) {
     EXPECT_EQ(parseUtcOffset("+08:00"), 480);
     EXPECT_EQ(parseUtcOffset("-05:30"), -330);

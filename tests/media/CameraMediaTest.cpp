@@ -1,6 +1,8 @@
 // A subject's presence camera through the real server: sampled about once a second into the
-// teachers' roster, viewable by teachers, and never offered to another subject.
+// teachers' roster (from a test pattern, a recorded face clip or a still photo), viewable by
+// teachers, and never offered to another subject.
 
+#include <filesystem>
 #include <mutex>
 
 #include "MediaFixture.hpp"
@@ -26,6 +28,11 @@ protected:
         options.pattern = "ball";
         return options;
     }
+
+    // Publishes `options` as subject01's camera and expects the teacher's roster to count two
+    // samples: the first could come from the first key frame alone; the second shows that
+    // sampling goes on with later key frames.
+    void expectSamplesFrom(const PeerOptions& options);
 };
 
 // `subject`'s row in a roster requested by `teacher`, or null.
@@ -52,6 +59,26 @@ bool announcesCamera(const json& publishers) {
 }
 
 }  // namespace
+
+void CameraMediaTest::expectSamplesFrom(const PeerOptions& options) {
+    auto teacher = joinC1("officer.wang");
+    auto subject = joinC1("subject01");
+    auto camera = MediaPeer::publish(*subject, "camera", options);
+    ASSERT_TRUE(camera->lastError().empty()) << camera->lastError();
+    ASSERT_TRUE(camera->waitConnected(10s));
+    ASSERT_TRUE(waitForPush(*teacher, "publisher_ready",
+                            {{"source", demo::kSubject01}, {"stream", "camera"}}, 10s))
+        << "the teacher was not told about the camera";
+    json row;
+    EXPECT_TRUE(waitUntil(
+        [&]() {
+            row = rosterRow(*teacher, demo::kSubject01);
+            return samplesOf(row) >= 2;
+        },
+        10s, 250ms))
+        << "roster row " << row.dump() << ", frames sent " << camera->videoFramesSent();
+    EXPECT_TRUE(camera->lastError().empty()) << camera->lastError();
+}
 
 TEST_F(CameraMediaTest, SamplesGrowAboutOnceASecondAndTheTeacherSeesTheCamera) {
     auto teacher = joinC1("officer.wang");
@@ -174,4 +201,23 @@ TEST_F(CameraMediaTest, CameraIsNeverOfferedToAnotherSubject) {
     json liJoin;
     auto li = joinC1("officer.li", &liJoin);
     EXPECT_TRUE(announcesCamera(liJoin["publishers"])) << liJoin.dump();
+}
+
+// The camera shows a recorded face clip (JPEG frames, looped) instead of a test pattern: the
+// server's key-frame sampling decodes real pictures.
+TEST_F(CameraMediaTest, SamplesArriveFromARecordedFaceClip) {
+    PeerOptions options = cameraOptions();
+    options.imageSequence = testdataPath("video/cap12/%05d.jpg");
+    ASSERT_TRUE(std::filesystem::exists(testdataPath("video/cap12/00000.jpg")))
+        << "run scripts/assets";
+    expectSamplesFrom(options);
+}
+
+// A still photo shown as video (several faces, another aspect than the camera's) is sampled
+// as well.
+TEST_F(CameraMediaTest, SamplesArriveFromAStillPhoto) {
+    PeerOptions options = cameraOptions();
+    options.stillImage = testdataPath("photos/group_faces.jpg");
+    ASSERT_TRUE(std::filesystem::exists(options.stillImage)) << "run scripts/assets";
+    expectSamplesFrom(options);
 }

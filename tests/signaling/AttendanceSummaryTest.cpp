@@ -313,9 +313,10 @@ TEST(AttendanceSummaryTest, SpotChecksAndMissesAreCountedPerSubject) {
         ev("spot_check_result", "s1", m(31), "", "missed"),
         ev("spot_check", "s2", m(30)),
         ev("spot_check_result", "s2", m(31), "", "answered"),
-        ev("presence", "s1", m(32), "", "face"),  // Not counted yet.
+        ev("presence", "s1", m(32), "", "face"),  // A sample, not a spot check.
     };
     auto out = summarize(events, kWindow, m(60));
+    EXPECT_EQ(out.at("s1").samples, 1);
     EXPECT_EQ(out.at("s1").spotChecks, 3);
     EXPECT_EQ(out.at("s1").spotChecksMissed, 2);
     EXPECT_EQ(out.at("s2").spotChecks, 1);
@@ -455,6 +456,290 @@ TEST(AttendanceSummaryTest, MonthWithNoSessionsOrAnInvalidMonth) {
     MonthlyHours bad =
         rollUpMonth("2026-13", {session("2026-11-03T19:00:00+08:00", true, kMin, kMin)}, 8.0, 480);
     EXPECT_EQ(bad.sessions, 0);
+}
+
+// Verified presence. Samples are dated relative to kT0, which is a whole minute.
+static_assert(kT0 % kMin == 0);
+
+AttendanceEvent sample(std::string subject, Millis ts, std::string outcome) {
+    AttendanceEvent e = ev("presence", std::move(subject), ts);
+    e.outcome = std::move(outcome);
+    return e;
+}
+
+const CreditPolicy kVerified{CreditPolicy::Verified, 0.5};
+const CreditPolicy kConnected{CreditPolicy::Connected, 0.5};
+
+TEST(AttendanceSummaryTest, PolicyDefaultsAreVerifiedAtHalf) {
+    CreditPolicy policy;
+    EXPECT_EQ(policy.mode, CreditPolicy::Verified);
+    EXPECT_DOUBLE_EQ(policy.minVerifiedShare, 0.5);
+}
+
+TEST(AttendanceSummaryTest, VerifiedMinutesAreCredited) {
+    // Connected for ten minutes with a verified sample every 20 s.
+    std::vector<AttendanceEvent> events{ev("join", "s1", m(0), "c1"),
+                                        ev("leave", "s1", m(10), "c1", "leave")};
+    for (Millis t = m(0) + 5 * kSec; t < m(10); t += 20 * kSec) {
+        events.push_back(sample("s1", t, "verified"));
+    }
+    auto s = summarize(events, kWindow, m(90), kVerified).at("s1");
+    EXPECT_EQ(s.connectedMs, 10 * kMin);
+    EXPECT_EQ(s.creditedMs, 10 * kMin);
+    EXPECT_EQ(s.minutesCredited, 10);
+    EXPECT_EQ(s.minutesConnected, 10);
+    EXPECT_EQ(s.samples, 30);
+    EXPECT_EQ(s.samplesVerified, 30);
+    EXPECT_EQ(s.lastOutcome, "verified");
+}
+
+TEST(AttendanceSummaryTest, AMinuteWithoutSamplesIsNotCredited) {
+    // Connected 0-5 min; samples in minutes 0, 1 and 3 only (the camera sent nothing in 2
+    // and 4).
+    std::vector<AttendanceEvent> events{
+        ev("join", "s1", m(0), "c1"),
+        ev("leave", "s1", m(5), "c1", "leave"),
+        sample("s1", m(0) + 30 * kSec, "verified"),
+        sample("s1", m(1) + 59 * kSec, "verified"),
+        sample("s1", m(3), "verified"),  // The first instant of minute 3.
+    };
+    auto s = summarize(events, kWindow, m(90), kVerified).at("s1");
+    EXPECT_EQ(s.connectedMs, 5 * kMin);
+    EXPECT_EQ(s.creditedMs, 3 * kMin);
+    EXPECT_EQ(s.minutesCredited, 3);
+    // The same stream in Connected mode credits all five.
+    EXPECT_EQ(summarize(events, kWindow, m(90), kConnected).at("s1").creditedMs, 5 * kMin);
+}
+
+TEST(AttendanceSummaryTest, NoSamplesAtAllCreditsNothingInVerifiedMode) {
+    std::vector<AttendanceEvent> events{ev("join", "s1", m(0), "c1"),
+                                        ev("leave", "s1", m(45), "c1", "leave")};
+    auto s = summarize(events, kWindow, m(90), kVerified).at("s1");
+    EXPECT_EQ(s.connectedMs, 45 * kMin);
+    EXPECT_EQ(s.creditedMs, 0);
+    EXPECT_EQ(s.minutesCredited, 0);
+    EXPECT_EQ(s.samples, 0);
+    EXPECT_EQ(s.lastOutcome, "");
+}
+
+TEST(AttendanceSummaryTest, VerifiedShareAtTheThreshold) {
+    std::vector<AttendanceEvent> events{ev("join", "s1", m(0), "c1"),
+                                        ev("leave", "s1", m(4), "c1", "leave")};
+    auto add = [&](Millis minute, std::vector<const char*> outcomes) {
+        Millis t = m(minute) + kSec;
+        for (const char* o : outcomes) {
+            events.push_back(sample("s1", t, o));
+            t += 10 * kSec;
+        }
+    };
+    add(0, {"verified", "no_face"});                  // 1/2 = 0.5: credited.
+    add(1, {"verified", "not_matched", "no_face"});   // 1/3: not.
+    add(2, {"verified", "verified", "poor_image"});   // 2/3: credited.
+    add(3, {"camera_off", "several_faces", "face"});  // 0/3, an unknown outcome too: not.
+    auto s = summarize(events, kWindow, m(90), kVerified).at("s1");
+    EXPECT_EQ(s.creditedMs, 2 * kMin);
+    EXPECT_EQ(s.samples, 11);
+    EXPECT_EQ(s.samplesVerified, 4);
+    EXPECT_EQ(s.lastOutcome, "face");
+
+    // A stricter share drops the minute at one half; a share of zero needs only a sample.
+    EXPECT_EQ(summarize(events, kWindow, m(90), {CreditPolicy::Verified, 0.6}).at("s1").creditedMs,
+              1 * kMin);
+    EXPECT_EQ(summarize(events, kWindow, m(90), {CreditPolicy::Verified, 0.0}).at("s1").creditedMs,
+              4 * kMin);
+    EXPECT_EQ(summarize(events, kWindow, m(90), {CreditPolicy::Verified, 1.0}).at("s1").creditedMs,
+              0);
+}
+
+TEST(AttendanceSummaryTest, OnlyTheConnectedPartOfAMinuteIsCredited) {
+    // Joined at 2:30 and left at 4:20; one verified sample in each minute.
+    std::vector<AttendanceEvent> events{
+        ev("join", "s1", m(2) + 30 * kSec, "c1"),
+        ev("leave", "s1", m(4) + 20 * kSec, "c1", "leave"),
+        sample("s1", m(2) + 40 * kSec, "verified"),
+        sample("s1", m(3) + 40 * kSec, "verified"),
+        sample("s1", m(4) + 10 * kSec, "verified"),
+    };
+    auto s = summarize(events, kWindow, m(90), kVerified).at("s1");
+    EXPECT_EQ(s.creditedMs, 30 * kSec + kMin + 20 * kSec);
+    EXPECT_EQ(s.minutesCredited, 1);  // 1 min 50 s: one whole minute.
+}
+
+TEST(AttendanceSummaryTest, SamplesOutsideTheIntervalsDoNotCredit) {
+    // Connected 0-2 and 5-7. Samples while disconnected (3, 4), in the gap's minute after the
+    // leave, and before the join in the same minute must not credit anything.
+    std::vector<AttendanceEvent> events{
+        ev("join", "s1", m(0), "c1"),
+        ev("leave", "s1", m(2) + 30 * kSec, "c1", "disconnect"),
+        ev("join", "s1", m(5) + 30 * kSec, "c2"),
+        ev("leave", "s1", m(7), "c2", "leave"),
+        sample("s1", m(0) + 10 * kSec, "verified"),   // Minute 0: credited.
+        sample("s1", m(2) + 45 * kSec, "verified"),   // After the leave at 2:30.
+        sample("s1", m(3) + 10 * kSec, "verified"),   // Disconnected.
+        sample("s1", m(4) + 10 * kSec, "verified"),   // Disconnected.
+        sample("s1", m(5) + 10 * kSec, "verified"),   // Before the join at 5:30.
+        sample("s1", m(6) + 10 * kSec, "no_face"),    // Minute 6: 0 of 1.
+        sample("s1", m(-1) + 10 * kSec, "verified"),  // Before the class.
+    };
+    auto s = summarize(events, kWindow, m(90), kVerified).at("s1");
+    EXPECT_EQ(s.connectedMs, 2 * kMin + 30 * kSec + kMin + 30 * kSec);
+    EXPECT_EQ(s.creditedMs, kMin);
+    EXPECT_EQ(s.samples, 7);  // All are counted as samples.
+    EXPECT_EQ(s.samplesVerified, 6);
+    EXPECT_EQ(s.lastOutcome, "no_face");
+
+    // Samples dated in a minute where the subject was connected only before the samples:
+    // the leave at 2:30 and the sample at 2:45 do not credit 2:00-2:30.
+    std::vector<AttendanceEvent> late{
+        ev("join", "s2", m(2), "x"),
+        ev("leave", "s2", m(2) + 30 * kSec, "x", "leave"),
+        sample("s2", m(2) + 45 * kSec, "verified"),
+    };
+    EXPECT_EQ(summarize(late, kWindow, m(90), kVerified).at("s2").creditedMs, 0);
+}
+
+TEST(AttendanceSummaryTest, VerifiedCreditIsClippedToTheClassWindow) {
+    // Connected from 10 minutes early to 5 minutes late, verified throughout.
+    std::vector<AttendanceEvent> events{ev("join", "s1", m(-10), "c1"),
+                                        ev("leave", "s1", m(65), "c1", "leave")};
+    for (Millis minute = -10; minute < 65; ++minute) {
+        events.push_back(sample("s1", m(minute) + 30 * kSec, "verified"));
+    }
+    // A window that starts and ends mid-minute.
+    const ClassWindow window{m(0) + 15 * kSec, m(60) + 15 * kSec};
+    auto s = summarize(events, window, m(90), kVerified).at("s1");
+    EXPECT_EQ(s.creditedMs, 60 * kMin);
+    EXPECT_EQ(s.creditedMs, summarize(events, window, m(90), kConnected).at("s1").creditedMs);
+}
+
+TEST(AttendanceSummaryTest, AnOpenIntervalIsCreditedUntilNow) {
+    std::vector<AttendanceEvent> events{
+        ev("join", "s1", m(0), "c1"), sample("s1", m(0) + 5 * kSec, "verified"),
+        sample("s1", m(1) + 5 * kSec, "verified"),
+        sample("s1", m(2) + 5 * kSec, "verified"),  // After `now`: not yet connected then.
+    };
+    auto s = summarize(events, kWindow, m(1) + 30 * kSec, kVerified).at("s1");
+    EXPECT_EQ(s.creditedMs, kMin + 30 * kSec);
+}
+
+TEST(AttendanceSummaryTest, SamplesOfOneSubjectDoNotCreditAnother) {
+    std::vector<AttendanceEvent> events{
+        ev("join", "s1", m(0), "a"),       ev("join", "s2", m(0), "b"),
+        sample("s1", m(0), "verified"),    sample("s2", m(0), "no_face"),
+        sample("s2", m(1), "verified"),    sample("", m(1), "verified"),
+        sample("ghost", m(1), "verified"),
+    };
+    auto out = summarize(events, kWindow, m(2), kVerified);
+    EXPECT_EQ(out.at("s1").creditedMs, kMin);
+    EXPECT_EQ(out.at("s2").creditedMs, kMin);  // Minute 1 only.
+    EXPECT_EQ(out.at("ghost").samples, 1);     // Never connected: a sample, no credit.
+    EXPECT_EQ(out.at("ghost").creditedMs, 0);
+    EXPECT_EQ(out.count(""), 0u);
+}
+
+TEST(AttendanceSummaryTest, LastOutcomeIsTheLatestSampleWhateverTheListOrder) {
+    std::vector<AttendanceEvent> events{
+        ev("join", "s1", m(0), "c1"),
+        sample("s1", m(3), "no_face"),
+        sample("s1", m(1), "verified"),
+        sample("s1", m(2), "several_faces"),
+    };
+    EXPECT_EQ(summarize(events, kWindow, m(5), kVerified).at("s1").lastOutcome, "no_face");
+    std::reverse(events.begin(), events.end());
+    EXPECT_EQ(summarize(events, kWindow, m(5), kVerified).at("s1").lastOutcome, "no_face");
+}
+
+TEST(AttendanceSummaryTest, ConnectedModeIgnoresSamples) {
+    // The existing rule, unchanged by samples of any outcome, and the default of summarize.
+    std::vector<AttendanceEvent> events{
+        ev("join", "s1", m(-10), "c1"),
+        ev("leave", "s1", m(70), "c1", "leave"),
+        sample("s1", m(5), "no_face"),
+        sample("s1", m(6), "camera_off"),
+    };
+    auto connected = summarize(events, kWindow, m(90), kConnected).at("s1");
+    EXPECT_EQ(connected.creditedMs, 60 * kMin);
+    EXPECT_EQ(connected.minutesCredited, 60);
+    EXPECT_EQ(connected.samples, 2);
+    EXPECT_EQ(connected.samplesVerified, 0);
+    EXPECT_EQ(summarize(events, kWindow, m(90)).at("s1").creditedMs, 60 * kMin);
+    EXPECT_EQ(summarize(events, kWindow, m(90), kVerified).at("s1").creditedMs, 0);
+}
+
+TEST(AttendanceSummaryTest, MinutesBeforeTheEpochAndAtTheExtremesDoNotOverflow) {
+    constexpr Millis lo = std::numeric_limits<Millis>::min();
+    constexpr Millis hi = std::numeric_limits<Millis>::max();
+    // Minutes before 1970 still start at whole minutes: -90 s is in [-120 s, -60 s).
+    std::vector<AttendanceEvent> before{
+        ev("join", "s1", -100 * kSec, "c1"),
+        ev("leave", "s1", -30 * kSec, "c1", "leave"),
+        sample("s1", -90 * kSec, "verified"),
+    };
+    EXPECT_EQ(summarize(before, ClassWindow{lo, hi}, 0, kVerified).at("s1").creditedMs, 40 * kSec);
+
+    std::vector<AttendanceEvent> extreme{
+        ev("join", "s1", lo, "c1"),   ev("leave", "s1", hi, "c1", "leave"),
+        sample("s1", lo, "verified"), sample("s1", hi - 1, "verified"),
+        sample("s1", hi, "verified"), sample("s1", 0, "verified"),
+    };
+    for (ClassWindow w : {ClassWindow{lo, hi}, ClassWindow{hi, lo}, ClassWindow{}}) {
+        for (double share : {0.0, 0.5, 1.0, -1.0, 2.0, std::numeric_limits<double>::quiet_NaN()}) {
+            std::map<std::string, SubjectSummary> out;
+            ASSERT_NO_THROW(out = summarize(extreme, w, hi, {CreditPolicy::Verified, share}));
+            const SubjectSummary& s = out.at("s1");
+            EXPECT_GE(s.creditedMs, 0);
+            EXPECT_LE(s.creditedMs, s.connectedMs);
+            EXPECT_LE(s.creditedMs, 3 * kMin);
+        }
+    }
+}
+
+TEST(AttendanceSummaryTest, VerifiedCreditIsIndependentOfEventOrder) {
+    std::vector<AttendanceEvent> events{
+        ev("join", "s1", m(0), "pc"),
+        ev("join", "s1", m(10), "phone"),
+        ev("leave", "s1", m(12), "pc", "replaced"),
+        ev("leave", "s1", m(30), "phone", "leave"),
+    };
+    for (Millis minute = 0; minute < 30; minute += 2) {
+        events.push_back(sample("s1", m(minute) + 7 * kSec, minute % 6 ? "verified" : "no_face"));
+    }
+    const Millis expected = summarize(events, kWindow, m(90), kVerified).at("s1").creditedMs;
+    EXPECT_EQ(expected, 10 * kMin);  // 15 sampled minutes, 5 of them no_face.
+    std::mt19937 rng(7);
+    for (int round = 0; round < 20; ++round) {
+        std::shuffle(events.begin(), events.end(), rng);
+        EXPECT_EQ(summarize(events, kWindow, m(90), kVerified).at("s1").creditedMs, expected);
+    }
+}
+
+TEST(AttendanceSummaryTest, MonthRollUpCountsVerifiedCredit) {
+    // Two sessions of one hour on 3 and 10 November; in the first only 30 minutes were
+    // verified. The month is judged on credited, not connected, time.
+    auto sessionEvents = [](Millis start, int verifiedMinutes) {
+        std::vector<AttendanceEvent> events{ev("join", "s1", start, "c"),
+                                            ev("leave", "s1", start + 60 * kMin, "c", "leave")};
+        for (int i = 0; i < 60; ++i) {
+            events.push_back(sample("s1", start + i * kMin + 20 * kSec,
+                                    i < verifiedMinutes ? "verified" : "no_face"));
+        }
+        return events;
+    };
+    std::vector<SessionCredit> credits;
+    for (auto [start, verified] : {std::pair<const char*, int>{"2026-11-03T19:00:00+08:00", 30},
+                                   {"2026-11-10T19:00:00+08:00", 60}}) {
+        const Millis t = iso(start);
+        auto s = summarize(sessionEvents(t, verified), ClassWindow{t, t + 60 * kMin}, t + 90 * kMin,
+                           kVerified)
+                     .at("s1");
+        EXPECT_EQ(s.connectedMs, 60 * kMin);
+        credits.push_back({"c", true, t, s.creditedMs, s.connectedMs});
+    }
+    MonthlyHours h = rollUpMonth("2026-11", credits, 2.0, 480);
+    EXPECT_DOUBLE_EQ(h.creditedHours, 1.5);
+    EXPECT_DOUBLE_EQ(h.requiredCreditedHours, 1.5);
+    EXPECT_FALSE(h.met);  // Two hours connected, one and a half verified.
+    EXPECT_EQ(h.missedRequiredSessions, 0);
 }
 
 }  // namespace

@@ -493,11 +493,34 @@ GstBusSyncReply onBusMessage(GstBus* /*bus*/, GstMessage* message, gpointer data
     return GST_BUS_DROP;
 }
 
+// Raw video at the peer's size and rate, ending in "! ".
+std::string videoSource(const PeerOptions& o) {
+    std::ostringstream raw;
+    raw << "video/x-raw,width=" << o.width << ",height=" << o.height << ",framerate=" << o.fps
+        << "/1";
+    // Square pixels: videoscale then letterboxes a picture of another aspect instead of
+    // stretching the faces in it.
+    const std::string scaled =
+        "videoconvert ! videoscale ! videorate ! " + raw.str() + ",pixel-aspect-ratio=1/1 ! ";
+    std::ostringstream d;
+    if (!o.imageSequence.empty()) {
+        // The files carry no time: the caps give them their 10 fps, and clocksync holds each
+        // one until its time, as a camera would deliver it, rather than leave the pace to
+        // whatever syncs (or not) inside webrtcbin.
+        d << "multifilesrc location=\"" << o.imageSequence << "\" loop=true "
+          << "caps=\"image/jpeg,framerate=10/1\" ! jpegdec ! " << scaled << "clocksync ! ";
+    } else if (!o.stillImage.empty()) {
+        d << "filesrc location=\"" << o.stillImage << "\" ! jpegdec ! imagefreeze is-live=true ! "
+          << scaled;
+    } else {
+        d << "videotestsrc is-live=true pattern=" << o.pattern << " ! " << raw.str() << " ! ";
+    }
+    return d.str();
+}
+
 std::string publisherPipeline(const PeerOptions& o) {
     std::ostringstream d;
-    d << "webrtcbin name=wb bundle-policy=max-bundle "
-      << "videotestsrc is-live=true pattern=" << o.pattern << " ! video/x-raw,width=" << o.width
-      << ",height=" << o.height << ",framerate=" << o.fps << "/1 ! ";
+    d << "webrtcbin name=wb bundle-policy=max-bundle " << videoSource(o);
     if (o.clockOverlay && hasElement("clockoverlay")) {
         d << "clockoverlay time-format=\"%H:%M:%S\" ! ";
     }

@@ -21,6 +21,9 @@ typedef struct _GstElement GstElement;
 
 namespace vigil::testing {
 
+// The video is a videotestsrc pattern unless imageSequence or stillImage names JPEG files;
+// whatever the source, it is scaled (keeping its aspect, with borders) and its frame rate
+// converted to width x height at fps before the overlay, the stamp and the encoder.
 struct PeerOptions {
     int width = 320;
     int height = 240;
@@ -28,11 +31,17 @@ struct PeerOptions {
     int videoBitrateKbps = 300;
     bool audio = true;
     bool h264 = false;              // x264enc if installed, otherwise openh264enc.
-    std::string pattern = "smpte";  // videotestsrc pattern nick.
-    bool clockOverlay = false;      // Ignored when no overlay element is installed.
+    std::string pattern = "smpte";  // videotestsrc pattern nick; unused with an image source.
+    // A multifilesrc location pattern of JPEG frames recorded at 10 fps, played in a loop in
+    // real time, e.g. testdataPath("video/cap12/%05d.jpg"). Takes precedence over stillImage.
+    std::string imageSequence;
+    // One JPEG file shown as a live video of a still picture.
+    std::string stillImage;
+    bool clockOverlay = false;  // Ignored when no overlay element is installed.
     // Writes the wall-clock time (CLOCK_REALTIME, ms) into every raw frame before the encoder
     // as 48 black or white 16x16 blocks across the top rows, for a viewer with
-    // ViewOptions::readStamps to measure glass-to-glass latency. Needs width >= 768.
+    // ViewOptions::readStamps to measure glass-to-glass latency. Needs width >= 768. Works
+    // with an image source too: the blocks cover the top rows of the picture.
     bool stampTime = false;
 };
 

@@ -67,7 +67,13 @@ std::map<std::string, std::string> baseEnv(const std::string& redisUrl) {
     return {{"VIGIL_REDIS_URL", redisUrl},
             {"VIGIL_LOG_LEVEL", "info"},
             {"VIGIL_SERVER_LISTEN", "127.0.0.1"},
-            {"VIGIL_SERVER_WEB_ROOT", std::string(VIGIL_SOURCE_DIR) + "/web"}};
+            {"VIGIL_SERVER_WEB_ROOT", std::string(VIGIL_SOURCE_DIR) + "/web"},
+            // The models scripts/setup installed; the reference key in the build tree.
+            {"VIGIL_VISION_MODELS_DIR", std::string(VIGIL_SOURCE_DIR) + "/var/models"},
+            {"VIGIL_VISION_REFERENCE_KEY_FILE", "test-reference.key"},
+            // Most tests check the attendance rules of joins and leaves without any camera;
+            // the presence tests switch verified crediting back on.
+            {"VIGIL_PRESENCE_CREDIT_POLICY", "connected"}};
 }
 }  // namespace
 
@@ -91,6 +97,10 @@ std::string makeTempDir(const std::string& prefix) {
     buf.push_back('\0');
     if (mkdtemp(buf.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     return buf.data();
+}
+
+std::string testdataPath(const std::string& relative) {
+    return std::string(VIGIL_SOURCE_DIR) + "/var/testdata/" + relative;
 }
 
 RedisServer::RedisServer() {

@@ -13,6 +13,9 @@ namespace vigil::testing {
 
 int freePort();
 std::string makeTempDir(const std::string& prefix);
+// Absolute path of a file installed by scripts/assets under var/testdata/, e.g.
+// testdataPath("photos/group_faces.jpg").
+std::string testdataPath(const std::string& relative);
 
 // One entry of a Redis Stream.
 struct StreamEntry {

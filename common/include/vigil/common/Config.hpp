@@ -70,6 +70,34 @@ struct Config {
         std::string dir{"var/recordings"};
         int chunkSeconds{300};
     } recording;
+    struct Vision {
+        bool enabled{true};
+        std::string modelsDir{"var/models"};
+        std::string detector{"ultraface"};
+        std::string detectorModel;
+        std::string landmarkModel{"fr_landmark.onnx"};
+        std::string recognizer{"arcface"};
+        std::string recognizerModel;
+        bool haarFallback{true};
+        double detectThreshold{0.7};
+        double matchThreshold{0.40};
+        int minFacePx{40};
+        int workers{1};
+        int queueFrames{64};
+        bool storeReferenceImages{true};
+        std::string referenceKeyFile{"var/reference.key"};
+    } vision;
+    struct Presence {
+        int absentAfterSeconds{30};
+        int absentAlertSeconds{60};
+        int notMatchedAlertAfter{2};
+        int noFrameSeconds{30};
+        int frozenSeconds{60};
+        std::string creditPolicy{"verified"};
+        double creditMinVerifiedShare{0.5};
+        int livenessSeconds{20};
+        int burstFps{5};
+    } presence;
     struct Log {
         std::string level{"info"};
     } log;

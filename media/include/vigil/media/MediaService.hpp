@@ -73,6 +73,7 @@ struct Frame {
     int height{0};
     std::int64_t capturedMs{0};  // wall clock when the server received it
     std::vector<std::uint8_t> bgr;
+    bool burst{false};  // from a burstCamera() challenge, not a regular sample
 };
 
 // Receives sampled frames on a media streaming thread: it must only queue them.
@@ -140,6 +141,12 @@ public:
     // Currently published streams of a room: (source, stream).
     virtual std::vector<std::pair<std::string, StreamKind>> publishers(
         const std::string& room) const = 0;
+
+    // Delivers up to `fps` frames per second of the subject's camera for `durationMs` (a liveness
+    // challenge), on top of the regular samples. Frames of a burst carry `burst = true`. Returns
+    // false when the subject publishes no camera in that room. Runs on the loop.
+    virtual bool burstCamera(const std::string& room, const std::string& subject, int fps,
+                             int durationMs) = 0;
 };
 
 }  // namespace vigil::media

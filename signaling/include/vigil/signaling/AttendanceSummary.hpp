@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "vigil/common/Clock.hpp"
+#include "vigil/common/Config.hpp"
 
 namespace vigil::signaling {
 
@@ -16,12 +17,16 @@ namespace vigil::signaling {
 struct AttendanceEvent {
     std::string streamId;  // "1732860000000-0"; breaks ties between equal timestamps.
     common::Millis ts{0};  // When it happened, which may be earlier than when it was written.
-    std::string kind;      // join | leave | spot_check | spot_check_result; others are ignored.
-    std::string subject;   // User id.
+    // join | leave | spot_check | spot_check_result | presence; others are ignored.
+    std::string kind;
+    std::string subject;  // User id.
     // leave: leave | disconnect | heartbeat_timeout | class_ended | replaced | server_restart.
     // spot_check_result: answered | missed.
     std::string reason;
     std::string conn;  // Connection id of the join this event belongs to.
+    // presence: verified | not_matched | no_face | several_faces | camera_off | poor_image.
+    // Any other value is a sample that is not verified.
+    std::string outcome;
 };
 
 struct Interval {
@@ -41,18 +46,56 @@ struct SubjectSummary {
     std::string subject;
     std::vector<Interval> intervals;  // In time order.
     common::Millis connectedMs{0};    // Union of the intervals; an open one counts until `now`.
-    common::Millis creditedMs{0};     // Connected time clipped to the class window.
+    common::Millis creditedMs{0};     // Per the CreditPolicy; see summarize().
     int minutesConnected{0};          // floor(connectedMs / 60000)
     int minutesCredited{0};           // floor(creditedMs / 60000)
     int reconnects{0};                // Joins after the first.
     int spotChecks{0};                // Spot checks sent to the subject.
     int spotChecksMissed{0};          // Results recorded as "missed".
+    int samples{0};                   // Presence samples recorded, wherever they fall.
+    int samplesVerified{0};           // Those whose outcome is "verified".
+    std::string lastOutcome;          // Of the latest presence sample; empty if none.
 };
+
+// Which connected time is credited.
+struct CreditPolicy {
+    enum Mode {
+        // Connected time inside the class window, whether or not anyone was seen.
+        Connected,
+        // Only the minutes in which the subject's camera showed the subject; see summarize().
+        Verified,
+    };
+    Mode mode = Verified;
+    // Share of a minute's presence samples that must be verified for the minute to count.
+    double minVerifiedShare = 0.5;
+};
+
+// [presence] credit_policy and credit_min_verified_share; the "connected" rule when presence
+// verification is off ([vision] enabled = false), as then no sample is ever taken.
+CreditPolicy creditPolicyFrom(const common::Config& config);
 
 // Keyed by subject id. Accepts any values without throwing: real streams arrive out of order,
 // with leaves dated before their joins, leaves for connections already replaced, and so on.
+//
+// Credited time, the figure that attendance is judged on:
+// - Connected mode: the subject's connected time (the union of the intervals, an open one
+//   until `now`) that falls inside the class window [start, end).
+// - Verified mode: time is cut into clock minutes, each starting at a whole multiple of
+//   60000 ms since 1970-01-01T00:00:00Z (so 19:04:00.000 up to but not including
+//   19:05:00.000). The connected time inside the class window that falls in a minute is
+//   credited only when
+//     1. at least one presence sample of the subject was taken in that minute while the
+//        subject was connected (at or after a join, before its leave), and
+//     2. of those samples, the verified ones make up at least `minVerifiedShare` (with the
+//        default 0.5: one verified sample of two is enough, one of three is not).
+//   A minute without such a sample is not credited, however long the subject was connected
+//   in it. Samples taken while the subject was not connected count for nothing.
+// In both modes minutesCredited = floor(creditedMs / 60000): a part minute never rounds up.
+// The default keeps the Connected rule for callers that do not choose.
 std::map<std::string, SubjectSummary> summarize(const std::vector<AttendanceEvent>& events,
-                                                const ClassWindow& window, common::Millis now);
+                                                const ClassWindow& window, common::Millis now,
+                                                const CreditPolicy& policy = CreditPolicy{
+                                                    CreditPolicy::Connected, 0.5});
 
 // One subject's result for one class session, as the monthly roll-up needs it.
 struct SessionCredit {

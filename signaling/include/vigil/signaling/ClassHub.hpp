@@ -23,13 +23,15 @@
 #include "vigil/signaling/AttendanceStore.hpp"
 #include "vigil/signaling/AuditLog.hpp"
 #include "vigil/signaling/Directory.hpp"
+#include "vigil/signaling/PresenceService.hpp"
 #include "vigil/signaling/Protocol.hpp"
 #include "vigil/signaling/Sessions.hpp"
 #include "vigil/signaling/WebServer.hpp"
 
 namespace vigil::signaling {
 
-// KEYS: spot check hash, pending zset. ARGV: check id, outcome, subject ('' = any), now.
+// KEYS: spot check hash, pending zset. ARGV: check id, outcome, subject ('' = any), now,
+// detail.
 // Resolves a pending spot check once, writing its result to the class's attendance stream.
 extern const char* const kResolveSpotCheckScript;
 
@@ -74,6 +76,14 @@ public:
     void onRecordingChunks(std::function<void(const media::RecordingChunk&)> handler) {
         chunkHandler_ = std::move(handler);
     }
+    // Presence verification (PresenceHandlers.cpp); null: none on this node.
+    void setPresence(PresenceService* presence) { presence_ = presence; }
+    // A judged sample, an alert, a liveness verdict (loop thread): recorded, then pushed to
+    // the class's teachers.
+    void onPresenceSample(PresenceSample sample);
+    void onPresenceAlert(PresenceAlert alert);
+    void onLivenessVerdict(std::string check, bool passed, std::string code, std::string reason);
+
     // A sampled camera frame reached the frame sink (any thread).
     void noteFrameSampled(const std::string& room, const std::string& subject,
                           common::Millis capturedMs);
@@ -178,7 +188,11 @@ private:
     common::Task<ClassSession> requireTeachable(ConnPtr conn, const std::string& classId);
     common::Task<nlohmann::json> buildRoster(std::string classId);
     common::Task<void> publish(nlohmann::json event);
-    common::Task<void> resolveSpotCheck(std::string checkId, std::string outcome);
+    // outcome: answered | missed | passed | failed; `detail` says why it failed.
+    common::Task<void> resolveSpotCheck(std::string checkId, std::string outcome,
+                                        std::string detail = "");
+    common::Task<void> recordAlert(std::string classId, std::string subject, std::string kind,
+                                   std::string message, common::Millis ts);
     common::Task<int> closeStale(bool startup);
 
     void push(const ConnPtr& conn, const nlohmann::json& message);
@@ -190,7 +204,8 @@ private:
     const User& requireUser(const ConnPtr& conn) const;
 
     Deps deps_;
-    WebServer* server_{nullptr};  // Passed by argument (attach).
+    WebServer* server_{nullptr};          // Passed by argument (attach).
+    PresenceService* presence_{nullptr};  // Passed by argument (setPresence).
     std::unordered_map<std::uint64_t, ConnPtr> conns_;
     std::unordered_map<std::string, std::uint64_t> connByKey_;
     std::map<std::string, std::set<std::uint64_t>> members_;  // class -> local connections

@@ -12,7 +12,9 @@
 #include "vigil/signaling/AttendanceSummary.hpp"
 #include "vigil/signaling/AuditLog.hpp"
 #include "vigil/signaling/Directory.hpp"
+#include "vigil/signaling/PresenceService.hpp"
 #include "vigil/signaling/RecordingStore.hpp"
+#include "vigil/signaling/ReferenceStore.hpp"
 #include "vigil/signaling/Sessions.hpp"
 #include "vigil/signaling/WebServer.hpp"
 
@@ -27,11 +29,14 @@ public:
         AttendanceStore& attendance;
         AuditLog& audit;
         const common::Config& config;
+        ReferenceStore& references;
     };
 
     explicit HttpApi(const Deps& deps)
         : deps_(deps), recordings_(deps.redis, deps.directory, deps.audit) {}
     void attach(WebServer* server) { server_ = server; }
+    // Presence verification for enrolment; null: references cannot be enrolled here.
+    void setPresence(PresenceService* presence) { presence_ = presence; }
 
     void OnHttpRequest(std::uint64_t requestId, HttpRequest request) override;
 
@@ -85,7 +90,16 @@ private:
     common::Task<HttpResponse> recordingChunk(const User& user, const std::string& id,
                                               const std::string& index, const HttpRequest& request);
 
+    // HttpReferences.cpp: /api/subjects/<id>/references[/<ref>[/image]] and /api/alerts.
+    common::Task<HttpResponse> references(const User& user, const std::vector<std::string>& parts,
+                                          const HttpRequest& request);
+    common::Task<User> enrollableSubject(const User& user, const std::string& subjectId);
+    common::Task<HttpResponse> enrolReference(const User& user, const User& subject,
+                                              const HttpRequest& request);
+    common::Task<HttpResponse> alerts(const User& user, const HttpRequest& request);
+
     Deps deps_;
+    PresenceService* presence_{nullptr};  // Passed by argument (setPresence).
     RecordingStore recordings_;
     WebServer* server_{nullptr};  // Passed by argument (attach).
 };

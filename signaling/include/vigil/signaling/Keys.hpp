@@ -63,6 +63,20 @@ inline std::string spotCheck(const std::string& id) {
     return "vigil:spot:" + id;
 }
 inline const std::string kSpotPending = "vigil:spot_pending";  // zset: check id by deadline ms
+// A subject's face references: hash reference id -> JSON (embedding, model, quality, who);
+// the photo of each, sealed with the reference key, in its own key.
+inline std::string references(const std::string& subject) {
+    return "vigil:refs:" + subject;
+}
+inline std::string referenceImage(const std::string& subject, const std::string& ref) {
+    return "vigil:refimg:" + subject + ":" + ref;
+}
+// Presence in a class: hash subject -> JSON of the latest judged sample (state, outcome).
+inline std::string presence(const std::string& classId) {
+    return "vigil:presence:" + classId;
+}
+// Every alert, newest last: a stream with class, subject, unit, kind, message.
+inline const std::string kAlerts = "vigil:alerts";
 // Camera samples taken in a class: hashes subject -> last sample ms, subject -> count.
 inline std::string lastSample(const std::string& classId) {
     return "vigil:sample:" + classId;

@@ -14,7 +14,9 @@
 #include "vigil/signaling/ClassHub.hpp"
 #include "vigil/signaling/Directory.hpp"
 #include "vigil/signaling/HttpApi.hpp"
+#include "vigil/signaling/PresenceService.hpp"
 #include "vigil/signaling/RecordingStore.hpp"
+#include "vigil/signaling/ReferenceStore.hpp"
 #include "vigil/signaling/Sessions.hpp"
 #include "vigil/signaling/WebServer.hpp"
 
@@ -40,6 +42,15 @@ public:
     }
     int port() const { return web_ ? web_->port() : 0; }
 
+    // Presence verification (set before start; null: none). Its results come back through
+    // the hub (onPresenceSample, onPresenceAlert, onLivenessVerdict) on the loop thread.
+    void setPresence(PresenceService* presence) {
+        hub_.setPresence(presence);
+        api_.setPresence(presence);
+    }
+    ClassHub& hub() { return hub_; }
+    ReferenceStore& references() { return references_; }
+
 private:
     void runSweep();
     void storeChunk(media::RecordingChunk chunk);
@@ -56,12 +67,17 @@ private:
     AttendanceStore attendance_;
     Sessions sessions_;
     RecordingStore recordings_;
+    ReferenceStore references_;
     ClassHub hub_;
     HttpApi api_;
     std::unique_ptr<WebServer> web_;  // Owned.
     common::Timer sweepTimer_;
     bool sweeping_{false};
 };
+
+// The key that seals reference photos ([vision] reference_key_file, created when missing),
+// or empty when photos are not kept. Throws std::runtime_error for an unreadable key file.
+std::string referenceImageKey(const common::Config& config);
 
 // host name + ":" + port: stable across restarts on one machine, so a restarted process
 // recognises the intervals its predecessor left open.

@@ -19,14 +19,29 @@ std::optional<Challenge> challengeFromString(std::string_view text);
 // Uniformly random, from a cryptographically seeded source.
 Challenge randomChallenge();
 
+// The defaults come from two webcam videos at 10 fps (var/testdata/video/cap12, cap13;
+// LivenessVideoTest) and from a frame of them warped as a flat photo turned and tilted by up
+// to 40 degrees in the hand:
+// - turn: deliberate turns measured 0.155-0.17 of yaw from a frontal start; a still face
+//   jitters by 0.025 within 3 s and a turned photo moves by 0.08 at most.
+// - look up: 0.21 of pitch measured; a tilted photo gives 0.06 at most (talking and small
+//   nods gave up to 0.15, which is a live head anyway).
+// - blink: at 10 fps the eyes read as closing to 0.53-0.64 of their openness; a photo tilted
+//   back narrows them to 0.78, looking down to about 0.79.
 struct LivenessOptions {
-    float turnYaw{0.18f};     // Yaw change from the starting pose that counts as a turn.
-    float lookUpPitch{0.10f}; // Pitch change (upward) that counts as looking up.
-    float blinkClosed{0.70f}; // Eye openness below this share of the open baseline is closed.
-    int blinks{2};            // Blinks required.
-    int baselineFrames{2};    // Frames that set the starting pose.
+    float turnYaw{0.12f};      // Yaw change from the starting pose that counts as a turn.
+    float lookUpPitch{0.14f};  // Pitch change (upward) that counts as looking up.
+    float blinkClosed{0.70f};  // Eye openness below this share of the open baseline is closed.
+    // Closed eyes count as open again above this share: the gap keeps landmark jitter around
+    // the closed line from counting as blinks.
+    float blinkOpen{0.80f};
+    int blinks{2};                // Blinks required.
+    int baselineFrames{2};        // Frames that set the starting pose.
     float matchThreshold{0.40f};  // The face in the burst must match a reference (if any).
     double minMatchedShare{0.5};  // Share of frames with a face that must match.
+    // The caller compared the frames with references: a match is required even when no frame
+    // could be compared (similarity -1 throughout), which otherwise reads as "no references".
+    bool requireMatch{false};
 };
 
 struct LivenessVerdict {
@@ -39,6 +54,18 @@ struct LivenessVerdict {
 
 // Fed the analysed frames of one challenge in order. Decides as soon as the movement is seen
 // (passed); `finish` decides at the deadline with the reason it failed.
+//
+// Only frames with exactly one face count as face frames. The mean pose of the first
+// `baselineFrames` face frames that have a pose is the starting pose; each later one is
+// compared with it: turn_left needs yaw to grow by `turnYaw`, turn_right to fall by
+// `turnYaw`, look_up pitch to fall by `lookUpPitch`, blink the eyes to close (below
+// `blinkClosed` of the starting openness) and open again (above `blinkOpen`) `blinks` times.
+// When the frames were compared with references (similarity above -1 in any of them, or
+// `requireMatch`), at least `minMatchedShare` of the face frames must reach
+// `matchThreshold`; a face frame that could not be compared counts against it. `finish` names
+// the first failure in this order: too_few_frames (no frames at all), no_face (most frames),
+// several_faces (at least as many frames with several faces as with one), too_few_frames
+// (fewer than baselineFrames + 1 face frames with a pose), not_matched, did_not_follow.
 class LivenessTracker {
 public:
     explicit LivenessTracker(Challenge challenge, LivenessOptions options = {});
@@ -47,6 +74,9 @@ public:
     Challenge challenge() const { return challenge_; }
 
 private:
+    bool matched() const;
+    LivenessVerdict passedVerdict() const;
+
     Challenge challenge_;
     LivenessOptions options_;
     int frames_{0};
@@ -54,10 +84,12 @@ private:
     int severalFrames_{0};
     int matchedFrames_{0};
     int comparedFrames_{0};
+    int posedFrames_{0};  // Face frames with a pose.
     std::vector<HeadPose> baseline_;
+    HeadPose start_;  // Mean of baseline_ once it is full.
     bool eyeClosed_{false};
     int blinksSeen_{0};
-    float bestDelta_{0};
+    float bestDelta_{0};  // Largest movement toward the instruction seen.
     bool followed_{false};
 };
 

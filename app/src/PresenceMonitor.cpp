@@ -1,0 +1,346 @@
+#include "PresenceMonitor.hpp"
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "VisionConfig.hpp"
+#include "vigil/common/Log.hpp"
+
+namespace vigil::app {
+
+namespace {
+
+VIGIL_LOG_CATEGORY("presence")
+
+const std::string kClassPrefix = "class:";
+
+std::string classOfRoom(const std::string& room) {
+    return room.rfind(kClassPrefix, 0) == 0 ? room.substr(kClassPrefix.size()) : std::string();
+}
+
+std::string alertMessage(vision::AlertKind kind, const common::Config& config) {
+    switch (kind) {
+        case vision::AlertKind::Absent:
+            return "no verified presence for more than " +
+                   std::to_string(config.presence.absentAlertSeconds) + " s";
+        case vision::AlertKind::NotMatched:
+            return "the face did not match the enrolled reference " +
+                   std::to_string(config.presence.notMatchedAlertAfter) + " times in a row";
+        case vision::AlertKind::SeveralFaces:
+            return "several faces in front of the camera";
+        case vision::AlertKind::CameraOff:
+            return "the camera is off, black or frozen";
+    }
+    return "alert";
+}
+
+}  // namespace
+
+PresenceMonitor::PresenceMonitor(common::EventLoop& loop, const common::Config& config,
+                                 signaling::SignalingNode& node, media::MediaService* media)
+    : loop_(loop),
+      config_(config),
+      node_(node),
+      media_(media),
+      judgeOptions_(judgeOptionsFrom(config)),
+      recognizer_(config.vision.recognizer),
+      queue_(static_cast<size_t>(config.vision.queueFrames)),
+      alive_(std::make_shared<std::atomic<bool>>(true)) {
+    // Parallelism comes from our workers; OpenCV's own threads would only fight them.
+    cv::setNumThreads(1);
+    auto options = visionOptionsFrom(config);
+    for (int i = 0; i < config.vision.workers; ++i)
+        verifiers_.push_back(std::make_unique<vision::PresenceVerifier>(options));
+    enrolVerifier_ = std::make_unique<vision::PresenceVerifier>(options);
+    if (!enrolVerifier_->canVerifyIdentity()) {
+        logger()->error(
+            "presence: the {} detector is in use and identity CANNOT be verified: every sample "
+            "with a face will be not_matched until the models are installed (scripts/setup)",
+            enrolVerifier_->detectorName());
+    }
+    for (auto& verifier : verifiers_) {
+        workers_.emplace_back([this, v = verifier.get()] { work(*v); });
+    }
+    tickTimer_ = loop_.every(std::chrono::seconds(5), [this] {
+        tick();
+        return true;
+    });
+    logger()->info("presence: {} worker(s), detector {}, recognizer {}, match threshold {:.2f}",
+                   workers_.size(), enrolVerifier_->detectorName(), recognizer_,
+                   config.vision.matchThreshold);
+}
+
+PresenceMonitor::~PresenceMonitor() {
+    *alive_ = false;
+    tickTimer_.cancel();
+    queue_.close();
+    for (auto& t : workers_) t.join();
+}
+
+void PresenceMonitor::onFrame(media::Frame frame) {
+    if (classOfRoom(frame.room).empty()) return;  // Calls are verified by the officer.
+    // Burst frames queue apart from regular samples: neither replaces the other.
+    std::string key = frame.room + "\n" + frame.subject + (frame.burst ? "\nburst" : "");
+    if (queue_.push(std::move(key), std::move(frame)) ==
+        common::LatestQueue<std::string, media::Frame>::Pushed::DroppedOldest) {
+        logger()->warn(
+            "presence: the vision queue is full; the oldest waiting frame was dropped "
+            "(add [vision] workers)");
+    }
+}
+
+void PresenceMonitor::work(vision::PresenceVerifier& verifier) {
+    while (auto item = queue_.pop()) {
+        media::Frame& f = item->second;
+        std::string classId = classOfRoom(f.room);
+        try {
+            if (f.width <= 0 || f.height <= 0 ||
+                f.bgr.size() != static_cast<size_t>(f.width) * static_cast<size_t>(f.height) * 3) {
+                logger()->warn("presence: class {}: a frame of {} has a bad size; skipped", classId,
+                               f.subject);
+                continue;
+            }
+            cv::Mat picture(f.height, f.width, CV_8UC3, f.bgr.data());
+            auto references = referencesOf(f.subject);
+            if (f.burst) {
+                if (!livenessRunning(classId, f.subject)) continue;
+                auto analysis = verifier.analyze(picture, *references);
+                loop_.post([this, alive = alive_, classId, subject = f.subject,
+                            analysis = std::move(analysis)]() mutable {
+                    if (*alive)
+                        onAnalysed(std::move(classId), std::move(subject), std::move(analysis));
+                });
+                continue;
+            }
+            auto result = verifier.check(picture, *references);
+            bool frozen = false;
+            {
+                std::lock_guard lock(sharedMutex_);
+                auto it = freezers_.find(item->first);
+                if (it == freezers_.end()) {
+                    it = freezers_
+                             .emplace(item->first,
+                                      vision::FreezeDetector(
+                                          std::int64_t{config_.presence.frozenSeconds} * 1000))
+                             .first;
+                }
+                frozen = it->second.frozen(picture, f.capturedMs);
+            }
+            if (frozen && result.outcome != vision::Outcome::CameraOff) {
+                result.outcome = vision::Outcome::CameraOff;
+                result.reason = "the picture has not changed for " +
+                                std::to_string(config_.presence.frozenSeconds) +
+                                " s (frozen camera)";
+            }
+            loop_.post([this, alive = alive_, classId, subject = f.subject, ts = f.capturedMs,
+                        result = std::move(result)]() mutable {
+                if (*alive)
+                    onChecked(std::move(classId), std::move(subject), ts, std::move(result));
+            });
+        } catch (const std::exception& e) {
+            // A frame must never take the worker down: the next one may be fine.
+            logger()->error("presence: class {}: checking a frame of {} failed: {}", classId,
+                            f.subject, e.what());
+        }
+    }
+}
+
+common::Task<signaling::ReferenceCheck> PresenceMonitor::checkReference(std::string imageBytes) {
+    auto gate = [this, bytes = std::move(imageBytes)]() {
+        signaling::ReferenceCheck check;
+        check.model = recognizer_;
+        std::vector<unsigned char> buffer(bytes.begin(), bytes.end());
+        cv::Mat image;
+        try {
+            image = cv::imdecode(buffer, cv::IMREAD_COLOR);
+        } catch (const cv::Exception&) {
+            image.release();
+        }
+        if (image.empty()) {
+            check.code = "bad_image";
+            check.reason = "the photo cannot be decoded (JPEG or PNG)";
+            return check;
+        }
+        std::lock_guard lock(enrolMutex_);
+        auto result = enrolVerifier_->enrol(image);
+        check.code = result.code;
+        check.reason = result.reason;
+        check.embedding = std::move(result.embedding);
+        check.faceWidth = static_cast<int>(result.face.box.width);
+        check.sharpness = result.quality.sharpness;
+        check.brightness = result.quality.brightness;
+        return check;
+    };
+    // Named: GCC 12 destroys a lambda temporary inside a co_await expression twice.
+    auto run = enrolPool_.run(loop_, std::move(gate));
+    co_return co_await run;
+}
+
+PresenceMonitor::References PresenceMonitor::referencesOf(const std::string& subject) {
+    std::lock_guard lock(sharedMutex_);
+    auto it = references_.find(subject);
+    if (it != references_.end()) return it->second;
+    static const References none = std::make_shared<const std::vector<vision::Embedding>>();
+    return none;
+}
+
+void PresenceMonitor::loadReferences(const std::string& subject) {
+    auto task = [](PresenceMonitor* self, std::shared_ptr<std::atomic<bool>> alive,
+                   std::string who) -> common::Task<void> {
+        auto list = co_await self->node_.references().list(who);
+        if (!*alive) co_return;
+        auto embeddings = std::make_shared<std::vector<vision::Embedding>>();
+        for (auto& r : list) {
+            // An embedding from another recognizer lives in another space: not comparable.
+            if (r.model == self->recognizer_) embeddings->push_back(std::move(r.embedding));
+        }
+        std::lock_guard lock(self->sharedMutex_);
+        self->references_[who] = std::move(embeddings);
+    };
+    common::spawn(task(this, alive_, subject), [subject](const std::exception_ptr& e) {
+        try {
+            if (e) std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            logger()->error("presence: cannot load the references of {}: {}", subject, ex.what());
+        }
+    });
+}
+
+void PresenceMonitor::referencesChanged(const std::string& subject) {
+    loadReferences(subject);
+}
+
+bool PresenceMonitor::livenessRunning(const std::string& classId, const std::string& subject) {
+    std::lock_guard lock(sharedMutex_);
+    return livenessKeys_.count(classId + "\n" + subject) != 0;
+}
+
+void PresenceMonitor::subjectJoined(const std::string& classId, const std::string& subject,
+                                    common::Millis ts) {
+    std::string key = classId + "\n" + subject;
+    judges_.erase(key);
+    judges_.emplace(key, Judged{classId, subject, vision::PresenceJudge(ts, judgeOptions_)});
+    loadReferences(subject);
+}
+
+void PresenceMonitor::subjectLeft(const std::string& classId, const std::string& subject) {
+    judges_.erase(classId + "\n" + subject);
+    std::lock_guard lock(sharedMutex_);
+    freezers_.erase(kClassPrefix + classId + "\n" + subject);
+}
+
+void PresenceMonitor::onChecked(std::string classId, std::string subject, common::Millis ts,
+                                vision::SampleResult result) {
+    std::string key = classId + "\n" + subject;
+    auto it = judges_.find(key);
+    if (it == judges_.end()) {
+        // A frame that was queued before the subject left: the interval is closed already.
+        return;
+    }
+    auto update = it->second.judge.onSample(result.outcome, ts);
+    report(it->second, update, ts, &result);
+}
+
+void PresenceMonitor::report(Judged& judged, const vision::JudgeUpdate& update, common::Millis ts,
+                             const vision::SampleResult* sample) {
+    if (sample != nullptr || update.changed) {
+        signaling::PresenceSample s;
+        s.classId = judged.classId;
+        s.subject = judged.subject;
+        s.ts = ts;
+        s.state = std::string(vision::toString(update.state));
+        s.stateChanged = update.changed;
+        if (sample != nullptr) {
+            s.outcome = std::string(vision::toString(sample->outcome));
+            s.score = sample->similarity;
+            s.faces = static_cast<int>(sample->faces.size());
+            s.reason = sample->reason;
+        } else {
+            // No frame came: the judge counted the silence as camera_off.
+            s.outcome = "camera_off";
+            s.reason =
+                "no camera frames for " + std::to_string(config_.presence.noFrameSeconds) + " s";
+        }
+        node_.hub().onPresenceSample(std::move(s));
+    }
+    for (auto kind : update.alerts) {
+        signaling::PresenceAlert a;
+        a.classId = judged.classId;
+        a.subject = judged.subject;
+        a.ts = ts;
+        a.kind = std::string(vision::toString(kind));
+        a.message = alertMessage(kind, config_);
+        node_.hub().onPresenceAlert(std::move(a));
+    }
+}
+
+void PresenceMonitor::tick() {
+    common::Millis now = common::nowMillis();
+    for (auto& [key, judged] : judges_) {
+        auto update = judged.judge.onTick(now);
+        report(judged, update, now, nullptr);
+    }
+}
+
+bool PresenceMonitor::startLiveness(const std::string& classId, const std::string& subject,
+                                    const std::string& check, const std::string& challenge,
+                                    common::Millis deadline) {
+    auto parsed = vision::challengeFromString(challenge);
+    if (!parsed) return false;
+    vision::LivenessOptions options;
+    options.matchThreshold = static_cast<float>(config_.vision.matchThreshold);
+    auto liveness = std::make_unique<Liveness>(
+        Liveness{check, classId, subject, vision::LivenessTracker(*parsed, options), {}});
+    common::Millis now = common::nowMillis();
+    auto duration = std::max<common::Millis>(deadline - now, 1000);
+    {
+        std::lock_guard lock(sharedMutex_);
+        livenessKeys_[classId + "\n" + subject] = check;
+    }
+    bool receiving = media_ != nullptr &&
+                     media_->burstCamera(kClassPrefix + classId, subject, config_.presence.burstFps,
+                                         static_cast<int>(duration));
+    liveness->deadline = loop_.after(std::chrono::milliseconds(duration), [this, check] {
+        auto it = liveness_.find(check);
+        if (it != liveness_.end()) finishLiveness(check, it->second->tracker.finish());
+    });
+    liveness_[check] = std::move(liveness);
+    logger()->info("presence: class {}: spot check {} asks {} to {}{}", classId, check, subject,
+                   challenge, receiving ? "" : " (no camera received now)");
+    return receiving;
+}
+
+void PresenceMonitor::onAnalysed(std::string classId, std::string subject,
+                                 vision::FaceAnalysis analysis) {
+    std::string check;
+    {
+        std::lock_guard lock(sharedMutex_);
+        auto it = livenessKeys_.find(classId + "\n" + subject);
+        if (it == livenessKeys_.end()) return;
+        check = it->second;
+    }
+    auto it = liveness_.find(check);
+    if (it == liveness_.end()) return;
+    auto verdict = it->second->tracker.add(analysis);
+    if (verdict.decided) finishLiveness(check, verdict);
+}
+
+void PresenceMonitor::finishLiveness(const std::string& check,
+                                     const vision::LivenessVerdict& verdict) {
+    auto it = liveness_.find(check);
+    if (it == liveness_.end()) return;
+    Liveness& l = *it->second;
+    {
+        std::lock_guard lock(sharedMutex_);
+        livenessKeys_.erase(l.classId + "\n" + l.subject);
+    }
+    logger()->info("presence: class {}: spot check {} of {}: {} ({})", l.classId, check, l.subject,
+                   verdict.passed ? "passed" : "failed", verdict.reason);
+    node_.hub().onLivenessVerdict(check, verdict.passed, verdict.code, verdict.reason);
+    // Not here: this may run inside the deadline timer's own callback.
+    loop_.defer([this, alive = alive_, check] {
+        if (*alive) liveness_.erase(check);
+    });
+}
+
+}  // namespace vigil::app

@@ -1,0 +1,108 @@
+#pragma once
+// Presence verification inside `vigil serve`: sampled camera frames from media go through a
+// bounded queue (the newest frame of a subject replaces an older one still waiting) to a
+// fixed pool of vision workers, each with its own models. Results come back to the event
+// loop, where one presence judge per subject turns them into a state and alerts, and a
+// liveness tracker per running spot check decides it. Signaling records and pushes them.
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "vigil/common/Config.hpp"
+#include "vigil/common/EventLoop.hpp"
+#include "vigil/common/LatestQueue.hpp"
+#include "vigil/common/WorkerPool.hpp"
+#include "vigil/media/MediaService.hpp"
+#include "vigil/signaling/PresenceService.hpp"
+#include "vigil/signaling/SignalingNode.hpp"
+#include "vigil/vision/Liveness.hpp"
+#include "vigil/vision/PresenceJudge.hpp"
+#include "vigil/vision/PresenceVerifier.hpp"
+
+namespace vigil::app {
+
+class PresenceMonitor final : public media::FrameSink, public signaling::PresenceService {
+public:
+    // Loads the models once per worker; throws vision::VisionError when they cannot load.
+    PresenceMonitor(common::EventLoop& loop, const common::Config& config,
+                    signaling::SignalingNode& node, media::MediaService* media);
+    ~PresenceMonitor() override;
+    PresenceMonitor(const PresenceMonitor&) = delete;
+    PresenceMonitor& operator=(const PresenceMonitor&) = delete;
+
+    // media::FrameSink (a streaming thread): only queues.
+    void onFrame(media::Frame frame) override;
+
+    // signaling::PresenceService (the loop thread).
+    common::Task<signaling::ReferenceCheck> checkReference(std::string imageBytes) override;
+    void referencesChanged(const std::string& subject) override;
+    void subjectJoined(const std::string& classId, const std::string& subject,
+                       common::Millis ts) override;
+    void subjectLeft(const std::string& classId, const std::string& subject) override;
+    bool startLiveness(const std::string& classId, const std::string& subject,
+                       const std::string& check, const std::string& challenge,
+                       common::Millis deadline) override;
+
+private:
+    using References = std::shared_ptr<const std::vector<vision::Embedding>>;
+    struct Judged {
+        std::string classId;
+        std::string subject;
+        vision::PresenceJudge judge;
+    };
+    struct Liveness {
+        std::string check;
+        std::string classId;
+        std::string subject;
+        vision::LivenessTracker tracker;
+        common::Timer deadline;
+    };
+
+    void work(vision::PresenceVerifier& verifier);
+    References referencesOf(const std::string& subject);
+    void loadReferences(const std::string& subject);
+    bool livenessRunning(const std::string& classId, const std::string& subject);
+
+    // Loop thread.
+    void onChecked(std::string classId, std::string subject, common::Millis ts,
+                   vision::SampleResult result);
+    void onAnalysed(std::string classId, std::string subject, vision::FaceAnalysis analysis);
+    void finishLiveness(const std::string& check, const vision::LivenessVerdict& verdict);
+    void report(Judged& judged, const vision::JudgeUpdate& update, common::Millis ts,
+                const vision::SampleResult* sample);
+    void tick();
+
+    common::EventLoop& loop_;         // Passed by argument.
+    const common::Config& config_;    // Passed by argument.
+    signaling::SignalingNode& node_;  // Passed by argument.
+    media::MediaService* media_;      // Passed by argument; may be null.
+    vision::JudgeOptions judgeOptions_;
+    std::string recognizer_;
+
+    // Frames waiting for a worker, by "room\nsubject".
+    common::LatestQueue<std::string, media::Frame> queue_;
+    std::vector<std::unique_ptr<vision::PresenceVerifier>> verifiers_;  // Owned, one per worker.
+    std::vector<std::thread> workers_;                                  // Owned.
+    // Enrolment checks, off the loop, with their own models.
+    std::unique_ptr<vision::PresenceVerifier> enrolVerifier_;  // Owned.
+    std::mutex enrolMutex_;
+    common::WorkerPool enrolPool_{1};
+
+    std::mutex sharedMutex_;  // Guards what workers read: references, freezers, liveness keys.
+    std::map<std::string, References> references_;            // By subject.
+    std::map<std::string, vision::FreezeDetector> freezers_;  // By room + subject.
+    std::map<std::string, std::string> livenessKeys_;         // room + subject -> check id.
+
+    // Loop thread only.
+    std::map<std::string, Judged> judges_;                       // By class + subject.
+    std::map<std::string, std::unique_ptr<Liveness>> liveness_;  // By check id.
+    common::Timer tickTimer_;
+    std::shared_ptr<std::atomic<bool>> alive_;
+};
+
+}  // namespace vigil::app

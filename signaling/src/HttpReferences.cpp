@@ -1,0 +1,169 @@
+// Face references of subjects (enrolment for presence verification) and the alert list.
+// Only officers and administrators who can see the subject enrol, list or remove
+// references; the photo is served only to them, and every action is audited.
+
+#include "vigil/common/Error.hpp"
+#include "vigil/signaling/Access.hpp"
+#include "vigil/signaling/HttpApi.hpp"
+#include "vigil/signaling/Keys.hpp"
+
+namespace vigil::signaling {
+
+using common::ApiError;
+using common::Millis;
+using common::Task;
+using nlohmann::json;
+
+namespace {
+
+constexpr size_t kMaxPhotoBytes = size_t{8} << 20;
+
+std::string query(const HttpRequest& request, const std::string& name) {
+    auto it = request.query.find(name);
+    return it == request.query.end() ? std::string() : it->second;
+}
+
+json referenceJson(const FaceReference& r, int offset) {
+    return json{{"id", r.id},
+                {"subject", r.subject},
+                {"model", r.model},
+                {"source", r.source},
+                {"by", r.by},
+                {"created", common::formatIso8601(r.created, offset)},
+                {"face_px", r.faceWidth},
+                {"sharpness", r.sharpness},
+                {"brightness", r.brightness},
+                {"image", r.hasImage}};
+}
+
+// JPEG, PNG: what a browser or a phone uploads. Checked before any decoder sees the bytes.
+std::string imageType(const std::string& bytes) {
+    if (bytes.size() > 3 && static_cast<unsigned char>(bytes[0]) == 0xFF &&
+        static_cast<unsigned char>(bytes[1]) == 0xD8 &&
+        static_cast<unsigned char>(bytes[2]) == 0xFF)
+        return "image/jpeg";
+    if (bytes.size() > 8 && bytes.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0) return "image/png";
+    return "";
+}
+
+}  // namespace
+
+Task<User> HttpApi::enrollableSubject(const User& user, const std::string& subjectId) {
+    if (!access::isStaff(user))
+        throw ApiError("forbidden", "references are managed by officers and administrators");
+    if (!Directory::validId(subjectId)) throw ApiError("bad_request", "not a subject id");
+    auto subject = co_await deps_.directory.findUser(subjectId);
+    auto tree = co_await deps_.directory.unitTree();
+    if (!subject || subject->role != Role::Subject || !access::canSeeSubject(user, *subject, tree))
+        throw ApiError("not_found", "no such subject");
+    co_return *subject;
+}
+
+Task<HttpResponse> HttpApi::references(const User& user, const std::vector<std::string>& parts,
+                                       const HttpRequest& request) {
+    User subject = co_await enrollableSubject(user, parts[2]);
+    const std::string& m = request.method;
+    const int offset = deps_.config.utcOffsetMinutes();
+    if (parts.size() == 4 && m == "POST") co_return co_await enrolReference(user, subject, request);
+    if (parts.size() == 4 && m == "GET") {
+        json list = json::array();
+        for (const auto& r : co_await deps_.references.list(subject.id))
+            list.push_back(referenceJson(r, offset));
+        co_return jsonResponse(200, json{{"subject", subject.id}, {"references", list}});
+    }
+    if (parts.size() == 5 && m == "DELETE") {
+        bool removed = co_await deps_.references.remove(subject.id, parts[4], user.id);
+        if (!removed) throw ApiError("not_found", "no such reference");
+        if (presence_ != nullptr) presence_->referencesChanged(subject.id);
+        co_return jsonResponse(200, json{{"removed", parts[4]}});
+    }
+    if (parts.size() == 6 && parts[5] == "image" && m == "GET") {
+        auto image = co_await deps_.references.image(subject.id, parts[4]);
+        if (!image) throw ApiError("not_found", "no photo is kept for this reference");
+        json detail{{"reference", parts[4]}};
+        co_await deps_.audit.append(user.id, "reference_view", subject.id, detail.dump());
+        HttpResponse response;
+        response.contentType =
+            imageType(*image).empty() ? "application/octet-stream" : imageType(*image);
+        response.body = std::move(*image);
+        response.headers.emplace_back("Cache-Control", "no-store");
+        co_return response;
+    }
+    throw ApiError("not_found", "no such resource");
+}
+
+Task<HttpResponse> HttpApi::enrolReference(const User& user, const User& subject,
+                                           const HttpRequest& request) {
+    if (presence_ == nullptr)
+        throw ApiError("not_available", "presence verification does not run on this node");
+    if (request.body.size() > kMaxPhotoBytes)
+        throw ApiError("too_large", "the photo is over 8 MiB");
+    if (imageType(request.body).empty())
+        throw ApiError("bad_image", "send the photo as the body, JPEG or PNG");
+    std::string source = query(request, "source");
+    if (source.empty()) source = "upload";
+    if (source != "upload" && source != "call")
+        throw ApiError("bad_request", "source must be upload or call");
+    if (source == "call") {
+        // A frame the officer took from a supervision call: only from an active call between
+        // this officer and this subject.
+        std::string callId = query(request, "call");
+        if (!Directory::validId(callId)) throw ApiError("bad_request", "name the call");
+        auto call =
+            co_await deps_.redis.cmd("HMGET", keys::call(callId), "officer", "subject", "state");
+        auto fields = call.asStrings();
+        if (fields.size() != 3 || fields[0] != user.id || fields[1] != subject.id ||
+            fields[2] != "active") {
+            throw ApiError("forbidden", "that is not your active call with this subject");
+        }
+    }
+    auto check = co_await presence_->checkReference(request.body);
+    if (!check.ok()) {
+        json detail{{"code", check.code}, {"reason", check.reason}, {"source", source}};
+        co_await deps_.audit.append(user.id, "reference_refused", subject.id, detail.dump());
+        throw ApiError(check.code, check.reason);
+    }
+    auto reference =
+        co_await deps_.references.add(subject.id, check, request.body, source, user.id);
+    presence_->referencesChanged(subject.id);
+    co_return jsonResponse(
+        201, json{{"reference", referenceJson(reference, deps_.config.utcOffsetMinutes())}});
+}
+
+Task<HttpResponse> HttpApi::alerts(const User& user, const HttpRequest& request) {
+    if (!access::isStaff(user))
+        throw ApiError("forbidden", "alerts are for officers and administrators");
+    const int offset = deps_.config.utcOffsetMinutes();
+    Millis now = common::nowMillis();
+    Millis from = now - Millis{7} * 24 * 3600 * 1000;
+    if (auto text = query(request, "from"); !text.empty()) {
+        auto parsed = parseQueryTime(text, offset);
+        if (!parsed) throw ApiError("bad_request", "'from' must be a date or an ISO 8601 time");
+        from = *parsed;
+    }
+    std::string classFilter = query(request, "class");
+    std::string subjectFilter = query(request, "subject");
+    auto tree = co_await deps_.directory.unitTree();
+    auto reply = co_await deps_.redis.cmd("XRANGE", keys::kAlerts, std::to_string(from), "+",
+                                          "COUNT", "5000");
+    json out = json::array();
+    for (const auto& entry : reply.elements) {
+        if (entry.elements.size() < 2) continue;
+        std::map<std::string, std::string> f;
+        const auto& kv = entry.elements[1].elements;
+        for (size_t i = 0; i + 1 < kv.size(); i += 2) f[kv[i].str] = kv[i + 1].str;
+        if (!access::canSeeUnit(user, f["unit"], tree)) continue;
+        if (!classFilter.empty() && f["class"] != classFilter) continue;
+        if (!subjectFilter.empty() && f["subject"] != subjectFilter) continue;
+        Millis ts = std::strtoll(f["ts"].c_str(), nullptr, 10);
+        out.push_back({{"id", entry.elements[0].str},
+                       {"class", f["class"]},
+                       {"subject", f["subject"]},
+                       {"kind", f["kind"]},
+                       {"message", f["message"]},
+                       {"time", common::formatIso8601(ts, offset)}});
+    }
+    co_return jsonResponse(200, json{{"alerts", out}});
+}
+
+}  // namespace vigil::signaling

@@ -1,0 +1,108 @@
+// Presence verification's records: judged samples and alerts go into the class session's
+// attendance stream (and alerts also into the agency-wide alert stream) before the officer
+// is told; liveness verdicts resolve spot checks.
+
+#include "vigil/common/Log.hpp"
+#include "vigil/signaling/ClassHub.hpp"
+#include "vigil/signaling/Keys.hpp"
+
+namespace vigil::signaling {
+
+using common::Task;
+using nlohmann::json;
+
+namespace {
+
+VIGIL_LOG_CATEGORY("presence")
+
+std::string formatScore(double score) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", score);
+    return buf;
+}
+
+// Runs a record-writing task; a failure is logged loudly, as the record is evidence.
+void spawnRecord(Task<void> task, std::string what) {
+    common::spawn(std::move(task), [what](const std::exception_ptr& e) {
+        try {
+            if (e) std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            logger()->error("{}: NOT RECORDED: {}", what, ex.what());
+        }
+    });
+}
+
+}  // namespace
+
+void ClassHub::onPresenceSample(PresenceSample sample) {
+    auto task = [](ClassHub* self, PresenceSample s) -> Task<void> {
+        auto alive = self->alive_;
+        std::vector<std::pair<std::string, std::string>> fields{{"kind", "presence"},
+                                                                {"subject", s.subject},
+                                                                {"ts", std::to_string(s.ts)},
+                                                                {"outcome", s.outcome},
+                                                                {"score", formatScore(s.score)},
+                                                                {"faces", std::to_string(s.faces)},
+                                                                {"state", s.state},
+                                                                {"reason", s.reason}};
+        co_await self->deps_.attendance.appendEvent(s.classId, std::move(fields));
+        json latest{{"state", s.state}, {"outcome", s.outcome}, {"score", s.score},
+                    {"faces", s.faces}, {"ts", s.ts},           {"reason", s.reason}};
+        co_await self->deps_.redis.cmd("HSET", keys::presence(s.classId), s.subject, latest.dump());
+        co_await self->deps_.redis.cmd("HSET", keys::lastSample(s.classId), s.subject,
+                                       std::to_string(s.ts));
+        co_await self->deps_.redis.cmd("HINCRBY", keys::sampleCount(s.classId), s.subject, "1");
+        if (!*alive) co_return;
+        json message{{"type", "presence"}, {"class", s.classId},   {"subject", s.subject},
+                     {"state", s.state},   {"outcome", s.outcome}, {"score", s.score},
+                     {"faces", s.faces},   {"reason", s.reason},   {"ts", s.ts}};
+        json event{{"event", "presence"}, {"class", s.classId}, {"message", message}};
+        co_await self->publish(std::move(event));
+    };
+    std::string what = "class " + sample.classId + " presence sample of " + sample.subject;
+    spawnRecord(task(this, std::move(sample)), what);
+}
+
+void ClassHub::onPresenceAlert(PresenceAlert alert) {
+    auto task = [](ClassHub* self, PresenceAlert a) -> Task<void> {
+        co_await self->recordAlert(a.classId, a.subject, a.kind, a.message, a.ts);
+    };
+    std::string what = "class " + alert.classId + " alert " + alert.kind + " for " + alert.subject;
+    spawnRecord(task(this, std::move(alert)), what);
+}
+
+Task<void> ClassHub::recordAlert(std::string classId, std::string subject, std::string kind,
+                                 std::string message, common::Millis ts) {
+    auto alive = alive_;
+    std::string unit;
+    auto user = co_await deps_.directory.findUser(subject);
+    if (user) unit = user->unit;
+    std::vector<std::pair<std::string, std::string>> fields{{"kind", "alert"},
+                                                            {"subject", subject},
+                                                            {"ts", std::to_string(ts)},
+                                                            {"alert", kind},
+                                                            {"reason", message}};
+    co_await deps_.attendance.appendEvent(classId, std::move(fields));
+    auto id = co_await deps_.redis.cmd("XADD", keys::kAlerts, "*", "class", classId, "subject",
+                                       subject, "unit", unit, "kind", kind, "message", message,
+                                       "ts", std::to_string(ts));
+    logger()->warn("class {}: alert {} for {}: {}", classId, kind, subject, message);
+    if (!*alive) co_return;
+    json push{{"type", "alert"}, {"id", id.str},       {"class", classId}, {"subject", subject},
+              {"kind", kind},    {"message", message}, {"ts", ts}};
+    json event{{"event", "alert"}, {"class", classId}, {"message", push}};
+    co_await publish(std::move(event));
+}
+
+void ClassHub::onLivenessVerdict(std::string check, bool passed, std::string code,
+                                 std::string reason) {
+    auto task = [](ClassHub* self, std::string id, std::string outcome,
+                   std::string detail) -> Task<void> {
+        co_await self->resolveSpotCheck(std::move(id), std::move(outcome), std::move(detail));
+    };
+    std::string detail = passed ? std::string("passed") : code + ": " + reason;
+    std::string what = "spot check " + check;
+    spawnRecord(task(this, check, passed ? "passed" : "failed", detail), what);
+}
+
+}  // namespace vigil::signaling
