@@ -235,3 +235,50 @@ TEST_F(PresenceMediaTest, ReferenceUploadsAreGatedScopedAndAudited) {
     EXPECT_EQ(removed.status, 200) << removed.body;
     EXPECT_EQ(getJson(port(), path, officer).body["references"].size(), 0u);
 }
+
+TEST_F(PresenceMediaTest, SomeoneElseOnCameraIsNotMatchedAndRaisesTheAlert) {
+    std::string refused;
+    ASSERT_EQ(enrolSubject01FromCap13(&refused), 201) << refused;
+    auto teacher = joinC1("officer.wang");
+    auto subject = joinC1("subject01");
+    auto options = camera();
+    options.stillImage = testdataPath("photos/audrey.jpg");
+    auto peer = MediaPeer::publish(*subject, "camera", options);
+    ASSERT_TRUE(peer->waitConnected(10s));
+    bool notMatched = false;
+    bool alerted = false;
+    teacher->waitFor(
+        [&](const json& m) {
+            if (m.value("subject", "") != demo::kSubject01) return false;
+            notMatched = notMatched || (m.value("type", "") == "presence" &&
+                                        m.value("outcome", "") == "not_matched");
+            alerted =
+                alerted || (m.value("type", "") == "alert" && m.value("kind", "") == "not_matched");
+            return notMatched && alerted;
+        },
+        30s);
+    EXPECT_TRUE(notMatched) << "another person's face was not judged not_matched";
+    EXPECT_TRUE(alerted) << "no not_matched alert";
+}
+
+TEST_F(PresenceMediaTest, TheEnrolledManTurningHisHeadPassesTheLivenessSpotCheck) {
+    std::string refused;
+    ASSERT_EQ(enrolSubject01FromCap13(&refused), 201) << refused;
+    auto teacher = joinC1("officer.wang");
+    auto subject = joinC1("subject01");
+    auto options = camera();
+    options.imageSequence = testdataPath("video/cap12/%05d.jpg");
+    auto peer = MediaPeer::publish(*subject, "camera", options);
+    ASSERT_TRUE(peer->waitConnected(10s));
+    ASSERT_TRUE(waitForPush(*teacher, "presence", {{"subject", demo::kSubject01}}, 20s));
+    // The clip (53 s, looped) turns right twice; a minute covers a whole loop.
+    json reply = teacher->request({{"type", "spot_check"},
+                                   {"subject", demo::kSubject01},
+                                   {"challenge", "turn_right"},
+                                   {"seconds", 60}});
+    ASSERT_EQ(outcome(reply), "ok") << reply.dump();
+    std::string check = reply.value("check", "");
+    auto result = waitForPush(*teacher, "spot_check_result", {{"check", check}}, 70s);
+    ASSERT_TRUE(result);
+    EXPECT_EQ((*result).value("outcome", ""), "passed") << result->dump();
+}
