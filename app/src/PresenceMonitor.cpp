@@ -106,9 +106,8 @@ void PresenceMonitor::work(vision::PresenceVerifier& verifier) {
                 if (!livenessRunning(classId, f.subject)) continue;
                 auto analysis = verifier.analyze(picture, *references);
                 loop_.post([this, alive = alive_, classId, subject = f.subject,
-                            analysis = std::move(analysis)]() mutable {
-                    if (*alive)
-                        onAnalysed(std::move(classId), std::move(subject), std::move(analysis));
+                            analysis = std::move(analysis)]() {
+                    if (*alive) onAnalysed(classId, subject, analysis);
                 });
                 continue;
             }
@@ -133,9 +132,8 @@ void PresenceMonitor::work(vision::PresenceVerifier& verifier) {
                                 " s (frozen camera)";
             }
             loop_.post([this, alive = alive_, classId, subject = f.subject, ts = f.capturedMs,
-                        result = std::move(result)]() mutable {
-                if (*alive)
-                    onChecked(std::move(classId), std::move(subject), ts, std::move(result));
+                        result = std::move(result)]() {
+                if (*alive) onChecked(classId, subject, ts, result);
             });
         } catch (const std::exception& e) {
             // A frame must never take the worker down: the next one may be fine.
@@ -229,8 +227,8 @@ void PresenceMonitor::subjectLeft(const std::string& classId, const std::string&
     freezers_.erase(kClassPrefix + classId + "\n" + subject);
 }
 
-void PresenceMonitor::onChecked(std::string classId, std::string subject, common::Millis ts,
-                                vision::SampleResult result) {
+void PresenceMonitor::onChecked(const std::string& classId, const std::string& subject,
+                                common::Millis ts, const vision::SampleResult& result) {
     std::string key = classId + "\n" + subject;
     auto it = judges_.find(key);
     if (it == judges_.end()) {
@@ -310,8 +308,8 @@ bool PresenceMonitor::startLiveness(const std::string& classId, const std::strin
     return receiving;
 }
 
-void PresenceMonitor::onAnalysed(std::string classId, std::string subject,
-                                 vision::FaceAnalysis analysis) {
+void PresenceMonitor::onAnalysed(const std::string& classId, const std::string& subject,
+                                 const vision::FaceAnalysis& analysis) {
     std::string check;
     {
         std::lock_guard lock(sharedMutex_);

@@ -69,9 +69,10 @@ private:
     bool livenessRunning(const std::string& classId, const std::string& subject);
 
     // Loop thread.
-    void onChecked(std::string classId, std::string subject, common::Millis ts,
-                   vision::SampleResult result);
-    void onAnalysed(std::string classId, std::string subject, vision::FaceAnalysis analysis);
+    void onChecked(const std::string& classId, const std::string& subject, common::Millis ts,
+                   const vision::SampleResult& result);
+    void onAnalysed(const std::string& classId, const std::string& subject,
+                    const vision::FaceAnalysis& analysis);
     void finishLiveness(const std::string& check, const vision::LivenessVerdict& verdict);
     void report(Judged& judged, const vision::JudgeUpdate& update, common::Millis ts,
                 const vision::SampleResult* sample);

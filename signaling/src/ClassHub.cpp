@@ -306,7 +306,7 @@ void ClassHub::onBusMessage(const std::string& text) {
         scheduleRoster(classId);
     } else if (kind == "chat" || kind == "class_started") {
         pushToClass(classId, event["message"], false);
-    } else if (kind == "hand") {
+    } else if (kind == "hand" || kind == "presence") {
         pushToClass(classId, event["message"], true);
         scheduleRoster(classId);
     } else if (kind == "class_ended") {
@@ -335,12 +335,7 @@ void ClassHub::onBusMessage(const std::string& text) {
             if (c && c->user && c->user->id == event.value("subject", ""))
                 push(c, event["message"]);
         }
-    } else if (kind == "spot_check_result") {
-        pushToClass(classId, event["message"], true);
-    } else if (kind == "presence") {
-        pushToClass(classId, event["message"], true);
-        scheduleRoster(classId);
-    } else if (kind == "alert") {
+    } else if (kind == "spot_check_result" || kind == "alert") {
         pushToClass(classId, event["message"], true);
     }
 }

@@ -22,7 +22,7 @@ std::string formatScore(double score) {
 }
 
 // Runs a record-writing task; a failure is logged loudly, as the record is evidence.
-void spawnRecord(Task<void> task, std::string what) {
+void spawnRecord(Task<void> task, const std::string& what) {
     common::spawn(std::move(task), [what](const std::exception_ptr& e) {
         try {
             if (e) std::rethrow_exception(e);
@@ -94,8 +94,8 @@ Task<void> ClassHub::recordAlert(std::string classId, std::string subject, std::
     co_await publish(std::move(event));
 }
 
-void ClassHub::onLivenessVerdict(std::string check, bool passed, std::string code,
-                                 std::string reason) {
+void ClassHub::onLivenessVerdict(const std::string& check, bool passed, const std::string& code,
+                                 const std::string& reason) {
     auto task = [](ClassHub* self, std::string id, std::string outcome,
                    std::string detail) -> Task<void> {
         co_await self->resolveSpotCheck(std::move(id), std::move(outcome), std::move(detail));

@@ -39,7 +39,7 @@ LandmarkModel::LandmarkModel(const std::string& modelPath) {
         net_ = cv::dnn::readNetFromONNX(modelPath);
         net_.setInput(cv::dnn::blobFromImage(cv::Mat::zeros(kSide, kSide, CV_8UC1)), "input");
         const cv::Mat out = net_.forward();
-        if (out.total() != 2 * kPoints) {
+        if (out.total() != 2 * static_cast<size_t>(kPoints)) {
             throw VisionError("model_invalid", "landmark model " + modelPath +
                                                    ": expected 136 outputs, got " +
                                                    std::to_string(out.total()));
@@ -62,8 +62,9 @@ std::vector<cv::Point2f> LandmarkModel::locate(const cv::Mat& gray, const cv::Re
     points.reserve(kPoints);
     for (int i = 0; i < kPoints; ++i) {
         points.emplace_back(
-            static_cast<float>(crop.x) + v[2 * i] * static_cast<float>(crop.width),
-            static_cast<float>(crop.y) + v[2 * i + 1] * static_cast<float>(crop.height));
+            static_cast<float>(crop.x) + v[2 * std::ptrdiff_t{i}] * static_cast<float>(crop.width),
+            static_cast<float>(crop.y) +
+                v[2 * std::ptrdiff_t{i} + 1] * static_cast<float>(crop.height));
     }
     return points;
 }

@@ -57,7 +57,7 @@ std::vector<Face> UltraFaceDetector::detect(const cv::Mat& bgr) {
     for (int i = 0; i < kPriors; ++i) {
         const float score = scores[2 * i + 1];
         if (score < threshold_) continue;
-        const float* b = boxes + 4 * i;
+        const float* b = boxes + 4 * std::ptrdiff_t{i};
         const float x1 = std::clamp(b[0], 0.0f, 1.0f) * w;
         const float y1 = std::clamp(b[1], 0.0f, 1.0f) * h;
         const float x2 = std::clamp(b[2], 0.0f, 1.0f) * w;

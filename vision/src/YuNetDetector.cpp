@@ -39,8 +39,10 @@ std::vector<Face> YuNetDetector::detect(const cv::Mat& bgr) {
     cv::Mat work = bgr;
     float scale = 1.0f;
     if (bgr.cols > kWorkWidth) {
-        scale = static_cast<float>(bgr.cols) / kWorkWidth;
-        cv::resize(bgr, work, cv::Size(kWorkWidth, std::max(1, static_cast<int>(bgr.rows / scale))),
+        scale = static_cast<float>(bgr.cols) / static_cast<float>(kWorkWidth);
+        cv::resize(bgr, work,
+                   cv::Size(kWorkWidth,
+                            std::max(1, static_cast<int>(static_cast<float>(bgr.rows) / scale))),
                    0, 0, cv::INTER_AREA);
     }
     detector_->setInputSize(work.size());

@@ -82,7 +82,8 @@ public:
     // the class's teachers.
     void onPresenceSample(PresenceSample sample);
     void onPresenceAlert(PresenceAlert alert);
-    void onLivenessVerdict(std::string check, bool passed, std::string code, std::string reason);
+    void onLivenessVerdict(const std::string& check, bool passed, const std::string& code,
+                           const std::string& reason);
 
     // A sampled camera frame reached the frame sink (any thread).
     void noteFrameSampled(const std::string& room, const std::string& subject,
