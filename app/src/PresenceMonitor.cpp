@@ -1,8 +1,8 @@
 #include "PresenceMonitor.hpp"
 
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 
+#include "ReferenceGate.hpp"
 #include "VisionConfig.hpp"
 #include "vigil/common/Log.hpp"
 
@@ -145,29 +145,8 @@ void PresenceMonitor::work(vision::PresenceVerifier& verifier) {
 
 common::Task<signaling::ReferenceCheck> PresenceMonitor::checkReference(std::string imageBytes) {
     auto gate = [this, bytes = std::move(imageBytes)]() {
-        signaling::ReferenceCheck check;
-        check.model = recognizer_;
-        std::vector<unsigned char> buffer(bytes.begin(), bytes.end());
-        cv::Mat image;
-        try {
-            image = cv::imdecode(buffer, cv::IMREAD_COLOR);
-        } catch (const cv::Exception&) {
-            image.release();
-        }
-        if (image.empty()) {
-            check.code = "bad_image";
-            check.reason = "the photo cannot be decoded (JPEG or PNG)";
-            return check;
-        }
         std::lock_guard lock(enrolMutex_);
-        auto result = enrolVerifier_->enrol(image);
-        check.code = result.code;
-        check.reason = result.reason;
-        check.embedding = std::move(result.embedding);
-        check.faceWidth = static_cast<int>(result.face.box.width);
-        check.sharpness = result.quality.sharpness;
-        check.brightness = result.quality.brightness;
-        return check;
+        return gateReference(*enrolVerifier_, bytes, recognizer_);
     };
     // Named: GCC 12 destroys a lambda temporary inside a co_await expression twice.
     auto run = enrolPool_.run(loop_, std::move(gate));
@@ -278,6 +257,14 @@ void PresenceMonitor::tick() {
         auto update = judged.judge.onTick(now);
         report(judged, update, now, nullptr);
     }
+}
+
+bool PresenceMonitor::receivingCamera(const std::string& classId, const std::string& subject) {
+    if (media_ == nullptr) return false;
+    for (const auto& [source, stream] : media_->publishers(kClassPrefix + classId)) {
+        if (source == subject && stream == media::StreamKind::Camera) return true;
+    }
+    return false;
 }
 
 bool PresenceMonitor::startLiveness(const std::string& classId, const std::string& subject,

@@ -44,6 +44,7 @@ public:
     void subjectJoined(const std::string& classId, const std::string& subject,
                        common::Millis ts) override;
     void subjectLeft(const std::string& classId, const std::string& subject) override;
+    bool receivingCamera(const std::string& classId, const std::string& subject) override;
     bool startLiveness(const std::string& classId, const std::string& subject,
                        const std::string& check, const std::string& challenge,
                        common::Millis deadline) override;

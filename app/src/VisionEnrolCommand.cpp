@@ -6,9 +6,9 @@
 #include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
-#include <opencv2/imgcodecs.hpp>
 
 #include "Commands.hpp"
+#include "ReferenceGate.hpp"
 #include "VisionConfig.hpp"
 #include "vigil/common/Error.hpp"
 #include "vigil/signaling/AuditLog.hpp"
@@ -33,27 +33,18 @@ signaling::ReferenceCheck gate(const common::Config& config, const std::string& 
         std::exit(kUsage);
     }
     bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    std::vector<unsigned char> buffer(bytes.begin(), bytes.end());
-    cv::Mat image = cv::imdecode(buffer, cv::IMREAD_COLOR);
-    if (image.empty()) {
-        std::cerr << "vigil: " << path << " is not a JPEG or PNG photo\n";
-        std::exit(kUsage);
-    }
     auto options = visionOptionsFrom(config);
     if (!modelsDir.empty()) options.modelsDir = modelsDir;
     signaling::ReferenceCheck check;
     try {
         vision::PresenceVerifier verifier(options);
-        auto result = verifier.enrol(image);
-        check.code = result.code;
-        check.reason = result.reason;
-        check.model = config.vision.recognizer;
-        check.embedding = std::move(result.embedding);
-        check.faceWidth = static_cast<int>(result.face.box.width);
-        check.sharpness = result.quality.sharpness;
-        check.brightness = result.quality.brightness;
+        check = gateReference(verifier, bytes, config.vision.recognizer);
     } catch (const vision::VisionError& e) {
         std::cerr << "vigil: " << e.code() << ": " << e.what() << "\n";
+        std::exit(kUsage);
+    }
+    if (check.code == "bad_image") {
+        std::cerr << "vigil: " << path << " is not a JPEG or PNG photo\n";
         std::exit(kUsage);
     }
     if (!check.ok()) {

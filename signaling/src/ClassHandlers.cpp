@@ -255,25 +255,25 @@ Task<json> ClassHub::onSpotCheck(ConnPtr conn, const Request& request) {
     auto open = co_await deps_.attendance.openIntervals(classId);
     if (open.find(subject) == open.end())
         throw ApiError("not_found", "that subject is not in the class now");
-    // With presence verification, the check is a liveness challenge judged from the camera
-    // (liveness_seconds); otherwise the subject answers by hand (spot_check_seconds).
-    bool liveness = presence_ != nullptr;
+    // When the subject's camera reaches presence verification, the check is a liveness
+    // challenge judged from it (liveness_seconds). Otherwise the subject answers by hand
+    // (spot_check_seconds); a missing camera is an alert of its own.
+    bool liveness = presence_ != nullptr && presence_->receivingCamera(classId, subject);
     int defaultSeconds =
         liveness ? deps_.config.presence.livenessSeconds : deps_.config.attendance.spotCheckSeconds;
     int seconds = request.body.value("seconds", defaultSeconds);
     common::Millis now = common::nowMillis();
     common::Millis deadline = now + static_cast<common::Millis>(seconds) * 1000;
     std::string check = common::randomHex(8);
-    std::string challenge;
-    if (liveness) {
-        challenge = request.body.value("challenge", "");
-        if (challenge.empty()) {
-            challenge = kChallenges[std::stoul(common::randomHex(2), nullptr, 16) % 4];
-        } else if (std::find(std::begin(kChallenges), std::end(kChallenges), challenge) ==
-                   std::end(kChallenges)) {
-            throw ApiError("bad_request",
-                           "challenge must be turn_left, turn_right, look_up or blink");
-        }
+    std::string challenge = request.body.value("challenge", "");
+    if (!challenge.empty() && std::find(std::begin(kChallenges), std::end(kChallenges),
+                                        challenge) == std::end(kChallenges)) {
+        throw ApiError("bad_request", "challenge must be turn_left, turn_right, look_up or blink");
+    }
+    if (!liveness) {
+        challenge.clear();
+    } else if (challenge.empty()) {
+        challenge = kChallenges[std::stoul(common::randomHex(2), nullptr, 16) % 4];
     }
     co_await deps_.redis.cmd("HSET", keys::spotCheck(check), "class", classId, "subject", subject,
                              "officer", conn->user->id, "deadline", std::to_string(deadline),

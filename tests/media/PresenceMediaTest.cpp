@@ -35,6 +35,27 @@ protected:
         return options;
     }
 
+    void TearDown() override {
+        peer.reset();
+        subject.reset();
+        teacher.reset();
+        MediaTest::TearDown();
+    }
+
+    // The teacher and subject01 in c1, subject01 publishing `options` as the camera.
+    ::testing::AssertionResult startCamera(const PeerOptions& options) {
+        teacher = joinC1("officer.wang");
+        subject = joinC1("subject01");
+        peer = MediaPeer::publish(*subject, "camera", options);
+        if (!peer->lastError().empty()) return ::testing::AssertionFailure() << peer->lastError();
+        if (!peer->waitConnected(10s)) return ::testing::AssertionFailure() << "not connected";
+        return ::testing::AssertionSuccess();
+    }
+
+    std::unique_ptr<WsClient> teacher;
+    std::unique_ptr<WsClient> subject;
+    std::unique_ptr<MediaPeer> peer;  // Before the connections it publishes through go.
+
     static std::string readFile(const std::string& path) {
         std::ifstream in(path, std::ios::binary);
         return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
@@ -79,13 +100,9 @@ TEST_F(PresenceMediaTest, EnrolledSubjectOnCameraIsVerifiedPresentAndCreditedTim
                    std::chrono::system_clock::now().time_since_epoch())
                    .count();
     redis.cli({"HSET", "vigil:class:" + demo::kClassToday, "start", std::to_string(now - 600000)});
-    auto teacher = joinC1("officer.wang");
-    auto subject = joinC1("subject01");
     auto options = camera();
     options.imageSequence = testdataPath("video/cap12/%05d.jpg");
-    auto peer = MediaPeer::publish(*subject, "camera", options);
-    ASSERT_TRUE(peer->lastError().empty()) << peer->lastError();
-    ASSERT_TRUE(peer->waitConnected(10s));
+    ASSERT_TRUE(startCamera(options));
     auto verified = waitForPush(
         *teacher, "presence",
         {{"subject", demo::kSubject01}, {"outcome", "verified"}, {"state", "present"}}, 30s);
@@ -121,12 +138,9 @@ TEST_F(PresenceMediaTest, EnrolledSubjectOnCameraIsVerifiedPresentAndCreditedTim
 }
 
 TEST_F(PresenceMediaTest, TestPatternIsNoFaceAndRaisesTheAbsentAlert) {
-    auto teacher = joinC1("officer.wang");
-    auto subject = joinC1("subject01");
     auto options = camera();
     options.pattern = "smpte";  // Colour bars: bright, sharp, and no face.
-    auto peer = MediaPeer::publish(*subject, "camera", options);
-    ASSERT_TRUE(peer->waitConnected(10s));
+    ASSERT_TRUE(startCamera(options));
     // The alert may come before or after the first judged sample: watch for both at once.
     bool noFace = false;
     bool absent = false;
@@ -153,14 +167,11 @@ TEST_F(PresenceMediaTest, TestPatternIsNoFaceAndRaisesTheAbsentAlert) {
 }
 
 TEST_F(PresenceMediaTest, StillGroupPhotoIsSeveralFaces) {
-    auto teacher = joinC1("officer.wang");
-    auto subject = joinC1("subject01");
     auto options = camera();
     options.width = 640;
     options.height = 480;
     options.stillImage = testdataPath("photos/group_faces.jpg");
-    auto peer = MediaPeer::publish(*subject, "camera", options);
-    ASSERT_TRUE(peer->waitConnected(10s));
+    ASSERT_TRUE(startCamera(options));
     EXPECT_TRUE(waitForPush(*teacher, "presence",
                             {{"subject", demo::kSubject01}, {"outcome", "several_faces"}}, 20s))
         << "the group photo was not judged several_faces";
@@ -169,12 +180,9 @@ TEST_F(PresenceMediaTest, StillGroupPhotoIsSeveralFaces) {
 }
 
 TEST_F(PresenceMediaTest, StillPhotoFailsTheLivenessSpotCheck) {
-    auto teacher = joinC1("officer.wang");
-    auto subject = joinC1("subject01");
     auto options = camera();
     options.stillImage = testdataPath("photos/franck_02221.jpg");
-    auto peer = MediaPeer::publish(*subject, "camera", options);
-    ASSERT_TRUE(peer->waitConnected(10s));
+    ASSERT_TRUE(startCamera(options));
     ASSERT_TRUE(waitForPush(*teacher, "presence", {{"subject", demo::kSubject01}}, 20s));
     json reply = teacher->request({{"type", "spot_check"},
                                    {"subject", demo::kSubject01},
@@ -239,12 +247,9 @@ TEST_F(PresenceMediaTest, ReferenceUploadsAreGatedScopedAndAudited) {
 TEST_F(PresenceMediaTest, SomeoneElseOnCameraIsNotMatchedAndRaisesTheAlert) {
     std::string refused;
     ASSERT_EQ(enrolSubject01FromCap13(&refused), 201) << refused;
-    auto teacher = joinC1("officer.wang");
-    auto subject = joinC1("subject01");
     auto options = camera();
     options.stillImage = testdataPath("photos/audrey.jpg");
-    auto peer = MediaPeer::publish(*subject, "camera", options);
-    ASSERT_TRUE(peer->waitConnected(10s));
+    ASSERT_TRUE(startCamera(options));
     bool notMatched = false;
     bool alerted = false;
     teacher->waitFor(
@@ -264,12 +269,9 @@ TEST_F(PresenceMediaTest, SomeoneElseOnCameraIsNotMatchedAndRaisesTheAlert) {
 TEST_F(PresenceMediaTest, TheEnrolledManTurningHisHeadPassesTheLivenessSpotCheck) {
     std::string refused;
     ASSERT_EQ(enrolSubject01FromCap13(&refused), 201) << refused;
-    auto teacher = joinC1("officer.wang");
-    auto subject = joinC1("subject01");
     auto options = camera();
     options.imageSequence = testdataPath("video/cap12/%05d.jpg");
-    auto peer = MediaPeer::publish(*subject, "camera", options);
-    ASSERT_TRUE(peer->waitConnected(10s));
+    ASSERT_TRUE(startCamera(options));
     ASSERT_TRUE(waitForPush(*teacher, "presence", {{"subject", demo::kSubject01}}, 20s));
     // The clip (53 s, looped) turns right twice; a minute covers a whole loop.
     json reply = teacher->request({{"type", "spot_check"},

@@ -65,6 +65,8 @@ public:
                                common::Millis ts) = 0;
     virtual void subjectLeft(const std::string& classId, const std::string& subject) = 0;
 
+    // Whether the subject's camera in the class reaches this node now.
+    virtual bool receivingCamera(const std::string& classId, const std::string& subject) = 0;
     // Starts a liveness challenge (turn_left | turn_right | look_up | blink) on the subject's
     // camera in the class until `deadline`; the verdict comes back through
     // ClassHub::onLivenessVerdict. False when the subject's camera is not being received.

@@ -1,0 +1,34 @@
+#include "ReferenceGate.hpp"
+
+#include <opencv2/imgcodecs.hpp>
+#include <vector>
+
+namespace vigil::app {
+
+signaling::ReferenceCheck gateReference(vision::PresenceVerifier& verifier,
+                                        const std::string& bytes, const std::string& model) {
+    signaling::ReferenceCheck check;
+    check.model = model;
+    std::vector<unsigned char> buffer(bytes.begin(), bytes.end());
+    cv::Mat image;
+    try {
+        image = cv::imdecode(buffer, cv::IMREAD_COLOR);
+    } catch (const cv::Exception&) {
+        image.release();  // A corrupt file is refused below like any other.
+    }
+    if (image.empty()) {
+        check.code = "bad_image";
+        check.reason = "the photo cannot be decoded (JPEG or PNG)";
+        return check;
+    }
+    auto result = verifier.enrol(image);
+    check.code = result.code;
+    check.reason = result.reason;
+    check.embedding = std::move(result.embedding);
+    check.faceWidth = static_cast<int>(result.face.box.width);
+    check.sharpness = result.quality.sharpness;
+    check.brightness = result.quality.brightness;
+    return check;
+}
+
+}  // namespace vigil::app
