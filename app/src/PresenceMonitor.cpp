@@ -14,6 +14,10 @@ VIGIL_LOG_CATEGORY("presence")
 
 const std::string kClassPrefix = "class:";
 
+// Mean absolute difference (0..255) of the freeze detector's thumbnails below which two
+// pictures count as the same.
+constexpr double kFrozenMaxMeanDiff = 0.05;
+
 std::string classOfRoom(const std::string& room) {
     return room.rfind(kClassPrefix, 0) == 0 ? room.substr(kClassPrefix.size()) : std::string();
 }
@@ -117,10 +121,14 @@ void PresenceMonitor::work(vision::PresenceVerifier& verifier) {
                 std::lock_guard lock(sharedMutex_);
                 auto it = freezers_.find(item->first);
                 if (it == freezers_.end()) {
+                    // Near bit-identical pictures only: a stalled driver or a virtual camera
+                    // repeats its frame exactly, while a real sensor filming someone sitting
+                    // very still still differs by its noise, and must not lose credit.
                     it = freezers_
                              .emplace(item->first,
                                       vision::FreezeDetector(
-                                          std::int64_t{config_.presence.frozenSeconds} * 1000))
+                                          std::int64_t{config_.presence.frozenSeconds} * 1000,
+                                          kFrozenMaxMeanDiff))
                              .first;
                 }
                 frozen = it->second.frozen(picture, f.capturedMs);

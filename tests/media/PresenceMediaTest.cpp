@@ -284,3 +284,21 @@ TEST_F(PresenceMediaTest, TheEnrolledManTurningHisHeadPassesTheLivenessSpotCheck
     ASSERT_TRUE(result);
     EXPECT_EQ((*result).value("outcome", ""), "passed") << result->dump();
 }
+
+class FrozenCameraTest : public PresenceMediaTest {
+protected:
+    std::map<std::string, std::string> mediaEnv() const override {
+        auto env = PresenceMediaTest::mediaEnv();
+        env["VIGIL_PRESENCE_FROZEN_SECONDS"] = "5";
+        return env;
+    }
+};
+
+TEST_F(FrozenCameraTest, TheSamePictureOverAndOverIsCameraOff) {
+    auto options = camera();
+    options.stillImage = testdataPath("photos/franck_02221.jpg");
+    ASSERT_TRUE(startCamera(options));
+    EXPECT_TRUE(waitForPush(*teacher, "presence",
+                            {{"subject", demo::kSubject01}, {"outcome", "camera_off"}}, 25s))
+        << "a frozen picture was not judged camera_off";
+}
