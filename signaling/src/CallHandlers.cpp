@@ -153,6 +153,18 @@ Task<void> ClassHub::finishCall(std::string callId, std::string state, std::stri
     logger()->info("call {}: {} ({})", callId, state, by);
     co_await deps_.redis.cmd("HSET", keys::call(callId), "state", state, "ended",
                              std::to_string(now), "by", by);
+    if (state == "missed") {
+        // A supervision call the subject did not take is an alert for the officer.
+        auto unit = co_await deps_.redis.cmd("HGET", keys::call(callId), "unit");
+        std::string text = "the subject did not answer the supervision call";
+        auto id = co_await deps_.redis.cmd(
+            "XADD", keys::kAlerts, "*", "call", callId, "class", "", "subject", subject, "unit",
+            unit.str, "kind", "missed_call", "message", text, "ts", std::to_string(now));
+        json alert{{"type", "alert"},    {"id", id.str},          {"call", callId},
+                   {"subject", subject}, {"kind", "missed_call"}, {"message", text},
+                   {"ts", now}};
+        pushToUser(officer, alert);
+    }
 }
 
 }  // namespace vigil::signaling

@@ -158,6 +158,7 @@ Task<HttpResponse> HttpApi::alerts(const User& user, const HttpRequest& request)
         Millis ts = std::strtoll(f["ts"].c_str(), nullptr, 10);
         out.push_back({{"id", entry.elements[0].str},
                        {"class", f["class"]},
+                       {"call", f["call"]},
                        {"subject", f["subject"]},
                        {"kind", f["kind"]},
                        {"message", f["message"]},

@@ -192,6 +192,15 @@ TEST_F(CallMediaRingTimeoutTest, UnansweredCallEndsAsMissed) {
     ASSERT_TRUE(subjectSide) << "the subject's tab kept ringing";
     EXPECT_EQ(subjectSide->value("state", ""), "missed") << subjectSide->dump();
     EXPECT_EQ(callField(callId, "state"), "missed");
+    // A missed call is an alert for the officer, stored and listed.
+    auto alert = waitForPush(*officer, "alert", {{"call", callId}, {"kind", "missed_call"}}, 5s);
+    EXPECT_TRUE(alert) << "no missed_call alert";
+    auto alerts =
+        getJson(port(), "/api/alerts", login(port(), "officer.wang", kDemoPassword)).body;
+    bool listed = false;
+    for (const auto& a : alerts.value("alerts", json::array()))
+        listed = listed || (a.value("call", "") == callId && a.value("kind", "") == "missed_call");
+    EXPECT_TRUE(listed) << alerts.dump();
 
     // Accepting a call that no longer rings is refused (bad_request per the Calls section;
     // not_found also names a call that is over).
