@@ -195,8 +195,7 @@ TEST_F(CallMediaRingTimeoutTest, UnansweredCallEndsAsMissed) {
     // A missed call is an alert for the officer, stored and listed.
     auto alert = waitForPush(*officer, "alert", {{"call", callId}, {"kind", "missed_call"}}, 5s);
     EXPECT_TRUE(alert) << "no missed_call alert";
-    auto alerts =
-        getJson(port(), "/api/alerts", login(port(), "officer.wang", kDemoPassword)).body;
+    auto alerts = getJson(port(), "/api/alerts", login(port(), "officer.wang", kDemoPassword)).body;
     bool listed = false;
     for (const auto& a : alerts.value("alerts", json::array()))
         listed = listed || (a.value("call", "") == callId && a.value("kind", "") == "missed_call");

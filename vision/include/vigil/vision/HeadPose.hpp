@@ -4,7 +4,6 @@
 // the face's size in the picture. Used by the liveness challenges.
 
 #include <opencv2/core.hpp>
-
 #include <optional>
 #include <vector>
 

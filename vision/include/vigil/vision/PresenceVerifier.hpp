@@ -44,8 +44,9 @@ public:
     PresenceVerifier& operator=(const PresenceVerifier&) = delete;
 
     const VisionOptions& options() const;
-    std::string_view detectorName() const;  // The detector actually in use ("haar" after a fallback).
-    bool canVerifyIdentity() const;         // False with the Haar fallback.
+    std::string_view detectorName()
+        const;                       // The detector actually in use ("haar" after a fallback).
+    bool canVerifyIdentity() const;  // False with the Haar fallback.
 
     std::vector<Face> detect(const cv::Mat& bgr);
     SampleResult check(const cv::Mat& bgr, const std::vector<Embedding>& references);

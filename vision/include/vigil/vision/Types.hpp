@@ -3,7 +3,6 @@
 // camera concludes, and the errors a misconfigured model gives. Only OpenCV types.
 
 #include <opencv2/core.hpp>
-
 #include <optional>
 #include <stdexcept>
 #include <string>
