@@ -6,6 +6,7 @@
 namespace vigil::signaling {
 
 using common::ApiError;
+using common::Millis;
 using common::Task;
 using nlohmann::json;
 
@@ -184,6 +185,24 @@ Task<HttpResponse> HttpApi::me(const User& user) {
     json j = user.publicJson();
     j["unit_name"] = unit ? unit->name : "";
     co_return jsonResponse(200, j);
+}
+
+std::string queryValue(const HttpRequest& request, const char* name) {
+    auto it = request.query.find(name);
+    return it == request.query.end() ? std::string() : it->second;
+}
+
+Millis timeParam(const HttpRequest& request, const char* name, int offset, Millis fallback) {
+    constexpr Millis kDayMs = 86400000;
+    const std::string text = queryValue(request, name);
+    if (text.empty()) return fallback;
+    auto t = parseQueryTime(text, offset);
+    if (!t)
+        throw ApiError("bad_request",
+                       std::string("'") + name + "' must be an ISO 8601 date or time");
+    // A date as the end of a range includes that whole day.
+    if (std::string(name) == "to" && text.size() == 10) return *t + kDayMs;
+    return *t;
 }
 
 }  // namespace vigil::signaling

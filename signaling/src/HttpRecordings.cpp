@@ -27,11 +27,6 @@ VIGIL_LOG_CATEGORY("http-recordings")
 
 constexpr Millis kDayMs = 86400000;
 
-std::string queryValue(const HttpRequest& request, const char* name) {
-    auto it = request.query.find(name);
-    return it == request.query.end() ? std::string() : it->second;
-}
-
 // A whole number in [lo, hi] from the query, or `fallback` when absent.
 long long numberParam(const HttpRequest& request, const char* name, long long fallback,
                       long long lo, long long hi) {
@@ -41,18 +36,6 @@ long long numberParam(const HttpRequest& request, const char* name, long long fa
         throw ApiError("bad_request", std::string("'") + name + "' must be a whole number");
     }
     return std::clamp(std::stoll(text), lo, hi);
-}
-
-Millis timeParam(const HttpRequest& request, const char* name, int offset, Millis fallback) {
-    const std::string text = queryValue(request, name);
-    if (text.empty()) return fallback;
-    auto t = parseQueryTime(text, offset);
-    if (!t)
-        throw ApiError("bad_request",
-                       std::string("'") + name + "' must be an ISO 8601 date or time");
-    // A date as the end of a range includes that whole day.
-    if (std::string(name) == "to" && text.size() == 10) return *t + kDayMs;
-    return *t;
 }
 
 // The real path of a chunk's file if it lies inside the recording folder; nullopt otherwise

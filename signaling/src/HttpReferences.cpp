@@ -18,11 +18,6 @@ namespace {
 
 constexpr size_t kMaxPhotoBytes = size_t{8} << 20;
 
-std::string query(const HttpRequest& request, const std::string& name) {
-    auto it = request.query.find(name);
-    return it == request.query.end() ? std::string() : it->second;
-}
-
 json referenceJson(const FaceReference& r, int offset) {
     return json{{"id", r.id},
                 {"subject", r.subject},
@@ -100,14 +95,14 @@ Task<HttpResponse> HttpApi::enrolReference(const User& user, const User& subject
         throw ApiError("too_large", "the photo is over 8 MiB");
     if (imageType(request.body).empty())
         throw ApiError("bad_image", "send the photo as the body, JPEG or PNG");
-    std::string source = query(request, "source");
+    std::string source = queryValue(request, "source");
     if (source.empty()) source = "upload";
     if (source != "upload" && source != "call")
         throw ApiError("bad_request", "source must be upload or call");
     if (source == "call") {
         // A frame the officer took from a supervision call: only from an active call between
         // this officer and this subject.
-        std::string callId = query(request, "call");
+        std::string callId = queryValue(request, "call");
         if (!Directory::validId(callId)) throw ApiError("bad_request", "name the call");
         auto call =
             co_await deps_.redis.cmd("HMGET", keys::call(callId), "officer", "subject", "state");
@@ -135,14 +130,9 @@ Task<HttpResponse> HttpApi::alerts(const User& user, const HttpRequest& request)
         throw ApiError("forbidden", "alerts are for officers and administrators");
     const int offset = deps_.config.utcOffsetMinutes();
     Millis now = common::nowMillis();
-    Millis from = now - Millis{7} * 24 * 3600 * 1000;
-    if (auto text = query(request, "from"); !text.empty()) {
-        auto parsed = parseQueryTime(text, offset);
-        if (!parsed) throw ApiError("bad_request", "'from' must be a date or an ISO 8601 time");
-        from = *parsed;
-    }
-    std::string classFilter = query(request, "class");
-    std::string subjectFilter = query(request, "subject");
+    Millis from = timeParam(request, "from", offset, now - Millis{7} * 24 * 3600 * 1000);
+    std::string classFilter = queryValue(request, "class");
+    std::string subjectFilter = queryValue(request, "subject");
     auto tree = co_await deps_.directory.unitTree();
     auto reply = co_await deps_.redis.cmd("XRANGE", keys::kAlerts, std::to_string(from), "+",
                                           "COUNT", "5000");

@@ -108,5 +108,11 @@ HttpResponse jsonResponse(int status, const nlohmann::json& body);
 HttpResponse errorResponse(const std::string& code, const std::string& message);
 // A time in a query parameter: ISO 8601, or a date at `utcOffsetMinutes`.
 std::optional<common::Millis> parseQueryTime(std::string text, int utcOffsetMinutes);
+// A query parameter's value, or "" when absent.
+std::string queryValue(const HttpRequest& request, const char* name);
+// A time parameter (parseQueryTime), or `fallback` when absent; bad_request when it does not
+// parse. A plain date given as "to" includes that whole day.
+common::Millis timeParam(const HttpRequest& request, const char* name, int utcOffsetMinutes,
+                         common::Millis fallback);
 
 }  // namespace vigil::signaling
