@@ -306,8 +306,13 @@ void ClassHub::onBusMessage(const std::string& text) {
         scheduleRoster(classId);
     } else if (kind == "chat" || kind == "class_started") {
         pushToClass(classId, event["message"], false);
-    } else if (kind == "hand" || kind == "presence") {
+    } else if (kind == "hand") {
         pushToClass(classId, event["message"], true);
+        scheduleRoster(classId);
+    } else if (kind == "presence") {
+        pushToClass(classId, event["message"], true);
+        // The subject sees his own verdict too, so that he can fix his camera himself.
+        pushToSubject(classId, event["message"].value("subject", ""), event["message"]);
         scheduleRoster(classId);
     } else if (kind == "class_ended") {
         pushToClass(classId, event["message"], false);
@@ -328,15 +333,19 @@ void ClassHub::onBusMessage(const std::string& text) {
              json{{"type", "kicked"}, {"class", classId}, {"reason", event.value("reason", "")}});
         forgetMembership(conn);
     } else if (kind == "spot_check") {
-        auto it = members_.find(classId);
-        if (it == members_.end()) return;
-        for (auto id : it->second) {
-            auto c = find(id);
-            if (c && c->user && c->user->id == event.value("subject", ""))
-                push(c, event["message"]);
-        }
+        pushToSubject(classId, event.value("subject", ""), event["message"]);
     } else if (kind == "spot_check_result" || kind == "alert") {
         pushToClass(classId, event["message"], true);
+    }
+}
+
+void ClassHub::pushToSubject(const std::string& classId, const std::string& subject,
+                             const json& message) {
+    auto it = members_.find(classId);
+    if (it == members_.end() || subject.empty()) return;
+    for (auto id : it->second) {
+        auto c = find(id);
+        if (c && c->user && c->user->id == subject) push(c, message);
     }
 }
 

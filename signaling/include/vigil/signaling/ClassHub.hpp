@@ -198,6 +198,9 @@ private:
 
     void push(const ConnPtr& conn, const nlohmann::json& message);
     void pushToClass(const std::string& classId, const nlohmann::json& message, bool teachersOnly);
+    // Every connection of `subject` that is in the class (a subject may have several tabs).
+    void pushToSubject(const std::string& classId, const std::string& subject,
+                       const nlohmann::json& message);
     void scheduleRoster(const std::string& classId);
     void strike(const ConnPtr& conn);
     void forgetMembership(const ConnPtr& conn);

@@ -1,0 +1,2 @@
+// Texts of the administrator pages, merged into en.js.
+export default {};

@@ -1,0 +1,217 @@
+// Recordings of classes and supervision calls: a paged list by date range and a player that
+// plays one chunk after another, with each chunk's SHA-256 digest as evidence. Every chunk
+// request is audited by the server.
+import { h, clear, table } from '../dom.js';
+import { get, mediaUrl } from '../api.js';
+import { t, formatDateTime, formatTime } from '../i18n.js';
+import {
+  alertBox, showError, hideError, pageFrame, daysFromToday, isDate, loadUserMap, formatDuration,
+  formatBytes, emptyRow,
+} from './admin-common.js';
+
+const pageSize = 50;
+let saved = null;
+
+const columns = ['admin.rec.what', 'admin.rec.participants', 'admin.rec.start', 'admin.rec.duration',
+  'admin.rec.chunks', 'admin.rec.state', 'admin.rec.actions'];
+
+export default {
+  title: 'admin.rec.title',
+  render(view) {
+    const page = { aborted: false };
+    const state = saved ?? { from: daysFromToday(-30), to: daysFromToday(1), offset: 0 };
+    saved = state;
+
+    const fromIn = h('input', { id: 'recordings-from', type: 'date', value: state.from, required: true });
+    const toIn = h('input', { id: 'recordings-to', type: 'date', value: state.to, required: true });
+    const apply = h('button', { id: 'recordings-apply', type: 'submit', class: 'primary', i18n: 'admin.apply' });
+    const error = alertBox('recordings-error');
+    const status = h('p', { class: 'muted', role: 'status', 'aria-live': 'polite' });
+    const { table: wrap, tbody } = table('recordings-table', 'admin.rec.caption', columns);
+    const prev = h('button', { id: 'recordings-prev', type: 'button', i18n: 'admin.prev', disabled: true });
+    const next = h('button', { id: 'recordings-next', type: 'button', i18n: 'admin.next', disabled: true });
+    const info = h('span', { id: 'recordings-page-info', 'aria-live': 'polite' });
+    const playerArea = h('div', { id: 'player-area' });
+    const form = h('form', { class: 'filters card', novalidate: true },
+      h('div', { class: 'filter-grid' },
+        h('div', { class: 'field' }, h('label', { for: 'recordings-from', i18n: 'admin.from' }), fromIn),
+        h('div', { class: 'field' }, h('label', { for: 'recordings-to', i18n: 'admin.to' }), toIn),
+        h('div', { class: 'field filter-actions' }, apply)));
+    const section = pageFrame('admin.rec.title', 'admin.rec.intro');
+    section.append(form, error, status, playerArea, wrap,
+      h('nav', { class: 'pager', i18nAttr: { 'aria-label': 'admin.paging' } }, prev, info, next));
+    view.append(section);
+
+    let users = new Map();
+    const classes = new Map();
+    let classesRange = '';
+    let token = 0;
+    let player = null; // {video, recording, index}
+
+    const nameOf = (id) => users.get(id)?.name ?? id;
+
+    function whatOf(r) {
+      if (r.kind === 'call' || r.call) return t('admin.rec.call', { id: r.call ?? '' });
+      const c = classes.get(r.class);
+      return c ? t('admin.rec.classTitled', { title: c.title }) : t('admin.rec.class', { id: r.class ?? '' });
+    }
+
+    function stateText(r) {
+      if (r.state === 'recording') return t('admin.rec.recording');
+      return t(r.complete === false ? 'admin.rec.incomplete' : 'admin.rec.finished');
+    }
+
+    async function load() {
+      const mine = ++token;
+      hideError(error);
+      status.textContent = t('admin.loading');
+      prev.disabled = true;
+      next.disabled = true;
+      let reply;
+      const range = `${state.from}/${state.to}`;
+      if (classesRange !== range) {
+        classesRange = range;
+        const c = await get('/api/classes', { from: state.from, to: state.to }).catch(() => ({ classes: [] }));
+        for (const x of c.classes ?? []) classes.set(x.id, x);
+      }
+      try {
+        reply = await get('/api/recordings', { from: state.from, to: state.to, limit: pageSize, offset: state.offset });
+      } catch (e) {
+        if (page.aborted || mine !== token) return;
+        status.textContent = '';
+        clear(tbody, emptyRow(columns.length, 'admin.rec.none'));
+        showError(error, e);
+        return;
+      }
+      if (page.aborted || mine !== token) return;
+      status.textContent = '';
+      const list = reply.recordings ?? [];
+      const total = Number(reply.total ?? list.length);
+      clear(tbody, list.length ? list.map(rowOf) : emptyRow(columns.length, 'admin.rec.none'));
+      info.textContent = total ? t('admin.pageInfo', { first: state.offset + 1, last: state.offset + list.length, total }) : t('admin.pageInfoEmpty');
+      prev.disabled = state.offset <= 0;
+      next.disabled = state.offset + list.length >= total;
+    }
+
+    function rowOf(r) {
+      const what = whatOf(r);
+      const play = h('button', { type: 'button', class: 'play-recording', text: t('admin.rec.play'),
+        'aria-label': t('admin.rec.playLabel', { what, start: formatDateTime(r.start) }),
+        disabled: !r.chunk_count, on: { click: () => openPlayer(r.id) } });
+      return h('tr', { dataset: { recording: r.id, call: r.call ?? undefined, class: r.call ? undefined : (r.class ?? undefined) } },
+        h('th', { scope: 'row' }, what, h('span', { class: 'muted small block', text: r.id })),
+        h('td', { text: (r.participants ?? []).map(nameOf).join(t('admin.listSep')) || '—' }),
+        h('td', { class: 'nowrap', text: formatDateTime(r.start) }),
+        h('td', { class: 'num', text: formatDuration(r.duration_seconds) }),
+        h('td', { class: 'num', text: `${r.chunk_count ?? 0} · ${formatBytes(r.bytes)}` }),
+        h('td', {}, h('span', { class: `rec-state ${r.state}`, text: stateText(r) })),
+        h('td', {}, play));
+    }
+
+    function stopPlayer() {
+      if (!player) return;
+      player.video.pause();
+      player.video.removeAttribute('src');
+      player.video.load();
+      player = null;
+    }
+
+    async function openPlayer(id) {
+      stopPlayer();
+      const perr = alertBox('player-error');
+      clear(playerArea, h('section', { class: 'card player', 'aria-labelledby': 'player-heading' },
+        h('h2', { id: 'player-heading', tabindex: '-1', i18n: 'admin.rec.player' }), perr, h('p', { class: 'muted', role: 'status', i18n: 'admin.loading' })));
+      let rec;
+      try {
+        rec = await get(`/api/recordings/${encodeURIComponent(id)}`);
+      } catch (e) {
+        if (page.aborted) return;
+        playerArea.querySelector('[role=status]')?.remove();
+        showError(perr, e);
+        return;
+      }
+      if (page.aborted) return;
+      const chunks = (rec.chunks ?? []).slice().sort((a, b) => a.index - b.index);
+      const video = h('video', { id: 'recording-player', controls: true, playsinline: true, preload: 'metadata',
+        i18nAttr: { 'aria-label': 'admin.rec.player' } });
+      const nowPlaying = h('p', { id: 'recording-now', class: 'muted', 'aria-live': 'polite' });
+      const list = h('ol', { id: 'chunk-list', class: 'chunk-list' });
+      const buttons = [];
+      chunks.forEach((c, i) => {
+        const b = h('button', { type: 'button', class: 'chunk-button', dataset: { chunk: c.index },
+          text: t('admin.rec.chunk', { n: c.index + 1 }),
+          'aria-label': t('admin.rec.chunkLabel', { n: c.index + 1, start: formatTime(c.start), end: formatTime(c.end) }),
+          on: { click: () => playChunk(i, true) } });
+        buttons.push(b);
+        list.append(h('li', { dataset: { chunk: c.index } },
+          b,
+          h('span', { class: 'chunk-time', text: `${formatTime(c.start)}–${formatTime(c.end)} · ${formatBytes(c.bytes)}` }),
+          h('span', { class: 'sha' }, h('span', { class: 'muted', text: 'SHA-256 ' }), h('code', { text: c.sha256 ?? '—' }))));
+      });
+      const heading = h('h2', { id: 'player-heading', tabindex: '-1', text: t('admin.rec.playerOf', { what: whatOf(rec) }) });
+      const close = h('button', { type: 'button', class: 'player-close', i18n: 'admin.rec.close',
+        on: { click: () => { stopPlayer(); clear(playerArea); } } });
+      clear(playerArea, h('section', { class: 'card player', 'aria-labelledby': 'player-heading' },
+        h('div', { class: 'player-head' }, heading, close),
+        h('p', { class: 'muted small', text: `${formatDateTime(rec.start)} · ${formatDuration(rec.duration_seconds)} · ${(rec.participants ?? []).map(nameOf).join(t('admin.listSep'))}` }),
+        perr,
+        h('div', { class: 'video-box' }, video),
+        nowPlaying,
+        h('h3', { i18n: 'admin.rec.chunks' }),
+        h('p', { class: 'muted small', i18n: 'admin.rec.shaHint' }),
+        list));
+      player = { video, rec, index: 0 };
+      if (!chunks.length) {
+        showError(perr, t('admin.rec.noChunks'));
+        return;
+      }
+
+      function playChunk(i, autoplay) {
+        if (!player || i < 0 || i >= chunks.length) return;
+        hideError(perr);
+        player.index = i;
+        const c = chunks[i];
+        video.src = mediaUrl(c.url || `/api/recordings/${encodeURIComponent(rec.id)}/chunks/${c.index}`);
+        buttons.forEach((b, k) => {
+          if (k === i) b.setAttribute('aria-current', 'true'); else b.removeAttribute('aria-current');
+        });
+        nowPlaying.textContent = t('admin.rec.nowPlaying', { n: c.index + 1, total: chunks.length });
+        if (autoplay) video.play().catch(() => { /* the user presses play */ });
+      }
+      video.addEventListener('ended', () => {
+        if (player && player.index + 1 < chunks.length) playChunk(player.index + 1, true);
+      });
+      video.addEventListener('error', () => {
+        if (!player || !video.getAttribute('src')) return;
+        showError(perr, t('admin.rec.chunkError', { n: chunks[player.index].index + 1 }));
+      });
+      playChunk(0, false);
+      heading.focus();
+      playerArea.scrollIntoView?.({ block: 'nearest' });
+    }
+
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      hideError(error);
+      if (!isDate(fromIn.value) || !isDate(toIn.value)) { showError(error, t('admin.badDates')); return; }
+      if (toIn.value < fromIn.value) { showError(error, t('admin.toBeforeFrom')); return; }
+      state.from = fromIn.value;
+      state.to = toIn.value;
+      state.offset = 0;
+      load();
+    });
+    prev.addEventListener('click', () => { state.offset = Math.max(0, state.offset - pageSize); load(); });
+    next.addEventListener('click', () => { state.offset += pageSize; load(); });
+
+    (async () => {
+      users = await loadUserMap(page);
+      if (page.aborted) return;
+      load();
+    })();
+
+    return () => {
+      page.aborted = true;
+      stopPlayer();
+    };
+  },
+};

@@ -1,0 +1,69 @@
+// Scheduling a class: title, start and end, whether it is required, and who is enrolled
+// (subjects one by one, or a whole org unit).
+import { h, clear, field, localDateTimeValue } from '../dom.js';
+import { get, post, readableError } from '../api.js';
+import { t, formatDateTime } from '../i18n.js';
+
+export default {
+  title: 'nav.schedule',
+  async render(view, ctx) {
+    const start = new Date(Date.now() + 3600000);
+    start.setMinutes(0, 0, 0);
+    const end = new Date(start.getTime() + 90 * 60000);
+    const title = h('input', { id: 'schedule-title', required: true, maxlength: '200' });
+    const startInput = h('input', { id: 'schedule-start', type: 'datetime-local', required: true, value: localDateTimeValue(start) });
+    const endInput = h('input', { id: 'schedule-end', type: 'datetime-local', required: true, value: localDateTimeValue(end) });
+    const required = h('input', { id: 'schedule-required', type: 'checkbox', checked: true });
+    const unitSelect = h('select', { id: 'schedule-enrol-unit' }, h('option', { value: '', i18n: 'schedule.no_unit' }));
+    const subjects = h('fieldset', { class: 'subjects' }, h('legend', { i18n: 'schedule.subjects' }));
+    const result = h('p', { id: 'schedule-result', role: 'status' });
+    const submit = h('button', { type: 'submit', id: 'schedule-submit', class: 'primary', i18n: 'schedule.submit' });
+    const form = h('form', { class: 'card form', novalidate: true },
+      field('schedule.title_label', title),
+      h('div', { class: 'grid-2' }, field('schedule.start', startInput), field('schedule.end', endInput)),
+      h('div', { class: 'field check' }, required, h('label', { for: 'schedule-required', i18n: 'schedule.required' })),
+      field('schedule.enrol_unit', unitSelect),
+      subjects, submit, result);
+    view.append(h('h1', { i18n: 'nav.schedule' }), form);
+
+    try {
+      const [{ units }, { users }] = await Promise.all([get('/api/units'), get('/api/users', { role: 'subject' })]);
+      units.forEach((u) => unitSelect.append(h('option', { value: u.id, text: u.name })));
+      if (!users.length) subjects.append(h('p', { class: 'muted', i18n: 'dashboard.no_subjects' }));
+      users.forEach((u) => subjects.append(h('div', { class: 'check' },
+        h('input', { type: 'checkbox', class: 'enrol-subject', id: `enrol-${u.id}`, value: u.id }),
+        h('label', { for: `enrol-${u.id}`, text: `${u.name} (${u.username})` }))));
+    } catch (e) {
+      subjects.append(h('p', { class: 'error', role: 'alert', text: readableError(e) }));
+    }
+
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      result.className = 'error';
+      result.setAttribute('role', 'alert');
+      const s = new Date(startInput.value);
+      const e = new Date(endInput.value);
+      if (!title.value.trim()) { result.textContent = t('schedule.need_title'); title.focus(); return; }
+      if (Number.isNaN(s.getTime()) || Number.isNaN(e.getTime()) || e <= s) {
+        result.textContent = t('schedule.bad_times'); endInput.focus(); return;
+      }
+      const body = {
+        title: title.value.trim(), start: s.toISOString(), end: e.toISOString(), required: required.checked,
+        subjects: [...form.querySelectorAll('input.enrol-subject:checked')].map((c) => c.value),
+      };
+      if (unitSelect.value) body.enrol_unit = unitSelect.value;
+      submit.disabled = true;
+      try {
+        const cls = await post('/api/classes', body);
+        result.className = 'ok';
+        result.setAttribute('role', 'status');
+        clear(result, t('schedule.done', { title: cls.title, time: formatDateTime(cls.start) }), ' ',
+          h('a', { href: `#/officer/class/${encodeURIComponent(cls.id)}`, class: 'open-console', i18n: 'dashboard.open_console' }));
+      } catch (err) {
+        result.textContent = readableError(err);
+      } finally {
+        submit.disabled = false;
+      }
+    });
+  },
+};
