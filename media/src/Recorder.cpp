@@ -86,7 +86,15 @@ Recorder::Recorder(Context& ctx, GstElement* pipeline, std::shared_ptr<Recording
                      "max-bytes", static_cast<guint64>(16) << 20, "block", FALSE, nullptr);
         GstElement* srcQueue = makeElement("queue");
         gst_bin_add_many(GST_BIN(recordPipeline_), src, srcQueue, nullptr);
-        gst_element_link(src, srcQueue);
+        if (track->codec == "OPUS") {
+            // Browsers announce Opus without sprop-stereo, so the depayloader's caps lack the
+            // channels and rate that the muxer requires; the parser reads them from the packets.
+            GstElement* parse = makeElement("opusparse");
+            gst_bin_add(GST_BIN(recordPipeline_), parse);
+            gst_element_link_many(src, parse, srcQueue, nullptr);
+        } else {
+            gst_element_link(src, srcQueue);
+        }
         GstPad* muxPad = gst_element_request_pad_simple(mux_, padName);
         GstPad* queueSrc = gst_element_get_static_pad(srcQueue, "src");
         gst_pad_link(queueSrc, muxPad);
@@ -228,6 +236,11 @@ void Recorder::reportChunk(const std::string& path, std::int64_t startMs, std::i
 }
 
 void Recorder::finish(bool last, std::function<void()> finished) {
+    if (released_) {
+        // Already stopped by an error: nothing will close, so the room must not wait for it.
+        if (finished) ctx_.post(std::move(finished));
+        return;
+    }
     finishing_ = true;
     last_ = last;
     finished_ = std::move(finished);

@@ -108,6 +108,9 @@ TEST_F(PresenceMediaTest, EnrolledSubjectOnCameraIsVerifiedPresentAndCreditedTim
         {{"subject", demo::kSubject01}, {"outcome", "verified"}, {"state", "present"}}, 30s);
     ASSERT_TRUE(verified) << "no verified presence within 30 s";
     EXPECT_GE((*verified)["score"].get<double>(), 0.3);
+    // The subject sees his own verdict too (the classroom's presence indicator).
+    EXPECT_TRUE(waitForPush(*subject, "presence",
+                            {{"subject", demo::kSubject01}, {"outcome", "verified"}}, 15s));
 
     json roster = teacher->request({{"type", "roster"}});
     bool shown = false;

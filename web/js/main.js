@@ -72,6 +72,10 @@ function ensureSignal() {
   signal.on('auth_failed', () => expire('login.expired'));
   installCalls(signal, { navigate, user: () => session.user });
   signal.start();
+  // For the browser tests and support staff: what the connection is doing, and a way to
+  // drop it as a network failure would (the app must reconnect and recover by itself).
+  window.vigilDebug.signalState = () => signal?.state;
+  window.vigilDebug.dropConnection = () => signal?.ws?.close();
   return signal;
 }
 

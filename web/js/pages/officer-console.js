@@ -30,9 +30,9 @@ export default {
     const stateBadge = h('span', { class: 'badge', id: 'class-state' });
     const status = h('p', { id: 'console-status', role: 'status', class: 'muted' });
     const preview = h('video', { id: 'console-preview', playsInline: true, autoplay: true, muted: true, i18nAttr: { 'aria-label': 'console.preview' } });
-    const startButton = h('button', { type: 'button', id: 'start-class', class: 'primary', i18n: 'console.start', on: { click: startClass } });
+    const startButton = h('button', { type: 'button', id: 'start-class', class: 'primary', disabled: true, i18n: 'console.start', on: { click: startClass } });
     const screenButton = h('button', { type: 'button', id: 'share-screen', disabled: true, 'aria-pressed': 'false', i18n: 'console.share_screen', on: { click: toggleScreen } });
-    const endButton = h('button', { type: 'button', id: 'end-class', class: 'danger', i18n: 'console.end', on: { click: () => endDialog.showModal() } });
+    const endButton = h('button', { type: 'button', id: 'end-class', class: 'danger', disabled: true, i18n: 'console.end', on: { click: () => endDialog.showModal() } });
     const roster = h('ul', { id: 'roster', class: 'roster', 'aria-live': 'polite' });
     const alerts = h('ol', { id: 'console-alerts', class: 'alerts', 'aria-live': 'polite' });
     const chat = chatPanel(signal, classId);
