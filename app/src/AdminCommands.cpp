@@ -11,6 +11,7 @@
 #include "vigil/common/Error.hpp"
 #include "vigil/signaling/AuditLog.hpp"
 #include "vigil/signaling/Directory.hpp"
+#include "vigil/signaling/HttpApi.hpp"
 
 namespace vigil::app {
 
@@ -34,14 +35,6 @@ std::string readPassword(const std::string& given, bool fromStdin) {
     std::string line;
     std::getline(std::cin, line);
     return line;
-}
-
-void checkPassword(const std::string& password, const common::Config& config) {
-    if (static_cast<int>(password.size()) < config.auth.passwordMinLength) {
-        throw ApiError("bad_request", "a password needs at least " +
-                                          std::to_string(config.auth.passwordMinLength) +
-                                          " characters");
-    }
 }
 
 common::Millis parseTimeOrThrow(const std::string& text, const char* what, int offset) {
@@ -114,11 +107,9 @@ void addUser(CLI::App& app, GlobalOptions& options) {
                                             "role must be subject, officer or administrator");
                          nu.role = *r;
                          std::string pw = readPassword(password, passwordStdin);
-                         checkPassword(pw, config);
-                         nu.passwordHash = common::hashPassword(pw);
                          Directory dir(redis);
                          AuditLog audit(redis);
-                         auto created = co_await dir.addUser(nu);
+                         auto created = co_await signaling::createAccount(dir, nu, pw, config);
                          const std::string detail = nlohmann::json{
                              {"username", nu.username},
                              {"role", role},
@@ -154,7 +145,7 @@ void addUser(CLI::App& app, GlobalOptions& options) {
                          auto u = co_await dir.findUserByUsername(target);
                          if (!u) throw ApiError("not_found", "no user '" + target + "'");
                          std::string pw = readPassword(password, passwordStdin);
-                         checkPassword(pw, config);
+                         signaling::checkPasswordStrength(pw, config);
                          co_await dir.setPasswordHash(u->id, common::hashPassword(pw));
                          co_await audit.append(kActor, "password_set", u->id, "{}");
                          std::cout << "password set for " << u->id << "\n";

@@ -180,6 +180,7 @@ const std::vector<Key>& keys() {
         VIGIL_STR(server, listen, server.listen, validateNotEmpty),
         VIGIL_INT(server, port, server.port, 1, 65535),
         VIGIL_STR(server, web_root, server.webRoot, validateNotEmpty),
+        VIGIL_STR(server, vendor_root, server.vendorRoot, validateNotEmpty),
         VIGIL_STR(server, node_id, server.nodeId, anyString),
         VIGIL_STR(server, roles, server.roles, validateRoles),
         VIGIL_STR(redis, url, redis.url, validateRedisUrl),

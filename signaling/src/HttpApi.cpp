@@ -1,5 +1,7 @@
 #include "vigil/signaling/HttpApi.hpp"
 
+#include <algorithm>
+
 #include "vigil/common/Error.hpp"
 #include "vigil/common/Log.hpp"
 
@@ -14,11 +16,13 @@ namespace {
 VIGIL_LOG_CATEGORY("http")
 
 int statusFor(const std::string& code) {
-    if (code == "bad_json" || code == "bad_request") return 400;
+    if (code == "bad_json" || code == "bad_request" || code == "weak_password") return 400;
     if (code == "unauthenticated") return 401;
     if (code == "forbidden" || code == "not_enrolled") return 403;
     if (code == "not_found" || code == "file_missing") return 404;
-    if (code == "conflict") return 409;
+    if (code == "conflict" || code == "class_ended" || code == "username_taken" ||
+        code == "unit_exists")
+        return 409;
     if (code == "too_large") return 413;
     if (code == "range_not_satisfiable") return 416;
     // The enrolment quality gate refused the photo.
@@ -96,6 +100,20 @@ Task<User> HttpApi::authenticate(const HttpRequest& request, bool allowQueryToke
     co_return *user;
 }
 
+namespace {
+// The methods a path under /api takes: "GET", "POST" or "GET or POST". The method is checked
+// before the token, the path after it: an unknown path is 401 without a token and 404 with
+// one.
+std::string methodsOf(const std::vector<std::string>& parts) {
+    const size_t n = parts.size();
+    auto is = [&parts](size_t i, const char* name) { return parts[i] == name; };
+    if (n == 2 && (is(1, "classes") || is(1, "users") || is(1, "units"))) return "GET or POST";
+    if (n == 4 && is(1, "classes") && is(3, "enrolments")) return "POST";
+    if (n == 4 && is(1, "users") && is(3, "disabled")) return "POST";
+    return "GET";
+}
+}  // namespace
+
 Task<HttpResponse> HttpApi::route(const HttpRequest& request) {
     auto parts = splitPath(request.path);
     const std::string& m = request.method;
@@ -113,35 +131,66 @@ Task<HttpResponse> HttpApi::route(const HttpRequest& request) {
         User user = co_await authenticate(request, false);
         co_return co_await references(user, parts, request);
     }
-    if (m != "GET") throw ApiError("bad_request", "this resource is read-only");
-    const bool chunkUrl = parts.size() == 5 && parts[1] == "recordings" && parts[3] == "chunks";
+    const std::string methods = methodsOf(parts);
+    if (m != "GET" && m != "POST") throw ApiError("bad_request", "use " + methods);
+    if (methods.find(m) == std::string::npos) {
+        throw ApiError("bad_request", methods == "GET" ? std::string("this resource is read-only")
+                                                       : "use " + methods);
+    }
+    const bool chunkUrl =
+        m == "GET" && parts.size() == 5 && parts[1] == "recordings" && parts[3] == "chunks";
     User user = co_await authenticate(request, chunkUrl);
-    if (parts.size() == 2 && parts[1] == "me") co_return co_await me(user);
-    if (parts.size() == 2 && parts[1] == "units") co_return co_await units(user);
-    if (parts.size() == 2 && parts[1] == "users") co_return co_await users(user, request);
-    if (parts.size() == 2 && parts[1] == "classes") co_return co_await classes(user, request);
-    if (parts.size() == 3 && parts[1] == "classes") co_return co_await classDetail(user, parts[2]);
-    if (parts.size() == 4 && parts[1] == "classes" && parts[3] == "attendance") {
+    if (m == "POST") co_return co_await routePost(user, parts, request);
+    co_return co_await routeGet(user, parts, request);
+}
+
+Task<HttpResponse> HttpApi::routeGet(const User& user, const std::vector<std::string>& parts,
+                                     const HttpRequest& request) {
+    const size_t n = parts.size();
+    const std::string& what = n >= 2 ? parts[1] : parts[0];
+    if (n == 2 && what == "me") co_return co_await me(user);
+    if (n == 2 && what == "units") co_return co_await units(user);
+    if (n == 2 && what == "users") co_return co_await users(user, request);
+    if (n == 2 && what == "classes") co_return co_await classes(user, request);
+    if (n == 3 && what == "classes") co_return co_await classDetail(user, parts[2]);
+    if (n == 4 && what == "classes" && parts[3] == "attendance") {
         co_return co_await classAttendance(user, parts[2]);
     }
-    if (parts.size() == 4 && parts[1] == "subjects" && parts[3] == "attendance") {
+    if (n == 4 && what == "classes" && parts[3] == "timeline") {
+        co_return co_await classTimeline(user, parts[2], request);
+    }
+    if (n == 2 && what == "attendance") co_return co_await attendanceTable(user, request);
+    if (n == 4 && what == "subjects" && parts[3] == "attendance") {
         co_return co_await subjectAttendance(user, parts[2], request);
     }
-    if (parts.size() == 4 && parts[1] == "subjects" && parts[3] == "hours") {
+    if (n == 4 && what == "subjects" && parts[3] == "hours") {
         co_return co_await subjectHours(user, parts[2], request);
     }
-    if (parts.size() == 3 && parts[1] == "reports" && parts[2] == "attendance.csv") {
+    if (n == 3 && what == "reports" && parts[2] == "attendance.csv") {
         co_return co_await attendanceCsv(user, request);
     }
-    if (parts.size() == 2 && parts[1] == "audit") co_return co_await auditLog(user, request);
-    if (parts.size() == 3 && parts[1] == "audit" && parts[2] == "verify")
-        co_return co_await auditVerify(user);
-    if (parts.size() == 2 && parts[1] == "alerts") co_return co_await alerts(user, request);
-    if (parts.size() == 2 && parts[1] == "recordings")
-        co_return co_await recordingList(user, request);
-    if (parts.size() == 3 && parts[1] == "recordings")
-        co_return co_await recordingDetail(user, parts[2]);
-    if (chunkUrl) co_return co_await recordingChunk(user, parts[2], parts[4], request);
+    if (n == 3 && what == "reports" && parts[2] == "compliance") {
+        co_return co_await complianceReport(user, request);
+    }
+    if (n == 2 && what == "audit") co_return co_await auditLog(user, request);
+    if (n == 3 && what == "audit" && parts[2] == "verify") co_return co_await auditVerify(user);
+    if (n == 2 && what == "alerts") co_return co_await alerts(user, request);
+    if (n == 2 && what == "recordings") co_return co_await recordingList(user, request);
+    if (n == 3 && what == "recordings") co_return co_await recordingDetail(user, parts[2]);
+    if (n == 5 && what == "recordings" && parts[3] == "chunks") {
+        co_return co_await recordingChunk(user, parts[2], parts[4], request);
+    }
+    throw ApiError("not_found", "no such resource");
+}
+
+Task<HttpResponse> HttpApi::routePost(const User& user, const std::vector<std::string>& parts,
+                                      const HttpRequest& request) {
+    const size_t n = parts.size();
+    if (n == 2 && parts[1] == "classes") co_return co_await scheduleClass(user, request);
+    if (n == 4 && parts[1] == "classes") co_return co_await enrolSubjects(user, parts[2], request);
+    if (n == 2 && parts[1] == "users") co_return co_await createUser(user, request);
+    if (n == 4 && parts[1] == "users") co_return co_await setUserDisabled(user, parts[2], request);
+    if (n == 2 && parts[1] == "units") co_return co_await createUnit(user, request);
     throw ApiError("not_found", "no such resource");
 }
 
@@ -185,6 +234,25 @@ Task<HttpResponse> HttpApi::me(const User& user) {
     json j = user.publicJson();
     j["unit_name"] = unit ? unit->name : "";
     co_return jsonResponse(200, j);
+}
+
+json jsonBody(const HttpRequest& request) {
+    auto body = json::parse(request.body, nullptr, false);
+    if (body.is_discarded()) throw ApiError("bad_json", "the body must be JSON");
+    if (!body.is_object()) throw ApiError("bad_request", "the body must be a JSON object");
+    return body;
+}
+
+long long intParam(const HttpRequest& request, const char* name, long long fallback, long long lo,
+                   long long hi) {
+    const std::string text = queryValue(request, name);
+    if (text.empty()) return fallback;
+    if (text.size() > 12 ||
+        text.find_first_not_of("0123456789", text[0] == '-' ? 1 : 0) != std::string::npos ||
+        text == "-") {
+        throw ApiError("bad_request", std::string("'") + name + "' must be a whole number");
+    }
+    return std::clamp(std::stoll(text), lo, hi);
 }
 
 std::string queryValue(const HttpRequest& request, const char* name) {

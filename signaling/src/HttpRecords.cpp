@@ -50,6 +50,8 @@ std::pair<Millis, Millis> rangeOf(const HttpRequest& request, int offset, Millis
     return {from, to};
 }
 
+}  // namespace
+
 json summaryJson(const SubjectSummary& s, int offset) {
     json intervals = json::array();
     for (const auto& i : s.intervals) {
@@ -71,7 +73,14 @@ json summaryJson(const SubjectSummary& s, int offset) {
             {"spot_checks", s.spotChecks},
             {"spot_checks_missed", s.spotChecksMissed}};
 }
-}  // namespace
+SessionCredit sessionCredit(const ClassSession& cls, const SubjectSummary& summary, Millis now) {
+    return {cls.id,
+            cls.required,
+            cls.start,
+            summary.creditedMs,
+            summary.connectedMs,
+            cls.state == ClassState::Ended || cls.end <= now};
+}
 
 Task<std::map<std::string, SubjectSummary>> HttpApi::classSummaries(const ClassSession& cls) {
     auto events = co_await deps_.attendance.events(cls.id);
@@ -135,16 +144,21 @@ Task<std::optional<ClassSession>> HttpApi::visibleClass(const User& user,
     co_return cls;
 }
 
-Task<HttpResponse> HttpApi::classDetail(const User& user, const std::string& classId) {
-    auto cls = co_await visibleClass(user, classId);
-    json j = cls->toJson(deps_.config.utcOffsetMinutes());
+Task<json> HttpApi::classJson(const User& user, const ClassSession& cls) {
+    json j = cls.toJson(deps_.config.utcOffsetMinutes());
     if (access::isStaff(user)) {
         json subjects = json::array();
-        for (const auto& s : co_await deps_.directory.enrolledSubjects(*cls)) {
+        for (const auto& s : co_await deps_.directory.enrolledSubjects(cls)) {
             subjects.push_back({{"id", s.id}, {"name", s.name}, {"username", s.username}});
         }
         j["enrolled"] = subjects;
     }
+    co_return j;
+}
+
+Task<HttpResponse> HttpApi::classDetail(const User& user, const std::string& classId) {
+    auto cls = co_await visibleClass(user, classId);
+    json j = co_await classJson(user, *cls);
     co_return jsonResponse(200, j);
 }
 
@@ -234,9 +248,7 @@ Task<HttpResponse> HttpApi::subjectHours(const User& user, const std::string& su
     common::Millis now = common::nowMillis();
     std::vector<SessionCredit> credits;
     for (const auto& s : co_await subjectSessions(user, subjectId, range->first, range->second)) {
-        credits.push_back({s.cls.id, s.cls.required, s.cls.start, s.summary.creditedMs,
-                           s.summary.connectedMs,
-                           s.cls.state == ClassState::Ended || s.cls.end <= now});
+        credits.push_back(sessionCredit(s.cls, s.summary, now));
     }
     auto h = rollUpMonth(month, credits, deps_.config.attendance.requiredHoursPerMonth, offset);
     const std::string detail = json{{"month", month}}.dump();
@@ -252,50 +264,70 @@ Task<HttpResponse> HttpApi::subjectHours(const User& user, const std::string& su
                                      {"met", h.met}});
 }
 
-Task<HttpResponse> HttpApi::attendanceCsv(const User& user, const HttpRequest& request) {
+std::string HttpApi::scopedUnit(const User& user, const HttpRequest& request, const UnitTree& tree,
+                                const char* what) const {
     if (!access::isStaff(user))
-        throw ApiError("forbidden", "only officers and administrators export reports");
-    auto tree = co_await deps_.directory.unitTree();
-    std::string unit = request.query.count("unit") && !request.query.at("unit").empty()
-                           ? request.query.at("unit")
-                           : user.unit;
+        throw ApiError("forbidden", std::string("only officers and administrators ") + what);
+    std::string unit = queryValue(request, "unit");
+    if (unit.empty()) unit = user.unit;
     if (!tree.contains(unit)) throw ApiError("not_found", "no unit '" + unit + "'");
     if (!access::canSeeUnit(user, unit, tree))
         throw ApiError("forbidden", "that unit is outside your scope");
+    return unit;
+}
+
+Task<std::vector<HttpApi::AttendanceRow>> HttpApi::unitAttendance(const UnitTree& tree,
+                                                                  const std::string& unit,
+                                                                  Millis from, Millis to,
+                                                                  const std::string& classId,
+                                                                  const std::string& subjectId) {
+    auto allUsers = co_await deps_.directory.listUsers();
+    std::vector<AttendanceRow> rows;
+    for (const auto& cls : co_await deps_.directory.listClasses(from, to)) {
+        if (!tree.isWithin(cls.unit, unit)) continue;
+        if (!classId.empty() && cls.id != classId) continue;
+        auto explicitIds = co_await deps_.directory.explicitlyEnrolled(cls.id);
+        auto summaries = co_await classSummaries(cls);
+        for (const auto& s : allUsers) {
+            if (!subjectId.empty() && s.id != subjectId) continue;
+            if (!access::isEnrolled(s, cls, explicitIds, tree) && !summaries.count(s.id)) continue;
+            AttendanceRow row{cls, s, {}};
+            row.summary.subject = s.id;
+            if (auto it = summaries.find(s.id); it != summaries.end()) row.summary = it->second;
+            rows.push_back(std::move(row));
+        }
+    }
+    co_return rows;
+}
+
+Task<HttpResponse> HttpApi::attendanceCsv(const User& user, const HttpRequest& request) {
+    auto tree = co_await deps_.directory.unitTree();
+    const std::string unit = scopedUnit(user, request, tree, "export reports");
     int offset = deps_.config.utcOffsetMinutes();
     auto [from, to] = rangeOf(request, offset, 31 * kDayMs, kDayMs);
     std::map<std::string, std::string> unitNames;
     for (const auto& u : co_await deps_.directory.listUnits()) unitNames[u.id] = u.name;
-    auto allUsers = co_await deps_.directory.listUsers();
     std::vector<CsvRow> rows;
-    for (const auto& cls : co_await deps_.directory.listClasses(from, to)) {
-        if (!tree.isWithin(cls.unit, unit)) continue;
-        auto explicitIds = co_await deps_.directory.explicitlyEnrolled(cls.id);
-        auto summaries = co_await classSummaries(cls);
-        for (const auto& s : allUsers) {
-            if (!access::isEnrolled(s, cls, explicitIds, tree) && !summaries.count(s.id)) continue;
-            CsvRow row;
-            row.unitId = cls.unit;
-            row.unitName = unitNames[cls.unit];
-            row.classId = cls.id;
-            row.classTitle = cls.title;
-            row.classStart = cls.start;
-            row.classEnd = cls.end;
-            row.required = cls.required;
-            row.subjectId = s.id;
-            row.username = s.username;
-            row.subjectName = s.name;
-            if (auto it = summaries.find(s.id);
-                it != summaries.end() && !it->second.intervals.empty()) {
-                const auto& sum = it->second;
-                row.firstJoin = sum.intervals.front().join;
-                row.lastLeave = sum.intervals.back().open ? 0 : sum.intervals.back().leave;
-                row.minutesConnected = sum.minutesConnected;
-                row.minutesCredited = sum.minutesCredited;
-                row.reconnects = sum.reconnects;
-            }
-            rows.push_back(row);
+    for (const auto& r : co_await unitAttendance(tree, unit, from, to, "", "")) {
+        CsvRow row;
+        row.unitId = r.cls.unit;
+        row.unitName = unitNames[r.cls.unit];
+        row.classId = r.cls.id;
+        row.classTitle = r.cls.title;
+        row.classStart = r.cls.start;
+        row.classEnd = r.cls.end;
+        row.required = r.cls.required;
+        row.subjectId = r.subject.id;
+        row.username = r.subject.username;
+        row.subjectName = r.subject.name;
+        if (const auto& sum = r.summary; !sum.intervals.empty()) {
+            row.firstJoin = sum.intervals.front().join;
+            row.lastLeave = sum.intervals.back().open ? 0 : sum.intervals.back().leave;
+            row.minutesConnected = sum.minutesConnected;
+            row.minutesCredited = sum.minutesCredited;
+            row.reconnects = sum.reconnects;
         }
+        rows.push_back(row);
     }
     const std::string detail =
         json{{"unit", unit}, {"from", from}, {"to", to}, {"rows", rows.size()}}.dump();

@@ -118,6 +118,7 @@ common::Task<void> SignalingNode::start() {
     options.listen = config_.server.listen;
     options.port = config_.server.port;
     options.webRoot = config_.server.webRoot;
+    options.vendorRoot = config_.server.vendorRoot;
     options.maxMessageBytes = static_cast<size_t>(config_.protocol.maxMessageBytes);
     options.maxBodyBytes = size_t{9} << 20;  // A reference photo (8 MiB) and its headers.
     web_ = std::make_unique<WebServer>(loop_, options, api_, hub_);

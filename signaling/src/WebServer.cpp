@@ -97,9 +97,19 @@ void WebServer::start() {
     loop_.assertInLoop();
     lws_set_log_level(LLL_ERR | LLL_WARN, lwsLog);
 
-    char resolved[PATH_MAX];
-    std::string root =
-        realpath(options_.webRoot.c_str(), resolved) != nullptr ? resolved : options_.webRoot;
+    auto resolve = [](const std::string& path) {
+        char resolved[PATH_MAX];
+        return realpath(path.c_str(), resolved) != nullptr ? std::string(resolved) : path;
+    };
+    std::string root = resolve(options_.webRoot);
+    std::string chartJs = resolve(options_.vendorRoot) + "/chart.js/dist";
+    struct stat st {};
+    if (::stat(chartJs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+        logger()->warn(
+            "{} is missing (server.vendor_root = \"{}\"; run npm install): "
+            "/vendor/chart.js/ answers 404",
+            chartJs, options_.vendorRoot);
+    }
     auto keep = [this](const std::string& s) {
         auto buf = std::make_unique<char[]>(s.size() + 1);
         std::memcpy(buf.get(), s.c_str(), s.size() + 1);
@@ -108,8 +118,20 @@ void WebServer::start() {
         return p;
     };
 
+    // lws knows .js, .json, .svg, .css, .html and the image and font types itself (and
+    // those win over this list); these are the others a browser needs typed: a module
+    // script (.mjs) without a JavaScript type is refused, a video without its type may not
+    // play.
+    static const lws_protocol_vhost_options kMimeTypes[] = {
+        {&kMimeTypes[1], nullptr, ".mjs", "text/javascript"},
+        {&kMimeTypes[2], nullptr, ".map", "application/json"},
+        {&kMimeTypes[3], nullptr, ".webm", "video/webm"},
+        {&kMimeTypes[4], nullptr, ".wasm", "application/wasm"},
+        {nullptr, nullptr, ".webmanifest", "application/manifest+json"},
+    };
+
     // Mounts are a linked list that lws reads for the life of the context.
-    auto* mounts = new lws_http_mount[3]();
+    auto* mounts = new lws_http_mount[4]();
     keepAlive_.emplace_back(reinterpret_cast<char*>(mounts));  // Freed with the server.
     mounts[0].mountpoint = "/api";
     mounts[0].mountpoint_len = 4;
@@ -121,12 +143,20 @@ void WebServer::start() {
     mounts[1].origin = kProtocolName;
     mounts[1].origin_protocol = LWSMPRO_CALLBACK;
     mounts[1].mount_next = &mounts[2];
-    mounts[2].mountpoint = "/";
-    mounts[2].mountpoint_len = 1;
-    mounts[2].origin = keep(root);
-    mounts[2].def = "index.html";
+    mounts[2].mountpoint = "/vendor/chart.js";
+    mounts[2].mountpoint_len = 16;
+    mounts[2].origin = keep(chartJs);
     mounts[2].origin_protocol = LWSMPRO_FILE;
     mounts[2].cache_max_age = 0;
+    mounts[2].extra_mimetypes = kMimeTypes;
+    mounts[2].mount_next = &mounts[3];
+    mounts[3].mountpoint = "/";
+    mounts[3].mountpoint_len = 1;
+    mounts[3].origin = keep(root);
+    mounts[3].def = "index.html";
+    mounts[3].origin_protocol = LWSMPRO_FILE;
+    mounts[3].cache_max_age = 0;
+    mounts[3].extra_mimetypes = kMimeTypes;
 
     lws_context_creation_info info;
     std::memset(&info, 0, sizeof info);

@@ -174,7 +174,7 @@ export default {
   'admin.rec.play': '播放',
   'admin.rec.playLabel': '播放录像：{what}，{start}',
   'admin.rec.player': '录像播放',
-  'admin.rec.playerOf': '录像播放：{what}',
+  'admin.rec.playerOf': '录像播放 · {what}',
   'admin.rec.close': '关闭',
   'admin.rec.chunk': '第 {n} 段',
   'admin.rec.chunkLabel': '播放第 {n} 段（{start}–{end}）',
@@ -239,6 +239,10 @@ export default {
   'action.reference_remove': '删除人脸底片',
 
   // Users and units
+  'admin.err.username_taken': '该用户名已被使用，请换一个。',
+  'admin.err.weak_password': '密码不符合要求：不能与用户名相同，且不超过 1024 字节。',
+  'admin.err.weak_password_min': '密码太短：至少需要 {n} 个字符。',
+  'admin.err.unit_exists': '该机构编号已存在。',
   'admin.users.title': '用户与机构',
   'admin.users.intro': '本机构及下级机构的组织结构和账号。',
   'admin.users.introAdmin': '本机构及下级机构的组织结构和账号；可新增账号与机构，停用或启用账号。',
@@ -272,6 +276,7 @@ export default {
   'admin.users.unitId': '机构编号',
   'admin.users.unitName': '机构名称',
   'admin.users.parent': '上级机构',
-  'admin.users.unitIdHint': '机构编号只能包含字母、数字、“-”和“_”，例如 zj-hz-xh-zt。',
+  'admin.users.unitIdHint': '机构编号可不填（系统自动生成）；填写时只能包含字母、数字、“-”和“_”，例如 zj-hz-xh-lx。',
+  'admin.users.usernameHint': '3–32 位小写字母、数字或 . - _',
   'admin.users.unitAdded': '已新增机构：{name}',
 };

@@ -2,15 +2,24 @@
 // the Chart.js check, outcome colours and a few number formats.
 import { h, clear, localDateValue, pad2 } from '../dom.js';
 import { get, readableError } from '../api.js';
-import { t, formatNumber } from '../i18n.js';
+import { t, has, formatNumber } from '../i18n.js';
 
 // A role=alert paragraph that stays hidden until there is something to say.
 export function alertBox(id) {
   return h('p', { id, class: 'error admin-error', role: 'alert', hidden: true });
 }
 
+// The page's own sentence for the codes of the account and unit forms, else the shared one.
+export function adminError(error) {
+  const code = error?.code;
+  const min = code === 'weak_password' ? /at least (\d+)/.exec(error.message ?? '')?.[1] : null;
+  if (min) return t('admin.err.weak_password_min', { n: min });
+  if (code && has(`admin.err.${code}`)) return t(`admin.err.${code}`);
+  return readableError(error);
+}
+
 export function showError(box, error) {
-  box.textContent = typeof error === 'string' ? error : readableError(error);
+  box.textContent = typeof error === 'string' ? error : adminError(error);
   box.hidden = false;
 }
 
@@ -219,4 +228,85 @@ export function cell(content, cls) {
 // A row saying the table is empty, spanning all columns.
 export function emptyRow(columns, key = 'admin.empty') {
   return h('tr', { class: 'empty' }, h('td', { colspan: String(columns), class: 'muted', i18n: key }));
+}
+
+// A canvas sized to its box in CSS pixels, with a 2D context scaled for the screen.
+function prepareCanvas(canvas, height) {
+  const width = Math.max(280, Math.floor(canvas.parentElement?.clientWidth || 600));
+  const ratio = window.devicePixelRatio || 1;
+  canvas.width = Math.floor(width * ratio);
+  canvas.height = Math.floor(height * ratio);
+  canvas.style.width = `${width}px`;
+  canvas.style.height = `${height}px`;
+  const g = canvas.getContext('2d');
+  if (!g) return null;
+  g.scale(ratio, ratio);
+  g.font = '12px system-ui, sans-serif';
+  g.textBaseline = 'middle';
+  return { g, width, height };
+}
+
+// Without Chart.js: rows of labelled bars ({from, to} segments and coloured points) on a
+// time axis from `min` to `max`. rows: [{label, segments: [[from, to]], points: [{x, colour}]}].
+export function drawPlainTimeline(canvas, rows, min, max, tickLabel, step) {
+  const prepared = prepareCanvas(canvas, rows.length * 40 + 40);
+  if (!prepared) return;
+  const { g, width } = prepared;
+  const left = Math.min(120, Math.max(70, width * 0.22));
+  const right = width - 12;
+  const x = (v) => left + ((v - min) / Math.max(1, max - min)) * (right - left);
+  g.fillStyle = '#5b6675';
+  g.textAlign = 'center';
+  const every = step && (max - min) / step <= 12 ? step : (max - min) / 4;
+  for (let v = min; v <= max + 1; v += every) {
+    g.fillText(tickLabel(v), Math.min(right - 20, Math.max(left + 20, x(v))), rows.length * 40 + 22);
+    g.fillRect(x(v), 8, 1, rows.length * 40);
+  }
+  rows.forEach((row, i) => {
+    const y = 20 + i * 40;
+    g.fillStyle = '#1b2430';
+    g.textAlign = 'right';
+    g.fillText(row.label, left - 8, y, left - 12);
+    g.fillStyle = 'rgba(25, 118, 210, 0.35)';
+    for (const [a, b] of row.segments) g.fillRect(x(a), y - 7, Math.max(2, x(b) - x(a)), 14);
+    for (const p of row.points) {
+      g.fillStyle = p.colour;
+      g.fillRect(x(p.x) - 2, (p.dy ?? 0) + y - 3, 5, 6);
+    }
+  });
+}
+
+// Without Chart.js: lines of percentages (0..100, null for none) over labelled months.
+export function drawPlainLines(canvas, labels, series) {
+  const prepared = prepareCanvas(canvas, 260);
+  if (!prepared) return;
+  const { g, width, height } = prepared;
+  const left = 40;
+  const right = width - 16;
+  const top = 12;
+  const bottom = height - 28;
+  const x = (i) => left + (labels.length > 1 ? (i / (labels.length - 1)) * (right - left) : (right - left) / 2);
+  const y = (v) => bottom - (v / 100) * (bottom - top);
+  g.fillStyle = '#5b6675';
+  g.textAlign = 'right';
+  for (const v of [0, 50, 100]) {
+    g.fillText(`${v}%`, left - 6, y(v));
+    g.fillRect(left, y(v), right - left, 1);
+  }
+  g.textAlign = 'center';
+  labels.forEach((l, i) => g.fillText(l, x(i), bottom + 16));
+  for (const s of series) {
+    g.strokeStyle = s.colour;
+    g.fillStyle = s.colour;
+    g.lineWidth = 2;
+    g.beginPath();
+    let drawing = false;
+    s.values.forEach((v, i) => {
+      if (v === null || v === undefined) { drawing = false; return; }
+      if (drawing) g.lineTo(x(i), y(v)); else g.moveTo(x(i), y(v));
+      drawing = true;
+    });
+    g.stroke();
+    s.values.forEach((v, i) => { if (v !== null && v !== undefined) g.fillRect(x(i) - 2, y(v) - 2, 5, 5); });
+  }
 }

@@ -6,7 +6,7 @@ import { get } from '../api.js';
 import { t, formatNumber } from '../i18n.js';
 import {
   alertBox, showError, hideError, isMissingEndpoint, pageFrame, fillUnitSelect, loadUnits,
-  loadUserMap, thisMonth, isMonth, chartLibrary, num, emptyRow,
+  loadUserMap, thisMonth, isMonth, chartLibrary, num, emptyRow, drawPlainLines,
 } from './admin-common.js';
 
 let saved = null;
@@ -98,9 +98,13 @@ export default {
 
       const Chart = chartLibrary();
       if (!Chart) {
-        canvas.hidden = true;
-        chartSection.append(h('p', { class: 'notice', role: 'status', i18n: 'admin.chartMissing' }), canvas,
+        chartSection.append(h('p', { class: 'notice', role: 'status', i18n: 'admin.chartMissing' }),
+          h('div', { class: 'chart-box' }, canvas),
           h('p', { id: 'trend-table-note', class: 'sr-only', text: summary }), wrap);
+        drawPlainLines(canvas, months.map(monthLabel), unitRows.map((u, i) => ({
+          colour: palette[i % palette.length],
+          values: (u.trend ?? []).map((p) => (p.rate === null || p.rate === undefined ? null : p.rate * 100)),
+        })));
         return;
       }
       const box = h('div', { class: 'chart-box trend-box' }, canvas);

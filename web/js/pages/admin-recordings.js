@@ -155,7 +155,7 @@ export default {
         h('div', { class: 'player-head' }, heading, close),
         h('p', { class: 'muted small', text: `${formatDateTime(rec.start)} · ${formatDuration(rec.duration_seconds)} · ${(rec.participants ?? []).map(nameOf).join(t('admin.listSep'))}` }),
         perr,
-        h('div', { class: 'video-box' }, video),
+        h('div', { class: 'rec-video-box' }, video),
         nowPlaying,
         h('h3', { i18n: 'admin.rec.chunks' }),
         h('p', { class: 'muted small', i18n: 'admin.rec.shaHint' }),

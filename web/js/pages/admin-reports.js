@@ -59,7 +59,7 @@ export default {
     async function rowsFor(month, unit) {
       try {
         const reply = await get('/api/reports/compliance', { unit, months: 1, month });
-        return (reply.subjects ?? []).map((s) => ({ ...s, hours: (s.trend ?? [])[s.trend.length - 1] ?? {} }));
+        return (reply.subjects ?? []).map((s) => ({ ...s, hours: (s.trend ?? []).at(-1) ?? {} }));
       } catch (e) {
         if (!isMissingEndpoint(e)) throw e;
       }

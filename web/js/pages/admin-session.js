@@ -4,11 +4,18 @@
 // per-subject attendance summary.
 import { h, clear, table } from '../dom.js';
 import { get } from '../api.js';
-import { t, formatDateTime, formatTime, formatNumber } from '../i18n.js';
+import { t, language, formatDateTime, formatTime, formatNumber } from '../i18n.js';
 import {
-  alertBox, showError, isMissingEndpoint, pageFrame, loadingLine, chartLibrary, outcomeColours,
+  alertBox, showError, isMissingEndpoint, pageFrame, loadingLine, chartLibrary, outcomeColours, drawPlainTimeline,
   outcomes, outcomeLabel, outcomeBadge, num, emptyRow,
 } from './admin-common.js';
+
+// Hours and minutes of a time in milliseconds or ISO 8601, in the page's language.
+function hm(value) {
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) return '—';
+  return d.toLocaleTimeString(language() === 'en' ? 'en-GB' : 'zh-CN', { hour: '2-digit', minute: '2-digit' });
+}
 
 const ms = (iso) => {
   const v = Date.parse(iso);
@@ -57,15 +64,14 @@ function headerOf(cls) {
   const item = (key, value) => [h('dt', { i18n: key }), h('dd', {}, value)];
   const stateKey = `admin.classState.${cls.state}`;
   return h('dl', { class: 'class-facts' },
-    item('admin.session.scheduled', `${formatDateTime(cls.start)} – ${formatTime(cls.end)}`),
-    cls.started_at ? item('admin.session.actual', `${formatDateTime(cls.started_at)} – ${cls.ended_at ? formatTime(cls.ended_at) : t('admin.session.ongoing')}`) : null,
+    item('admin.session.scheduled', `${formatDateTime(cls.start)} – ${hm(cls.end)}`),
+    cls.started_at ? item('admin.session.actual', `${formatDateTime(cls.started_at)} – ${cls.ended_at ? hm(cls.ended_at) : t('admin.session.ongoing')}`) : null,
     item('admin.session.state', t(stateKey) === stateKey ? (cls.state ?? '—') : t(stateKey)),
     item('admin.session.required', t(cls.required === false ? 'admin.no' : 'admin.yes')));
 }
 
-// The chart: a scatter chart with one row per subject (y = row index). Intervals are thick
-// line segments; samples, spot checks and alerts are points just above or below the line.
-function drawChart(Chart, canvas, cls, rows, now) {
+// The time axis: whole-minute ticks, about eight of them, bounds on a tick.
+function timeRange(cls, rows, now) {
   const times = [ms(cls.start), ms(cls.end), ms(cls.started_at), ms(cls.ended_at)];
   for (const r of rows) {
     for (const i of r.intervals) times.push(i.join, i.leave);
@@ -76,7 +82,20 @@ function drawChart(Chart, canvas, cls, rows, now) {
   let max = Math.max(...valid);
   if (!Number.isFinite(min) || !Number.isFinite(max)) { min = now - 3600000; max = now; }
   if (max - min < 60000) max = min + 60000;
-  const pad = (max - min) * 0.01;
+  // Ticks on whole minutes: a step giving about eight labels, bounds on that step.
+  const minute = 60000;
+  const steps = [1, 2, 5, 10, 15, 20, 30, 60, 120, 180, 360, 720, 1440].map((n) => n * minute);
+  const step = steps.find((v) => (max - min) / v <= 8) ?? steps[steps.length - 1];
+  const zone = new Date(min).getTimezoneOffset() * minute;
+  const lo = Math.floor((min - zone) / step) * step + zone;
+  const hi = Math.ceil((max - zone) / step) * step + zone;
+  return { lo, hi, step };
+}
+
+// The chart: a scatter chart with one row per subject (y = row index). Intervals are thick
+// line segments; samples, spot checks and alerts are points just above or below the line.
+function drawChart(Chart, canvas, cls, rows, now) {
+  const { lo, hi, step } = timeRange(cls, rows, now);
 
   const interval = [];
   rows.forEach((r, y) => {
@@ -124,8 +143,8 @@ function drawChart(Chart, canvas, cls, rows, now) {
       interaction: { mode: 'nearest', intersect: true },
       scales: {
         x: {
-          type: 'linear', min: min - pad, max: max + pad,
-          ticks: { callback: (v) => formatTime(v).slice(0, 5), maxRotation: 0, autoSkipPadding: 12 },
+          type: 'linear', min: lo, max: hi,
+          ticks: { stepSize: step, callback: (v) => hm(v), maxRotation: 0, autoSkipPadding: 12 },
           title: { display: true, text: t('admin.session.time') },
           grid: { color: (c) => (startLine && Math.abs(c.tick.value - startLine) < 1 ? '#333' : 'rgba(0,0,0,0.08)') },
         },
@@ -137,7 +156,17 @@ function drawChart(Chart, canvas, cls, rows, now) {
         },
       },
       plugins: {
-        legend: { position: 'bottom', labels: { usePointStyle: true, boxWidth: 10 } },
+        legend: {
+          position: 'bottom',
+          labels: {
+            usePointStyle: true,
+            boxWidth: 10,
+            // The intervals' legend entry as a plain bar, not a thick-bordered point.
+            generateLabels: (c) => Chart.defaults.plugins.legend.labels.generateLabels(c).map((item) => (
+              c.data.datasets[item.datasetIndex]?.kind === 'interval'
+                ? { ...item, pointStyle: 'rect', lineWidth: 0, fillStyle: 'rgba(25, 118, 210, 0.45)' } : item)),
+          },
+        },
         tooltip: {
           callbacks: {
             title: (items) => (items.length ? formatTime(items[0].raw.x) : ''),
@@ -261,10 +290,20 @@ export default {
           chartSection.querySelector('details').open = true;
         }
       } else {
-        // The canvas stays (empty) so the page keeps its structure; the table carries the facts.
-        canvas.hidden = true;
-        chartSection.append(h('p', { class: 'notice', role: 'status', i18n: 'admin.chartMissing' }), canvas,
+        // A plain drawing on the same canvas; the table carries the facts.
+        const box = h('div', { class: 'chart-box' }, canvas);
+        chartSection.append(h('p', { class: 'notice', role: 'status', i18n: 'admin.chartMissing' }), box,
           h('p', { id: 'timeline-table-note', class: 'sr-only', text: summaryText }), textTable);
+        const range = timeRange(cls, rows, now);
+        drawPlainTimeline(canvas, rows.map((r) => ({
+          label: r.name,
+          segments: r.intervals.map((i) => [i.join, i.leave]),
+          points: [
+            ...r.samples.map((p) => ({ x: p.t, colour: outcomeColours[p.outcome] ?? '#455a64' })),
+            ...r.spotChecks.map((c) => ({ x: c.t, colour: '#0d47a1', dy: -11 })),
+            ...r.alerts.map((a) => ({ x: a.t, colour: '#b71c1c', dy: 11 })),
+          ],
+        })), range.lo, range.hi, hm, range.step);
       }
 
       const summarySection = h('section', { class: 'card', 'aria-labelledby': 'summary-heading' },

@@ -98,7 +98,7 @@ export default {
     }
 
     function buildForms() {
-      const uUsername = h('input', { id: 'new-user-username', required: true, maxlength: '64', autocomplete: 'off', spellcheck: 'false' });
+      const uUsername = h('input', { id: 'new-user-username', required: true, maxlength: '32', 'aria-describedby': 'new-user-username-hint', autocomplete: 'off', spellcheck: 'false' });
       const uName = h('input', { id: 'new-user-name', required: true, maxlength: '100', autocomplete: 'off' });
       const uRole = h('select', { id: 'new-user-role' }, roles.map((r) => h('option', { value: r, i18n: `admin.role.${r}` })));
       const uUnit = h('select', { id: 'new-user-unit', required: true });
@@ -110,7 +110,8 @@ export default {
       const userForm = h('form', { id: 'new-user-form', class: 'card', novalidate: true, 'aria-labelledby': 'new-user-heading' },
         h('h2', { id: 'new-user-heading', i18n: 'admin.users.addUserTitle' }),
         h('div', { class: 'form-grid' },
-          h('div', { class: 'field' }, h('label', { for: 'new-user-username', i18n: 'admin.users.username' }), uUsername),
+          h('div', { class: 'field' }, h('label', { for: 'new-user-username', i18n: 'admin.users.username' }), uUsername,
+            h('span', { id: 'new-user-username-hint', class: 'muted small', i18n: 'admin.users.usernameHint' })),
           h('div', { class: 'field' }, h('label', { for: 'new-user-name', i18n: 'admin.users.name' }), uName),
           h('div', { class: 'field' }, h('label', { for: 'new-user-role', i18n: 'admin.users.role' }), uRole),
           h('div', { class: 'field' }, h('label', { for: 'new-user-unit', i18n: 'admin.unit' }), uUnit),
@@ -147,7 +148,7 @@ export default {
         }
       });
 
-      const nId = h('input', { id: 'new-unit-id', required: true, maxlength: '64', autocomplete: 'off', spellcheck: 'false', pattern: '[A-Za-z0-9_\\-]+' });
+      const nId = h('input', { id: 'new-unit-id', maxlength: '64', autocomplete: 'off', spellcheck: 'false', pattern: '[A-Za-z0-9_\\-]+' });
       const nName = h('input', { id: 'new-unit-name', required: true, maxlength: '100', autocomplete: 'off' });
       const nParent = h('select', { id: 'new-unit-parent', required: true });
       const nError = alertBox('new-unit-error');
@@ -163,14 +164,15 @@ export default {
       unitForm.addEventListener('submit', async (event) => {
         event.preventDefault();
         hideError(nError);
-        if (!nId.value.trim() || !nName.value.trim() || !nParent.value) {
+        if (!nName.value.trim() || !nParent.value) {
           showError(nError, t('admin.users.missing'));
-          (!nId.value.trim() ? nId : !nName.value.trim() ? nName : nParent).focus();
+          (!nName.value.trim() ? nName : nParent).focus();
           return;
         }
         nSubmit.disabled = true;
         try {
-          const body = { id: nId.value.trim(), name: nName.value.trim(), parent: nParent.value };
+          const body = { name: nName.value.trim(), parent: nParent.value };
+          if (nId.value.trim()) body.id = nId.value.trim();
           await post('/api/units', body);
           toast(t('admin.users.unitAdded', { name: body.name }));
           unitForm.reset();

@@ -46,6 +46,8 @@ export default {
     const spotDialog = h('dialog', { id: 'spot-check-dialog', 'aria-labelledby': 'spot-check-title' },
       h('h2', { id: 'spot-check-title', i18n: 'spot.title' }),
       h('p', { id: 'spot-check-instruction', class: 'big' }),
+      // The subject sees himself while following the instruction.
+      h('div', { class: 'video-box small' }, h('video', { id: 'spot-check-preview', playsInline: true, autoplay: true, muted: true, i18nAttr: { 'aria-label': 'classroom.self_preview' } })),
       h('p', { id: 'spot-check-countdown', 'aria-live': 'polite' }),
       h('div', { class: 'actions' }, h('button', { type: 'button', id: 'spot-check-ok', class: 'primary', i18n: 'spot.ok' })));
 
@@ -196,6 +198,7 @@ export default {
       clearInterval(spotTimer);
       spotTimer = setInterval(tick, 500);
       tick();
+      if (cameraStream) attach(spotDialog.querySelector('#spot-check-preview'), cameraStream, { muted: true });
       if (!spotDialog.open) spotDialog.showModal();
     }
 

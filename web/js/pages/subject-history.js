@@ -15,7 +15,10 @@ export default {
       const data = await get(`/api/subjects/${encodeURIComponent(ctx.user.id)}/attendance`);
       const rows = [...data.attendance].reverse();
       status.hidden = rows.length > 0;
-      if (!rows.length) status.dataset.i18n = 'history.none', status.textContent = t('history.none');
+      if (!rows.length) {
+        status.dataset.i18n = 'history.none';
+        status.textContent = t('history.none');
+      }
       clear(tbody, rows.map((r) => {
         const credited = Math.floor((r.seconds_credited ?? r.minutes_credited * 60) / 60);
         const attended = r.intervals.length > 0;

@@ -17,6 +17,8 @@ struct Config {
         std::string listen{"0.0.0.0"};
         int port{8080};
         std::string webRoot{"web"};
+        // Browser libraries installed by npm (node_modules); /vendor/<package>/ serves them.
+        std::string vendorRoot{"node_modules"};
         std::string nodeId;  // Empty: derived from host name and pid.
         std::string roles{"signaling,media"};
     } server;

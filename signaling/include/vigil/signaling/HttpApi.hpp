@@ -62,6 +62,10 @@ private:
 
     common::Task<void> serve(std::uint64_t requestId, HttpRequest request);
     common::Task<HttpResponse> route(const HttpRequest& request);
+    common::Task<HttpResponse> routeGet(const User& user, const std::vector<std::string>& parts,
+                                        const HttpRequest& request);
+    common::Task<HttpResponse> routePost(const User& user, const std::vector<std::string>& parts,
+                                         const HttpRequest& request);
     // The Bearer token of the Authorization header; with `allowQueryToken`, failing that the
     // `token` query parameter (for URLs a browser fetches without headers, as <video src>).
     common::Task<User> authenticate(const HttpRequest& request, bool allowQueryToken);
@@ -73,12 +77,56 @@ private:
     common::Task<HttpResponse> users(const User& user, const HttpRequest& request);
     common::Task<HttpResponse> classes(const User& user, const HttpRequest& request);
     common::Task<HttpResponse> classDetail(const User& user, const std::string& classId);
+    // The class object; for officers and administrators with `enrolled`, the subjects
+    // enrolled now.
+    common::Task<nlohmann::json> classJson(const User& user, const ClassSession& cls);
     common::Task<HttpResponse> classAttendance(const User& user, const std::string& classId);
     common::Task<HttpResponse> subjectAttendance(const User& user, const std::string& subjectId,
                                                  const HttpRequest& request);
     common::Task<HttpResponse> subjectHours(const User& user, const std::string& subjectId,
                                             const HttpRequest& request);
     common::Task<HttpResponse> attendanceCsv(const User& user, const HttpRequest& request);
+
+    // One subject in one class, as the CSV export and GET /api/attendance list them.
+    struct AttendanceRow {
+        ClassSession cls;
+        User subject;
+        SubjectSummary summary;  // Empty (but for `subject`) when the subject never joined.
+    };
+    // Every subject enrolled in (or recorded in) each class whose unit is `unit` or below and
+    // whose scheduled start is in [from, to), in class start order. Non-empty `classId` or
+    // `subjectId` keep one class or one subject.
+    common::Task<std::vector<AttendanceRow>> unitAttendance(const UnitTree& tree,
+                                                            const std::string& unit,
+                                                            common::Millis from, common::Millis to,
+                                                            const std::string& classId,
+                                                            const std::string& subjectId);
+    // The `unit` query parameter (default: the caller's unit): not_found when unknown,
+    // forbidden when outside the caller's scope; forbidden for subjects.
+    std::string scopedUnit(const User& user, const HttpRequest& request, const UnitTree& tree,
+                           const char* what) const;
+
+    // HttpSchedule.cpp: scheduling, enrolment and the presence timeline of a class.
+    common::Task<HttpResponse> scheduleClass(const User& user, const HttpRequest& request);
+    common::Task<HttpResponse> enrolSubjects(const User& user, const std::string& classId,
+                                             const HttpRequest& request);
+    common::Task<HttpResponse> classTimeline(const User& user, const std::string& classId,
+                                             const HttpRequest& request);
+    // The ids of `list` (a JSON array of subject ids) after checking each is a subject the
+    // caller sees (not_found otherwise); duplicates removed, order kept.
+    common::Task<std::vector<std::string>> scopedSubjects(const User& user,
+                                                          const nlohmann::json& list,
+                                                          const UnitTree& tree);
+
+    // HttpReports.cpp: the attendance table and the compliance report.
+    common::Task<HttpResponse> attendanceTable(const User& user, const HttpRequest& request);
+    common::Task<HttpResponse> complianceReport(const User& user, const HttpRequest& request);
+
+    // HttpUsers.cpp: accounts and org units.
+    common::Task<HttpResponse> createUser(const User& user, const HttpRequest& request);
+    common::Task<HttpResponse> setUserDisabled(const User& user, const std::string& userId,
+                                               const HttpRequest& request);
+    common::Task<HttpResponse> createUnit(const User& user, const HttpRequest& request);
     common::Task<HttpResponse> auditLog(const User& user, const HttpRequest& request);
     common::Task<HttpResponse> auditVerify(const User& user);
     common::Task<HttpResponse> health();
@@ -110,6 +158,28 @@ HttpResponse errorResponse(const std::string& code, const std::string& message);
 std::optional<common::Millis> parseQueryTime(std::string text, int utcOffsetMinutes);
 // A query parameter's value, or "" when absent.
 std::string queryValue(const HttpRequest& request, const char* name);
+// An attendance summary as the records endpoints show it ("subject", "intervals", minutes...).
+nlohmann::json summaryJson(const SubjectSummary& summary, int utcOffsetMinutes);
+// What the monthly roll-up needs of one subject's session: finished once the class has
+// ended or its scheduled end has passed at `now`.
+SessionCredit sessionCredit(const ClassSession& cls, const SubjectSummary& summary,
+                            common::Millis now);
+// A request body that must be a JSON object: bad_json / bad_request otherwise.
+nlohmann::json jsonBody(const HttpRequest& request);
+// An integer query parameter clamped to [lo, hi], or `fallback` when absent; bad_request
+// when it is not a number.
+long long intParam(const HttpRequest& request, const char* name, long long fallback, long long lo,
+                   long long hi);
+
+// Accounts, shared by the REST API and the admin CLI.
+// bad_request unless `password` is at least [auth] password_min_length long (and at most
+// 1024 bytes): code "weak_password".
+void checkPasswordStrength(const std::string& password, const common::Config& config);
+// Checks the password, hashes it and adds the account; "username_taken" when the username is
+// in use.
+common::Task<User> createAccount(Directory& directory, NewUser user, std::string password,
+                                 const common::Config& config);
+
 // A time parameter (parseQueryTime), or `fallback` when absent; bad_request when it does not
 // parse. A plain date given as "to" includes that whole day.
 common::Millis timeParam(const HttpRequest& request, const char* name, int utcOffsetMinutes,

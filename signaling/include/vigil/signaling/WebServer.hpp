@@ -1,5 +1,6 @@
 #pragma once
-// libwebsockets on the process's GLib loop: static files from the web root, the REST API
+// libwebsockets on the process's GLib loop: static files from the web root (and browser
+// libraries from npm's node_modules under /vendor/), the REST API
 // under /api, /healthz, and the WebSocket protocol. It knows nothing of classes or
 // accounts: requests and frames go to the handlers below, answers come back through
 // respond() and send(), possibly later (after Redis replied). lws is not thread-safe:
@@ -70,6 +71,8 @@ public:
         std::string listen{"0.0.0.0"};
         int port{8080};
         std::string webRoot{"web"};
+        // npm's node_modules: /vendor/chart.js/ serves <vendorRoot>/chart.js/dist/.
+        std::string vendorRoot{"node_modules"};
         size_t maxMessageBytes{65536};
         size_t maxBodyBytes{1 << 20};
         size_t maxQueuedMessages{2048};
