@@ -221,6 +221,12 @@ export default {
   'schedule.bad_times': 'The end must be after the start.',
   'schedule.done': '“{title}” is scheduled for {time}.',
 
+  'schedule.enrol_heading': 'Enrol subjects in a scheduled class',
+  'schedule.enrol_class': 'Class',
+  'schedule.enrol_submit': 'Enrol',
+  'schedule.enrol_choose': 'Choose a class and at least one subject.',
+  'schedule.enrolled': '“{title}” now has {n} subject(s) enrolled.',
+
   'reference.title': 'Face reference',
   'reference.advice': 'Upload a sharp frontal photo: only the subject, face large enough, good light. You can also take one during a supervision call.',
   'reference.file': 'Photo (JPEG or PNG)',

@@ -221,6 +221,12 @@ export default {
   'schedule.bad_times': '结束时间必须晚于开始时间。',
   'schedule.done': '已安排“{title}”，{time} 开始。',
 
+  'schedule.enrol_heading': '为已安排的课程增加学员',
+  'schedule.enrol_class': '课程',
+  'schedule.enrol_submit': '加入课程',
+  'schedule.enrol_choose': '请选择课程和至少一名矫正对象。',
+  'schedule.enrolled': '已更新“{title}”的学员，共 {n} 人。',
+
   'reference.title': '人脸登记',
   'reference.advice': '请上传一张清晰的正面照片：只有本人，脸部足够大，光线充足。也可以在视频谈话中截取。',
   'reference.file': '照片（JPEG 或 PNG）',

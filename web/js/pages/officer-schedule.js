@@ -24,7 +24,15 @@ export default {
       h('div', { class: 'field check' }, required, h('label', { for: 'schedule-required', i18n: 'schedule.required' })),
       field('schedule.enrol_unit', unitSelect),
       subjects, submit, result);
-    view.append(h('h1', { i18n: 'nav.schedule' }), form);
+    // Enrolling more subjects into a class already scheduled.
+    const classSelect = h('select', { id: 'enrol-class' });
+    const enrolSubjects = h('fieldset', { class: 'subjects' }, h('legend', { i18n: 'schedule.subjects' }));
+    const enrolResult = h('p', { id: 'enrol-result', role: 'status' });
+    const enrolForm = h('form', { class: 'card form', novalidate: true },
+      h('h2', { i18n: 'schedule.enrol_heading' }),
+      field('schedule.enrol_class', classSelect), enrolSubjects,
+      h('button', { type: 'submit', id: 'enrol-submit', i18n: 'schedule.enrol_submit' }), enrolResult);
+    view.append(h('h1', { i18n: 'nav.schedule' }), form, enrolForm);
 
     try {
       const [{ units }, { users }] = await Promise.all([get('/api/units'), get('/api/users', { role: 'subject' })]);
@@ -33,6 +41,13 @@ export default {
       users.forEach((u) => subjects.append(h('div', { class: 'check' },
         h('input', { type: 'checkbox', class: 'enrol-subject', id: `enrol-${u.id}`, value: u.id }),
         h('label', { for: `enrol-${u.id}`, text: `${u.name} (${u.username})` }))));
+      users.forEach((u) => enrolSubjects.append(h('div', { class: 'check' },
+        h('input', { type: 'checkbox', class: 'add-subject', id: `add-${u.id}`, value: u.id }),
+        h('label', { for: `add-${u.id}`, text: `${u.name} (${u.username})` }))));
+      const { classes } = await get('/api/classes', { from: new Date().toISOString(), to: new Date(Date.now() + 60 * 86400000).toISOString() });
+      const open = classes.filter((c) => c.state !== 'ended');
+      open.forEach((c) => classSelect.append(h('option', { value: c.id, text: `${c.title} · ${formatDateTime(c.start)}` })));
+      if (!open.length) classSelect.append(h('option', { value: '', i18n: 'dashboard.no_classes' }));
     } catch (e) {
       subjects.append(h('p', { class: 'error', role: 'alert', text: readableError(e) }));
     }
@@ -63,6 +78,20 @@ export default {
         result.textContent = readableError(err);
       } finally {
         submit.disabled = false;
+      }
+    });
+
+    enrolForm.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const chosen = [...enrolForm.querySelectorAll('input.add-subject:checked')].map((c) => c.value);
+      enrolResult.className = 'error';
+      if (!classSelect.value || !chosen.length) { enrolResult.textContent = t('schedule.enrol_choose'); return; }
+      try {
+        const cls = await post(`/api/classes/${encodeURIComponent(classSelect.value)}/enrolments`, { subjects: chosen });
+        enrolResult.className = 'ok';
+        enrolResult.textContent = t('schedule.enrolled', { title: cls.title, n: (cls.enrolled ?? []).length });
+      } catch (err) {
+        enrolResult.textContent = readableError(err);
       }
     });
   },
