@@ -132,7 +132,7 @@ export default {
       }
       if (page.aborted) return;
       const chunks = (rec.chunks ?? []).slice().sort((a, b) => a.index - b.index);
-      const video = h('video', { id: 'recording-player', controls: true, playsinline: true, preload: 'metadata',
+      const video = h('video', { id: 'recording-player', controls: true, playsinline: true, preload: 'auto',
         i18nAttr: { 'aria-label': 'admin.rec.player' } });
       const nowPlaying = h('p', { id: 'recording-now', class: 'muted', 'aria-live': 'polite' });
       const list = h('ol', { id: 'chunk-list', class: 'chunk-list' });
@@ -185,7 +185,7 @@ export default {
         if (!player || !video.getAttribute('src')) return;
         showError(perr, t('admin.rec.chunkError', { n: chunks[player.index].index + 1 }));
       });
-      playChunk(0, false);
+      playChunk(0, true); // opened by the Play button: a user gesture, so playing may start
       heading.focus();
       playerArea.scrollIntoView?.({ block: 'nearest' });
     }

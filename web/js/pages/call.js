@@ -69,7 +69,8 @@ export default {
         return;
       }
       if (call.peer?.name) {
-        peerName.removeAttribute('data-i18n');
+        peerName.dataset.i18n = 'call.with';
+        peerName.dataset.i18nArgs = JSON.stringify({ name: call.peer.name });
         peerName.textContent = t('call.with', { name: call.peer.name });
       }
       const uiState = call.state === 'accepted'

@@ -55,6 +55,7 @@ export default {
       if (!chosen) { verdict.textContent = t('reference.choose'); file.focus(); return; }
       if (chosen.size > 8 * 1024 * 1024) { verdict.textContent = t('error.too_large'); return; }
       upload.disabled = true;
+      verdict.dataset.ok = '';
       verdict.className = 'muted';
       verdict.textContent = t('reference.checking');
       try {

@@ -1,0 +1,680 @@
+// Real components for the browser end-to-end tests: a private redis-server, `vigil serve` with
+// a temporary configuration and the demo organisation, and headless Chromium driven by
+// playwright-core, with a fake camera playing a .y4m clip from var/testdata/video.
+//
+// Environment:
+//   VIGIL_BIN                the vigil binary (ctest passes it); default: the newest of
+//                            build/*/app/vigil
+//   VIGIL_BROWSER_ARTIFACTS  folder for screenshots, console logs and server logs
+//                            (default build/browser-artifacts)
+//   VIGIL_CHROMIUM           the Chromium executable (default /usr/bin/chromium)
+
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const artifactsDir = path.resolve(
+    process.env.VIGIL_BROWSER_ARTIFACTS || path.join(repoRoot, 'build', 'browser-artifacts'));
+export const testdata = path.join(repoRoot, 'var', 'testdata');
+export const DEMO_PASSWORD = 'Demo!2026';
+
+// The flags every test browser gets (DEVELOPERS.md lists them too).
+export const CHROMIUM_FLAGS = [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+];
+
+// ---- small utilities ----------------------------------------------------------------------
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// Polls `fn` until it returns a truthy value (returned) or `timeout` ms pass (throws with
+// `message` and the last value or error seen).
+export async function waitUntil(fn, { timeout = 10000, interval = 250, message = 'condition' } = {}) {
+    const deadline = Date.now() + timeout;
+    let last;
+    for (;;) {
+        try {
+            last = await fn();
+            if (last) return last;
+        } catch (err) {
+            last = err;
+        }
+        if (Date.now() >= deadline) {
+            const seen = last instanceof Error ? last.message : JSON.stringify(last);
+            throw new Error(`timed out after ${timeout} ms waiting for ${message} (last: ${seen})`);
+        }
+        await sleep(interval);
+    }
+}
+
+export function freePort() {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer();
+        server.unref();
+        server.on('error', reject);
+        server.listen(0, '127.0.0.1', () => {
+            const { port } = server.address();
+            server.close(() => resolve(port));
+        });
+    });
+}
+
+function tail(file, lines = 60) {
+    try {
+        return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+    } catch {
+        return `(no ${file})`;
+    }
+}
+
+function safeName(name) {
+    return name.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
+// ---- prerequisites ------------------------------------------------------------------------
+
+// playwright-core is a devDependency at the repository root: scripts/setup installs it. A
+// missing one fails the test with the fix, never skips it.
+export async function loadPlaywright() {
+    const entry = path.join(repoRoot, 'node_modules', 'playwright-core', 'index.mjs');
+    if (!fs.existsSync(entry)) {
+        throw new Error(`playwright-core is not installed (${entry} is missing): run scripts/setup, ` +
+            'or `npm ci` at the repository root');
+    }
+    return import(entry);
+}
+
+export function chromiumPath() {
+    const exe = process.env.VIGIL_CHROMIUM || '/usr/bin/chromium';
+    if (!fs.existsSync(exe)) {
+        throw new Error(`Chromium is not installed (${exe} is missing): run scripts/setup`);
+    }
+    return exe;
+}
+
+export function vigilBinary() {
+    if (process.env.VIGIL_BIN) {
+        if (!fs.existsSync(process.env.VIGIL_BIN)) {
+            throw new Error(`VIGIL_BIN=${process.env.VIGIL_BIN} does not exist`);
+        }
+        return path.resolve(process.env.VIGIL_BIN);
+    }
+    const buildDir = path.join(repoRoot, 'build');
+    const found = (fs.existsSync(buildDir) ? fs.readdirSync(buildDir) : [])
+        .map((d) => path.join(buildDir, d, 'app', 'vigil'))
+        .filter((f) => fs.existsSync(f))
+        .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+    if (found.length === 0) {
+        throw new Error('no vigil binary: set VIGIL_BIN or build one (cmake --build build/<dir> --target vigil)');
+    }
+    return found[0];
+}
+
+export function fakeCamera(name) {
+    const file = path.join(testdata, 'video', name);
+    if (!fs.existsSync(file)) {
+        throw new Error(`fake camera clip ${file} is missing: run scripts/setup (scripts/assets makes it)`);
+    }
+    return file;
+}
+
+// ---- child processes ----------------------------------------------------------------------
+
+const children = new Set();
+
+// Children die with this process even if it is killed (ctest's timeout): setpriv makes the
+// kernel send them SIGKILL when their parent goes away.
+const pdeathsig = fs.existsSync('/usr/bin/setpriv') ? ['/usr/bin/setpriv', '--pdeathsig', 'KILL', '--'] : [];
+
+function startChild(argv, { env, logFile, cwd }) {
+    const out = fs.openSync(logFile, 'a');
+    const cmd = [...pdeathsig, ...argv];
+    const child = spawn(cmd[0], cmd.slice(1), { env, cwd, stdio: ['ignore', out, out] });
+    fs.closeSync(out);
+    const entry = { child, exited: null, name: path.basename(argv[0]), logFile };
+    entry.exit = new Promise((resolve) => {
+        child.on('exit', (code, signal) => {
+            entry.exited = signal ? 128 + (os.constants.signals[signal] || 0) : code;
+            children.delete(entry);
+            resolve(entry.exited);
+        });
+        child.on('error', (err) => {
+            entry.exited = 127;
+            entry.error = err;
+            children.delete(entry);
+            resolve(127);
+        });
+    });
+    children.add(entry);
+    return entry;
+}
+
+async function stopChild(entry, timeoutMs = 15000) {
+    if (!entry || entry.exited !== null) return entry?.exited ?? null;
+    entry.child.kill('SIGTERM');
+    let timer;
+    const code = await Promise.race([
+        entry.exit,
+        new Promise((resolve) => {
+            timer = setTimeout(() => resolve(null), timeoutMs);
+        }),
+    ]);
+    clearTimeout(timer);
+    if (code === null) {
+        entry.child.kill('SIGKILL');
+        await entry.exit;
+        return -1;
+    }
+    return code;
+}
+
+process.on('exit', () => {
+    for (const entry of children) {
+        try {
+            entry.child.kill('SIGKILL');
+        } catch {
+            // already gone
+        }
+    }
+});
+
+// The environment for vigil and redis: this process's, without any VIGIL_* override that
+// would point the server somewhere else.
+function cleanEnv(extra = {}) {
+    const env = {};
+    for (const [k, v] of Object.entries(process.env)) {
+        if (!k.startsWith('VIGIL_')) env[k] = v;
+    }
+    return { ...env, ...extra };
+}
+
+// ---- configuration ------------------------------------------------------------------------
+
+// Copies config/vigil.toml with `overrides` ({"section.key": value}) written in place. A key
+// the file does not have is returned in `missing` so that the caller can pass it through the
+// environment (which an older binary ignores) instead of making the file invalid.
+export function writeConfig(file, overrides) {
+    const text = fs.readFileSync(path.join(repoRoot, 'config', 'vigil.toml'), 'utf8');
+    const pending = new Map(Object.entries(overrides));
+    let section = '';
+    const lines = text.split('\n').map((line) => {
+        const header = line.match(/^\s*\[([A-Za-z0-9_]+)\]\s*(#.*)?$/);
+        if (header) {
+            section = header[1];
+            return line;
+        }
+        const kv = line.match(/^(\s*)([A-Za-z0-9_]+)(\s*=\s*)/);
+        if (!kv) return line;
+        const name = `${section}.${kv[2]}`;
+        if (!pending.has(name)) return line;
+        const value = pending.get(name);
+        pending.delete(name);
+        return `${kv[1]}${kv[2]} = ${tomlValue(value)}`;
+    });
+    fs.writeFileSync(file, lines.join('\n'));
+    return { missing: Object.fromEntries(pending) };
+}
+
+function tomlValue(v) {
+    if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    return JSON.stringify(String(v));
+}
+
+function envName(key) {
+    return `VIGIL_${key.replace('.', '_').toUpperCase()}`;
+}
+
+// ---- the server stack ---------------------------------------------------------------------
+
+// Starts redis-server and `vigil serve` on free ports with a temporary configuration, seeds
+// the demo organisation and waits for /healthz. `overrides`: more configuration keys.
+export async function startStack({ name = 'stack', overrides = {} } = {}) {
+    const vigil = vigilBinary();
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `vigil-browser-${safeName(name)}-`));
+    const stack = {
+        tmp,
+        vigil,
+        redis: null,
+        server: null,
+        port: 0,
+        baseUrl: '',
+        logFile: path.join(tmp, 'vigil.log'),
+        configFile: path.join(tmp, 'vigil.toml'),
+    };
+    stack.stop = () => stopStack(stack, name);
+
+    try {
+        // Redis: a private server with its data in the temp folder.
+        fs.mkdirSync(path.join(tmp, 'redis'));
+        for (let attempt = 0; attempt < 5 && !stack.redis; attempt++) {
+            const port = await freePort();
+            const entry = startChild(['redis-server', '--port', String(port), '--bind', '127.0.0.1',
+                '--dir', path.join(tmp, 'redis'), '--appendonly', 'yes', '--save', ''],
+            { env: cleanEnv(), logFile: path.join(tmp, 'redis.log'), cwd: tmp });
+            const up = await waitUntil(async () => {
+                if (entry.exited !== null) return 'exited';
+                return (await redisPing(port)) ? 'up' : null;
+            }, { timeout: 5000, interval: 50, message: 'redis' }).catch(() => 'timeout');
+            if (up === 'up') {
+                stack.redis = entry;
+                stack.redisPort = port;
+            } else {
+                await stopChild(entry, 2000);
+            }
+        }
+        if (!stack.redis) throw new Error(`redis-server did not start:\n${tail(path.join(tmp, 'redis.log'))}`);
+        stack.redisUrl = `redis://127.0.0.1:${stack.redisPort}/0`;
+
+        stack.port = await freePort();
+        stack.baseUrl = `http://127.0.0.1:${stack.port}`;
+        const config = {
+            'server.listen': '127.0.0.1',
+            'server.port': stack.port,
+            'server.web_root': path.join(repoRoot, 'web'),
+            'server.vendor_root': path.join(repoRoot, 'node_modules'),
+            'redis.url': stack.redisUrl,
+            'recording.dir': path.join(tmp, 'recordings'),
+            'vision.models_dir': path.join(repoRoot, 'var', 'models'),
+            'vision.reference_key_file': path.join(tmp, 'reference.key'),
+            // Samples every 2 s so that presence is judged within seconds, and a short
+            // liveness deadline for the spot check.
+            'media.sample_seconds': 2,
+            'presence.liveness_seconds': 8,
+            'log.level': 'info',
+            ...overrides,
+        };
+        const { missing } = writeConfig(stack.configFile, config);
+        const extraEnv = {};
+        for (const [k, v] of Object.entries(missing)) extraEnv[envName(k)] = String(v);
+        stack.env = cleanEnv(extraEnv);
+
+        const seed = spawnSync(vigil, ['demo', 'seed', '--config', stack.configFile], {
+            env: stack.env, cwd: tmp, encoding: 'utf8', timeout: 60000,
+        });
+        if (seed.status !== 0) {
+            throw new Error(`vigil demo seed failed (${seed.error ? seed.error.message : `status ${seed.status}`}):\n` +
+                `${seed.stdout || ''}${seed.stderr || ''}`);
+        }
+
+        stack.server = startChild([vigil, 'serve', '--config', stack.configFile],
+            { env: stack.env, logFile: stack.logFile, cwd: tmp });
+        await waitUntil(async () => {
+            if (stack.server.exited !== null) {
+                throw new Error(`vigil serve exited with status ${stack.server.exited}`);
+            }
+            const res = await fetch(`${stack.baseUrl}/healthz`).catch(() => null);
+            return res && res.status === 200;
+        }, { timeout: 60000, interval: 200, message: 'vigil serve /healthz' }).catch((err) => {
+            throw new Error(`${err.message}\n--- ${stack.logFile}\n${tail(stack.logFile)}`);
+        });
+        return stack;
+    } catch (err) {
+        await stopStack(stack, name).catch(() => {});
+        throw err;
+    }
+}
+
+function redisPing(port) {
+    return new Promise((resolve) => {
+        const socket = net.connect(port, '127.0.0.1');
+        let data = '';
+        socket.setTimeout(1000);
+        socket.on('connect', () => socket.write('PING\r\n'));
+        socket.on('data', (chunk) => {
+            data += chunk;
+            if (data.includes('\r\n')) {
+                socket.destroy();
+                resolve(data.startsWith('+PONG'));
+            }
+        });
+        socket.on('error', () => resolve(false));
+        socket.on('timeout', () => {
+            socket.destroy();
+            resolve(false);
+        });
+    });
+}
+
+// Stops vigil (SIGTERM), then Redis; copies the server log into the artifacts folder. Returns
+// vigil's exit status (0 for a clean shutdown).
+async function stopStack(stack, name) {
+    let status = null;
+    if (stack.server) status = await stopChild(stack.server, 20000);
+    if (stack.redis) await stopChild(stack.redis, 10000);
+    stack.server = null;
+    stack.redis = null;
+    try {
+        fs.mkdirSync(artifactsDir, { recursive: true });
+        if (fs.existsSync(stack.logFile)) {
+            fs.copyFileSync(stack.logFile, path.join(artifactsDir, `${safeName(name)}.vigil.log`));
+        }
+    } catch {
+        // artifacts are a convenience
+    }
+    if (stack.tmp && process.env.VIGIL_BROWSER_KEEP_TMP !== '1') {
+        fs.rmSync(stack.tmp, { recursive: true, force: true });
+    }
+    return status;
+}
+
+// ---- REST helpers -------------------------------------------------------------------------
+
+export async function apiLogin(stack, username, password = DEMO_PASSWORD) {
+    const res = await fetch(`${stack.baseUrl}/api/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password }),
+    });
+    const body = await res.json().catch(() => null);
+    if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${JSON.stringify(body)}`);
+    return body.token;
+}
+
+export async function apiGet(stack, token, pathAndQuery) {
+    const res = await fetch(`${stack.baseUrl}${pathAndQuery}`, { headers: { authorization: `Bearer ${token}` } });
+    const text = await res.text();
+    let body = null;
+    try {
+        body = JSON.parse(text);
+    } catch {
+        body = text;
+    }
+    if (res.status !== 200) throw new Error(`GET ${pathAndQuery}: ${res.status} ${text.slice(0, 300)}`);
+    return body;
+}
+
+// ---- browsers -----------------------------------------------------------------------------
+
+const browsers = new Set();
+
+// One Chromium process. `camera`: a .y4m file for the fake camera (Chromium takes one per
+// process), or null for no camera flags at all.
+export async function launchBrowser({ camera = null } = {}) {
+    const { chromium } = await loadPlaywright();
+    const args = [...CHROMIUM_FLAGS];
+    if (camera) {
+        args.push('--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+            `--use-file-for-fake-video-capture=${camera}`);
+    }
+    const browser = await chromium.launch({
+        executablePath: chromiumPath(),
+        headless: true,
+        args,
+        timeout: 60000,
+    });
+    browsers.add(browser);
+    browser.on('disconnected', () => browsers.delete(browser));
+    return browser;
+}
+
+export async function closeBrowsers() {
+    await Promise.all([...browsers].map((b) => b.close().catch(() => {})));
+    browsers.clear();
+}
+
+// A page in a fresh context of `browser`, named for its logs and screenshots. Console
+// messages and uncaught page errors are collected; `page.vigil.pageErrors` is checked by
+// `assertNoPageErrors`.
+export async function newPage(browser, label, { stack, viewport = { width: 1280, height: 800 } } = {}) {
+    const context = await browser.newContext({
+        viewport,
+        acceptDownloads: true,
+        baseURL: stack?.baseUrl,
+        permissions: stack ? ['camera', 'microphone'] : [],
+    });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15000);
+    const record = { label, console: [], pageErrors: [] };
+    page.vigil = record;
+    page.on('console', (msg) => {
+        if (msg.type() === 'error' || msg.type() === 'warning') {
+            record.console.push(`[${new Date().toISOString()}] ${msg.type()}: ${msg.text()}`);
+        }
+    });
+    page.on('pageerror', (err) => {
+        record.pageErrors.push(`${err.name}: ${err.message}\n${err.stack || ''}`);
+    });
+    page.on('dialog', (dialog) => dialog.accept().catch(() => {}));
+    pages.add(page);
+    return page;
+}
+
+const pages = new Set();
+
+export function assertNoPageErrors(page) {
+    const errors = page.vigil?.pageErrors || [];
+    if (errors.length > 0) {
+        throw new Error(`uncaught error(s) in the ${page.vigil.label} page:\n${errors.join('\n')}`);
+    }
+}
+
+// Writes each page's console errors to the artifacts folder; on failure, also a screenshot of
+// every page still open, named after the failed step.
+export async function saveDiagnostics(failedStep = null) {
+    fs.mkdirSync(artifactsDir, { recursive: true });
+    for (const page of pages) {
+        const { label, console: lines, pageErrors } = page.vigil;
+        const text = [...lines, ...pageErrors.map((e) => `pageerror: ${e}`)].join('\n');
+        if (text) fs.writeFileSync(path.join(artifactsDir, `${safeName(label)}.console.txt`), `${text}\n`);
+        if (failedStep && !page.isClosed()) {
+            await page.screenshot({
+                path: path.join(artifactsDir, `FAILED-${safeName(failedStep)}-${safeName(label)}.png`),
+                timeout: 5000,
+            }).catch(() => {});
+        }
+    }
+}
+
+export async function screenshot(page, name) {
+    fs.mkdirSync(artifactsDir, { recursive: true });
+    const file = path.join(artifactsDir, `${safeName(name)}.png`);
+    await page.screenshot({ path: file, fullPage: true, timeout: 15000 });
+    return file;
+}
+
+// ---- the web app's contract ---------------------------------------------------------------
+
+export async function htmlLang(page) {
+    return page.evaluate(() => document.documentElement.lang);
+}
+
+// Clicks #lang-toggle until html[lang] is `lang`.
+export async function setLanguage(page, lang) {
+    for (let i = 0; i < 2 && (await htmlLang(page)) !== lang; i++) {
+        await page.click('#lang-toggle');
+        await page.waitForFunction((l) => document.documentElement.lang === l, lang, { timeout: 5000 })
+            .catch(() => {});
+    }
+    const now = await htmlLang(page);
+    if (now !== lang) throw new Error(`#lang-toggle did not switch html[lang] to ${lang} (it is "${now}")`);
+}
+
+// Clicks `selector`; if that opens a confirmation <dialog> (one that was not open before),
+// confirms it with its submit button that is not "cancel". Returns the confirm button's id
+// (or "" when nothing asked).
+export async function clickAndConfirm(page, selector, { wait = 1500 } = {}) {
+    const openBefore = await page.evaluate(() => [...document.querySelectorAll('dialog[open]')].map((d) => d.id));
+    await page.click(selector);
+    const deadline = Date.now() + wait;
+    while (Date.now() < deadline) {
+        const confirmed = await page.evaluate((before) => {
+            const dialog = [...document.querySelectorAll('dialog[open]')].find((d) => !before.includes(d.id));
+            if (!dialog) return null;
+            const buttons = [...dialog.querySelectorAll('button')];
+            const button = buttons.find((b) => b.type === 'submit' && b.value && b.value !== 'cancel') ||
+                buttons.find((b) => /confirm/.test(b.id)) || buttons.find((b) => b.classList.contains('danger') || b.classList.contains('primary'));
+            if (!button) return null;
+            return button.id ? `#${button.id}` : `${dialog.id ? `dialog#${dialog.id}` : 'dialog[open]'} button[value="${button.value}"]`;
+        }, openBefore);
+        if (confirmed) {
+            await page.click(confirmed);
+            return confirmed;
+        }
+        await sleep(100);
+    }
+    return '';
+}
+
+// Screenshots of the current page in Chinese and English (`<name>.zh-CN.png`, `<name>.en.png`),
+// leaving the page in the language it had.
+export async function screenshotBoth(page, name) {
+    const start = await htmlLang(page);
+    const order = start === 'en' ? ['en', 'zh-CN'] : ['zh-CN', 'en'];
+    for (const lang of order) {
+        await setLanguage(page, lang);
+        await sleep(300);
+        await screenshot(page, `${name}.${lang}`);
+    }
+    await setLanguage(page, start || 'zh-CN');
+}
+
+// Signs in through #/login and waits for the role's home route.
+export async function signIn(page, stack, username, homeHash, password = DEMO_PASSWORD) {
+    await page.goto(`${stack.baseUrl}/#/login`);
+    await page.locator('#login-username').waitFor({ state: 'visible' });
+    await page.fill('#login-username', username);
+    await page.fill('#login-password', password);
+    await page.click('#login-submit');
+    if (homeHash) await waitForHash(page, homeHash, 15000, `${username}'s home ${homeHash}`);
+}
+
+export async function waitForHash(page, prefix, timeout = 15000, what = prefix) {
+    await page.waitForFunction((p) => location.hash === p || location.hash.startsWith(`${p}/`) ||
+        location.hash.startsWith(`${p}?`), prefix, { timeout })
+        .catch(async () => {
+            throw new Error(`timed out waiting for ${what} (location is ${await page.evaluate(() => location.hash)})`);
+        });
+}
+
+// Whether a <video> shows a moving picture: its width and the frames the element presented.
+export async function videoState(page, selector) {
+    return page.evaluate((sel) => {
+        const v = document.querySelector(sel);
+        if (!v) return null;
+        const q = typeof v.getVideoPlaybackQuality === 'function' ? v.getVideoPlaybackQuality() : null;
+        return {
+            videoWidth: v.videoWidth,
+            videoHeight: v.videoHeight,
+            currentTime: v.currentTime,
+            paused: v.paused,
+            readyState: v.readyState,
+            totalVideoFrames: q ? q.totalVideoFrames : null,
+            hasStream: !!v.srcObject,
+            src: v.currentSrc ? v.currentSrc.replace(/token=[0-9a-f]+/, 'token=…') : '',
+            networkState: v.networkState,
+            duration: v.duration,
+            error: v.error ? { code: v.error.code, message: v.error.message } : null,
+        };
+    }, selector);
+}
+
+// Frames decoded for the video shown in `videoSelector`, from the inbound-rtp statistics of
+// the RTCPeerConnection that receives it (the app lists them as window.vigilDebug.peers():
+// [{pc, kind: 'publish'|'view'|'call', source, stream}]). The receiver is found by the
+// element's track; without a match, the page's only receiving connection is used.
+// `framesDecoded` is null when the page exposes no connections.
+export async function framesDecoded(page, videoSelector) {
+    return page.evaluate(async (sel) => {
+        const v = document.querySelector(sel);
+        const out = { framesDecoded: null, via: null, videoWidth: v ? v.videoWidth : 0, totalVideoFrames: null };
+        if (v && typeof v.getVideoPlaybackQuality === 'function') {
+            out.totalVideoFrames = v.getVideoPlaybackQuality().totalVideoFrames;
+        }
+        const dbg = window.vigilDebug;
+        if (!dbg || typeof dbg.peers !== 'function') return out;
+        let peers = [];
+        try {
+            peers = (await dbg.peers()) || [];
+        } catch {
+            return out;
+        }
+        const stream = v && v.srcObject;
+        const trackIds = new Set(stream && stream.getTracks ? stream.getTracks().map((t) => t.id) : []);
+        const decodedBy = async (pc, track) => {
+            const report = await pc.getStats(track || null);
+            let frames = null;
+            report.forEach((s) => {
+                if (s.type === 'inbound-rtp' && (s.kind === 'video' || s.mediaType === 'video')) {
+                    frames = (frames || 0) + (s.framesDecoded || 0);
+                }
+            });
+            return frames;
+        };
+        for (const p of peers) {
+            const pc = p && p.pc;
+            if (!pc || typeof pc.getReceivers !== 'function') continue;
+            for (const r of pc.getReceivers()) {
+                if (r.track && r.track.kind === 'video' && trackIds.has(r.track.id)) {
+                    out.framesDecoded = await decodedBy(pc, r.track);
+                    out.via = `getStats(${p.kind}${p.source ? ` ${p.source}` : ''})`;
+                    return out;
+                }
+            }
+        }
+        const receiving = peers.filter((p) => p && p.pc && p.kind !== 'publish' && p.pc.connectionState !== 'closed');
+        if (receiving.length === 1) {
+            out.framesDecoded = await decodedBy(receiving[0].pc, null);
+            out.via = `getStats(${receiving[0].kind}, only receiving connection)`;
+        }
+        return out;
+    }, videoSelector);
+}
+
+// Asserts that `videoSelector` shows received video that keeps decoding: framesDecoded from
+// getStats above 0 and growing over `windowMs`, and videoWidth > 0; falls back to the
+// element's presented frames when the page exposes no connections. Returns both samples.
+export async function expectDecoding(page, videoSelector, { timeout = 30000, windowMs = 2000, what = videoSelector } = {}) {
+    const first = await waitUntil(async () => {
+        const s = await framesDecoded(page, videoSelector);
+        const frames = s.framesDecoded ?? s.totalVideoFrames;
+        return s.videoWidth > 0 && frames > 0 ? s : null;
+    }, { timeout, interval: 500, message: `${what} to decode frames (framesDecoded > 0, videoWidth > 0)` });
+    await sleep(windowMs);
+    const second = await waitUntil(async () => {
+        const s = await framesDecoded(page, videoSelector);
+        if (first.framesDecoded !== null && s.framesDecoded !== null) {
+            return s.framesDecoded > first.framesDecoded ? s : null;
+        }
+        return s.totalVideoFrames > first.totalVideoFrames ? s : null;
+    }, { timeout: 10000, interval: 500, message: `${what} to keep decoding (first sample ${JSON.stringify(first)})` });
+    return { first, second, viaStats: first.framesDecoded !== null };
+}
+
+// Asserts that a <video> (a local preview or a file) is playing: videoWidth > 0 and presented
+// frames (or currentTime) growing.
+export async function expectPlaying(page, videoSelector, { timeout = 20000, what = videoSelector } = {}) {
+    const first = await waitUntil(async () => {
+        const s = await videoState(page, videoSelector);
+        return s && s.videoWidth > 0 ? s : null;
+    }, { timeout, interval: 300, message: `${what} to show a picture (videoWidth > 0)` });
+    return waitUntil(async () => {
+        const s = await videoState(page, videoSelector);
+        return s && (s.totalVideoFrames > first.totalVideoFrames || s.currentTime > first.currentTime) ? s : null;
+    }, { timeout: 10000, interval: 300, message: `${what} to keep playing (first ${JSON.stringify(first)})` });
+}
+
+// Runs one step of a scenario: logs its time, and on failure rethrows with the step's name
+// (and saves screenshots of every open page).
+export async function step(name, fn, log = console.log) {
+    const started = Date.now();
+    try {
+        const result = await fn();
+        log(`step ok (${((Date.now() - started) / 1000).toFixed(1)} s): ${name}`);
+        return result;
+    } catch (err) {
+        await saveDiagnostics(name).catch(() => {});
+        const e = new Error(`step "${name}" failed after ${((Date.now() - started) / 1000).toFixed(1)} s: ${err.message}`);
+        e.stack = `${e.message}\n${err.stack || ''}`;
+        throw e;
+    }
+}

@@ -1,0 +1,149 @@
+// The sign-in page in a real browser: Chinese by default, the language switch, readable errors,
+// the lockout after repeated wrong passwords, and each role's landing page.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import * as h from './harness.mjs';
+
+const CJK = /[\u4e00-\u9fff]/;
+
+let stack;
+let browser;
+
+before(async () => {
+    stack = await h.startStack({ name: 'login' });
+    browser = await h.launchBrowser();
+}, { timeout: 120000 });
+
+after(async () => {
+    await h.saveDiagnostics().catch(() => {});
+    await h.closeBrowsers();
+    if (stack) {
+        const status = await stack.stop();
+        assert.equal(status, 0, `vigil serve exited with status ${status} at shutdown (see login.vigil.log in ${h.artifactsDir})`);
+    }
+}, { timeout: 60000 });
+
+// The text of the page a person sees (no scripts or styles).
+async function visibleText(page) {
+    return page.evaluate(() => document.body.innerText);
+}
+
+// Submits the form and returns the /api/login response it caused and the #login-error text
+// once it has changed from `before`.
+async function submitLogin(page, username, password, before = '') {
+    await page.fill('#login-username', username);
+    await page.fill('#login-password', password);
+    const [response] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/api/login') && r.request().method() === 'POST'),
+        page.click('#login-submit'),
+    ]);
+    const error = page.locator('#login-error');
+    await h.waitUntil(async () => {
+        const text = ((await error.textContent().catch(() => '')) || '').trim();
+        return text && (await error.isVisible()) && text !== before ? text : null;
+    }, { timeout: 5000, message: `a visible #login-error after a ${response.status()} answer` });
+    return { status: response.status(), text: ((await error.textContent()) || '').trim() };
+}
+
+function assertReadable(text, what) {
+    assert.ok(text.length >= 2, `${what}: #login-error is empty`);
+    assert.doesNotMatch(text, /^\s*[{[]/, `${what}: #login-error shows JSON: ${text}`);
+    assert.doesNotMatch(text, /"error"|"code"|unauthenticated|account_locked/, `${what}: #login-error shows the raw API error: ${text}`);
+}
+
+test('sign-in page: zh-CN by default, language switch, errors, lockout, each role lands home', { timeout: 180000 }, async () => {
+    const page = await h.newPage(browser, 'login', { stack });
+
+    await h.step('the sign-in page renders in zh-CN by default', async () => {
+        await page.goto(`${stack.baseUrl}/`);
+        await h.waitForHash(page, '#/login', 15000, 'the redirect of / to #/login');
+        await page.locator('#login-username').waitFor({ state: 'visible' });
+        await page.locator('#login-password').waitFor({ state: 'visible' });
+        await page.locator('#login-submit').waitFor({ state: 'visible' });
+        assert.equal(await h.htmlLang(page), 'zh-CN', 'html[lang] on first visit');
+        assert.match(await visibleText(page), CJK, 'the sign-in page shows Chinese text');
+        await h.screenshot(page, 'signin.zh-CN');
+    });
+
+    await h.step('#lang-toggle switches to English and back, and is remembered', async () => {
+        const zhSubmit = (await page.locator('#login-submit').textContent()).trim();
+        await h.setLanguage(page, 'en');
+        const enSubmit = (await page.locator('#login-submit').textContent()).trim();
+        assert.match(enSubmit, /[A-Za-z]/, `the sign-in button in English: "${enSubmit}"`);
+        assert.doesNotMatch(enSubmit, CJK, `the sign-in button in English: "${enSubmit}"`);
+        assert.notEqual(enSubmit, zhSubmit);
+        assert.equal(await page.evaluate(() => localStorage.getItem('vigil.lang')), 'en', 'localStorage vigil.lang');
+        await page.reload();
+        await page.locator('#login-username').waitFor({ state: 'visible' });
+        assert.equal(await h.htmlLang(page), 'en', 'the language after a reload');
+        await h.screenshot(page, 'signin.en');
+        await h.setLanguage(page, 'zh-CN');
+        assert.equal((await page.locator('#login-submit').textContent()).trim(), zhSubmit);
+        assert.match(await visibleText(page), CJK);
+    });
+
+    let wrongText;
+    await h.step('a wrong password shows a readable error', async () => {
+        const r = await submitLogin(page, 'subject03', 'not-the-password');
+        assert.equal(r.status, 401);
+        assertReadable(r.text, 'wrong password');
+        assert.match(r.text, CJK, `the error is in Chinese: ${r.text}`);
+        wrongText = r.text;
+        assert.equal(await page.evaluate(() => sessionStorage.getItem('vigil.token')), null, 'no token after a failed login');
+        await h.screenshot(page, 'signin-error.zh-CN');
+    });
+
+    await h.step('6 wrong passwords lock the account (423) with its own message', async () => {
+        // The first wrong try above counts: tries 2 to 5 answer 401, the 6th 423.
+        let r;
+        let previous = wrongText;
+        for (let attempt = 2; attempt <= 6; attempt++) {
+            // Clear the old message so that the next one is seen even if its text is the same.
+            await page.evaluate(() => {
+                const e = document.getElementById('login-error');
+                if (e) e.textContent = '';
+            });
+            r = await submitLogin(page, 'subject03', `wrong-${attempt}`, '');
+            const expected = attempt <= 5 ? 401 : 423;
+            assert.equal(r.status, expected, `attempt ${attempt} answered ${r.status}`);
+            assertReadable(r.text, `attempt ${attempt}`);
+            previous = r.text;
+        }
+        assert.notEqual(previous, wrongText, `the locked message differs from the wrong-password one: ${previous}`);
+        assert.match(previous, /锁|lock/i, `the locked message says the account is locked: ${previous}`);
+        await h.screenshot(page, 'signin-locked.zh-CN');
+        // The right password is refused too while locked.
+        await page.evaluate(() => {
+            document.getElementById('login-error').textContent = '';
+        });
+        r = await submitLogin(page, 'subject03', h.DEMO_PASSWORD, '');
+        assert.equal(r.status, 423, 'the right password while locked');
+        await h.setLanguage(page, 'en');
+        await page.evaluate(() => {
+            document.getElementById('login-error').textContent = '';
+        });
+        r = await submitLogin(page, 'subject03', h.DEMO_PASSWORD, '');
+        assert.equal(r.status, 423);
+        assertReadable(r.text, 'locked, in English');
+        assert.match(r.text, /lock/i, `the English locked message: ${r.text}`);
+        assert.doesNotMatch(r.text, CJK, `the English locked message has no Chinese: ${r.text}`);
+        await h.screenshot(page, 'signin-locked.en');
+        await h.setLanguage(page, 'zh-CN');
+    });
+
+    for (const [username, home] of [['subject01', '#/subject'], ['officer.wang', '#/officer'], ['admin', '#/admin/attendance']]) {
+        await h.step(`${username} signs in and lands on ${home}`, async () => {
+            const p = await h.newPage(browser, `login-${username}`, { stack });
+            await h.signIn(p, stack, username, home);
+            const token = await p.evaluate(() => sessionStorage.getItem('vigil.token'));
+            assert.match(token || '', /^[0-9a-f]{64}$/, 'sessionStorage vigil.token');
+            await p.locator('#logout').waitFor({ state: 'visible' });
+            h.assertNoPageErrors(p);
+            await p.context().close();
+        });
+    }
+
+    h.assertNoPageErrors(page);
+});
