@@ -434,7 +434,7 @@ export async function newPage(browser, label, { stack, viewport = { width: 1280,
     });
     const page = await context.newPage();
     page.setDefaultTimeout(15000);
-    const record = { label, console: [], pageErrors: [] };
+    const record = { label, console: [], pageErrors: [], unlabelled: [] };
     page.vigil = record;
     page.on('console', (msg) => {
         if (msg.type() === 'error' || msg.type() === 'warning') {
@@ -456,6 +456,10 @@ export function assertNoPageErrors(page) {
     if (errors.length > 0) {
         throw new Error(`uncaught error(s) in the ${page.vigil.label} page:\n${errors.join('\n')}`);
     }
+    const unlabelled = page.vigil?.unlabelled || [];
+    if (unlabelled.length > 0) {
+        throw new Error(`controls without an accessible name in the ${page.vigil.label} page:\n${unlabelled.join('\n')}`);
+    }
 }
 
 // Writes each page's console errors to the artifacts folder; on failure, also a screenshot of
@@ -475,11 +479,34 @@ export async function saveDiagnostics(failedStep = null) {
     }
 }
 
+// Every screenshot also checks that the page's visible controls have names a screen reader
+// can announce (label, aria-label(ledby), their text or a title); `assertNoPageErrors` reports
+// the ones that had none.
 export async function screenshot(page, name) {
     fs.mkdirSync(artifactsDir, { recursive: true });
     const file = path.join(artifactsDir, `${safeName(name)}.png`);
     await page.screenshot({ path: file, fullPage: true, timeout: 15000 });
+    const unnamed = await unlabelledControls(page);
+    if (page.vigil && unnamed.length > 0) page.vigil.unlabelled.push(`${name}: ${unnamed.join(' | ')}`);
     return file;
+}
+
+export async function unlabelledControls(page) {
+    return page.evaluate(() => {
+        const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+        const nameOf = (el) => {
+            const byIds = (el.getAttribute('aria-labelledby') || '').split(/\s+/).filter(Boolean)
+                .map((id) => document.getElementById(id)?.textContent || '').join(' ');
+            const labels = el.labels ? [...el.labels].map((l) => l.textContent).join(' ') : '';
+            const own = ['BUTTON', 'A', 'SUMMARY'].includes(el.tagName) ? el.textContent : '';
+            return [el.getAttribute('aria-label'), byIds, labels, own, el.getAttribute('title')]
+                .filter(Boolean).join(' ').trim();
+        };
+        return [...document.querySelectorAll('button, a[href], input:not([type=hidden]), select, textarea, video')]
+            .filter(visible)
+            .filter((el) => !nameOf(el))
+            .map((el) => el.outerHTML.slice(0, 120));
+    });
 }
 
 // ---- the web app's contract ---------------------------------------------------------------

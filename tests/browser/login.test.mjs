@@ -133,6 +133,30 @@ test('sign-in page: zh-CN by default, language switch, errors, lockout, each rol
         await h.setLanguage(page, 'zh-CN');
     });
 
+    await h.step('keyboard only: Tab through the form, Enter signs in, the session expiring returns to sign-in', async () => {
+        const p = await h.newPage(browser, 'login-keyboard', { stack });
+        await p.goto(`${stack.baseUrl}/#/login`);
+        await p.locator('#login-username').waitFor({ state: 'visible' });
+        assert.equal(await p.evaluate(() => document.activeElement?.id), 'login-username', 'the username field has the focus');
+        await p.keyboard.type('subject02');
+        await p.keyboard.press('Tab');
+        assert.equal(await p.evaluate(() => document.activeElement?.id), 'login-password', 'Tab moves to the password');
+        await p.keyboard.type(h.DEMO_PASSWORD);
+        await p.keyboard.press('Enter');
+        await h.waitForHash(p, '#/subject', 15000, 'the subject home after Enter');
+        // The server forgets the token (as when it expires): the next request gets 401 and the
+        // app says so on the sign-in page instead of showing raw errors.
+        const token = await p.evaluate(() => sessionStorage.getItem('vigil.token'));
+        const out = await fetch(`${stack.baseUrl}/api/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+        assert.equal(out.status, 200);
+        await p.evaluate(() => { location.hash = '#/subject/history'; });
+        await h.waitForHash(p, '#/login', 15000, 'the sign-in page after the session ended');
+        const notice = await p.locator('.notice').first().textContent({ timeout: 5000 });
+        assert.match(notice, /过期|expired/, `the expired-session notice: ${notice}`);
+        h.assertNoPageErrors(p);
+        await p.context().close();
+    });
+
     for (const [username, home] of [['subject01', '#/subject'], ['officer.wang', '#/officer'], ['admin', '#/admin/attendance']]) {
         await h.step(`${username} signs in and lands on ${home}`, async () => {
             const p = await h.newPage(browser, `login-${username}`, { stack });

@@ -147,7 +147,12 @@ async function render() {
     console.error(e);
     view.append(h('p', { class: 'error', role: 'alert', i18n: 'error.page' }));
   }
-  if (current?.token === token) view.focus({ preventScroll: true });
+  // Moves the focus to the new page for keyboard and screen-reader users, unless the page
+  // put it on a control itself (the sign-in form's first field).
+  const focused = document.activeElement;
+  if (current?.token === token && !(focused && focused !== view && view.contains(focused))) {
+    view.focus({ preventScroll: true });
+  }
 }
 
 document.getElementById('lang-toggle').addEventListener('click', () => {
