@@ -15,15 +15,7 @@ const ms = (values) => {
     return `p50 ${sorted[Math.floor((sorted.length - 1) / 2)]} ms, max ${sorted[sorted.length - 1]} ms (n=${sorted.length})`;
 };
 
-const teacherFrames = (page) => page.evaluate(async () => {
-    for (const p of window.vigilDebug?.peers?.() ?? []) {
-        if (p.kind !== 'view' || p.stream !== 'main' || p.pc.connectionState === 'closed') continue;
-        let frames = 0;
-        (await p.pc.getStats()).forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') frames += s.framesDecoded || 0; });
-        return { session: p.session, frames };
-    }
-    return null;
-});
+const teacherFrames = h.teacherFrames;
 
 async function heapMiB(page) {
     const cdp = await page.context().newCDPSession(page);

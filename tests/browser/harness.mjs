@@ -705,3 +705,39 @@ export async function step(name, fn, log = console.log) {
         throw e;
     }
 }
+
+// Registers node:test hooks that start a stack and one browser per camera before the file's
+// tests and stop them after, checking that vigil shut down cleanly. `cameras`: .y4m names
+// (null: a browser without a camera). Returns {stack, browsers} filled in once started.
+export function useStack(name, cameras, { before, after, assert }) {
+    const env = { stack: null, browsers: [] };
+    before(async () => {
+        env.stack = await startStack({ name });
+        env.browsers = await Promise.all(cameras.map((c) => launchBrowser({ camera: c ? fakeCamera(c) : null })));
+    }, { timeout: 120000 });
+    after(async () => {
+        await saveDiagnostics().catch(() => {});
+        await closeBrowsers();
+        if (env.stack) {
+            const status = await env.stack.stop();
+            assert.equal(status, 0, `vigil serve exited with status ${status} at shutdown (see ${name}.vigil.log in ${artifactsDir})`);
+        }
+    }, { timeout: 60000 });
+    return env;
+}
+
+// Frames decoded so far by the page's live view session of a `main` stream (the teacher's
+// video in a class), with that session's id; null while there is none.
+export function teacherFrames(page) {
+    return page.evaluate(async () => {
+        for (const p of window.vigilDebug?.peers?.() ?? []) {
+            if (p.kind !== 'view' || p.stream !== 'main' || p.pc.connectionState === 'closed') continue;
+            let frames = 0;
+            (await p.pc.getStats()).forEach((s) => {
+                if (s.type === 'inbound-rtp' && s.kind === 'video') frames += s.framesDecoded || 0;
+            });
+            return { session: p.session, frames };
+        }
+        return null;
+    });
+}

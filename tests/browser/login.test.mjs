@@ -8,22 +8,7 @@ import * as h from './harness.mjs';
 
 const CJK = /[\u4e00-\u9fff]/;
 
-let stack;
-let browser;
-
-before(async () => {
-    stack = await h.startStack({ name: 'login' });
-    browser = await h.launchBrowser();
-}, { timeout: 120000 });
-
-after(async () => {
-    await h.saveDiagnostics().catch(() => {});
-    await h.closeBrowsers();
-    if (stack) {
-        const status = await stack.stop();
-        assert.equal(status, 0, `vigil serve exited with status ${status} at shutdown (see login.vigil.log in ${h.artifactsDir})`);
-    }
-}, { timeout: 60000 });
+const env = h.useStack('login', [null], { before, after, assert });
 
 // The text of the page a person sees (no scripts or styles).
 async function visibleText(page) {
@@ -54,10 +39,10 @@ function assertReadable(text, what) {
 }
 
 test('sign-in page: zh-CN by default, language switch, errors, lockout, each role lands home', { timeout: 180000 }, async () => {
-    const page = await h.newPage(browser, 'login', { stack });
+    const page = await h.newPage(env.browsers[0], 'login', { stack: env.stack });
 
     await h.step('the sign-in page renders in zh-CN by default', async () => {
-        await page.goto(`${stack.baseUrl}/`);
+        await page.goto(`${env.stack.baseUrl}/`);
         await h.waitForHash(page, '#/login', 15000, 'the redirect of / to #/login');
         await page.locator('#login-username').waitFor({ state: 'visible' });
         await page.locator('#login-password').waitFor({ state: 'visible' });
@@ -134,8 +119,8 @@ test('sign-in page: zh-CN by default, language switch, errors, lockout, each rol
     });
 
     await h.step('keyboard only: Tab through the form, Enter signs in, the session expiring returns to sign-in', async () => {
-        const p = await h.newPage(browser, 'login-keyboard', { stack });
-        await p.goto(`${stack.baseUrl}/#/login`);
+        const p = await h.newPage(env.browsers[0], 'login-keyboard', { stack: env.stack });
+        await p.goto(`${env.stack.baseUrl}/#/login`);
         await p.locator('#login-username').waitFor({ state: 'visible' });
         assert.equal(await p.evaluate(() => document.activeElement?.id), 'login-username', 'the username field has the focus');
         await p.keyboard.type('subject02');
@@ -147,7 +132,7 @@ test('sign-in page: zh-CN by default, language switch, errors, lockout, each rol
         // The server forgets the token (as when it expires): the next request gets 401 and the
         // app says so on the sign-in page instead of showing raw errors.
         const token = await p.evaluate(() => sessionStorage.getItem('vigil.token'));
-        const out = await fetch(`${stack.baseUrl}/api/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+        const out = await fetch(`${env.stack.baseUrl}/api/logout`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
         assert.equal(out.status, 200);
         await p.evaluate(() => { location.hash = '#/subject/history'; });
         await h.waitForHash(p, '#/login', 15000, 'the sign-in page after the session ended');
@@ -159,8 +144,8 @@ test('sign-in page: zh-CN by default, language switch, errors, lockout, each rol
 
     for (const [username, home] of [['subject01', '#/subject'], ['officer.wang', '#/officer'], ['admin', '#/admin/attendance']]) {
         await h.step(`${username} signs in and lands on ${home}`, async () => {
-            const p = await h.newPage(browser, `login-${username}`, { stack });
-            await h.signIn(p, stack, username, home);
+            const p = await h.newPage(env.browsers[0], `login-${username}`, { stack: env.stack });
+            await h.signIn(p, env.stack, username, home);
             const token = await p.evaluate(() => sessionStorage.getItem('vigil.token'));
             assert.match(token || '', /^[0-9a-f]{64}$/, 'sessionStorage vigil.token');
             await p.locator('#logout').waitFor({ state: 'visible' });

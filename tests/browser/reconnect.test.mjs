@@ -9,36 +9,11 @@ import { after, before, test } from 'node:test';
 
 import * as h from './harness.mjs';
 
-let stack;
-let officerBrowser;
-let subjectBrowser;
-
-before(async () => {
-    stack = await h.startStack({ name: 'reconnect' });
-    [officerBrowser, subjectBrowser] = await Promise.all([
-        h.launchBrowser({ camera: h.fakeCamera('cap13.y4m') }),
-        h.launchBrowser({ camera: h.fakeCamera('cap12.y4m') }),
-    ]);
-}, { timeout: 120000 });
-
-after(async () => {
-    await h.saveDiagnostics().catch(() => {});
-    await h.closeBrowsers();
-    if (stack) await stack.stop();
-}, { timeout: 60000 });
+const env = h.useStack('reconnect', ['cap13.y4m', 'cap12.y4m'], { before, after, assert });
 
 const connState = (page) => page.evaluate(() => window.vigilDebug?.signalState?.());
 
-// Frames decoded by the page's view session of the teacher's main stream, and which session.
-const teacherFrames = (page) => page.evaluate(async () => {
-    for (const p of window.vigilDebug.peers()) {
-        if (p.kind !== 'view' || p.stream !== 'main' || p.pc.connectionState === 'closed') continue;
-        let frames = 0;
-        (await p.pc.getStats()).forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') frames += s.framesDecoded || 0; });
-        return { session: p.session, frames };
-    }
-    return null;
-});
+const teacherFrames = h.teacherFrames;
 
 async function expectTeacherVideoBack(page, previousSession, what) {
     const first = await h.waitUntil(async () => {
@@ -53,6 +28,8 @@ async function expectTeacherVideoBack(page, previousSession, what) {
 }
 
 test('the WebSocket reconnects with backoff and the class media recovers after drops', { timeout: 240000 }, async (t) => {
+    const { stack } = env;
+    const [officerBrowser, subjectBrowser] = env.browsers;
     const log = (line) => t.diagnostic(line);
     const adminToken = await h.apiLogin(stack, 'admin');
     const classes = (await h.apiGet(stack, adminToken, '/api/classes')).classes;

@@ -19,26 +19,7 @@ const REFERENCE_PHOTO = path.join(h.testdata, 'video', 'cap13', '00010.jpg');
 const SUBJECT_NAME = '张伟';
 const CALL_SECONDS = 8;
 
-let stack;
-let officerBrowser;
-let subjectBrowser;
-
-before(async () => {
-    stack = await h.startStack({ name: 'scenario' });
-    [officerBrowser, subjectBrowser] = await Promise.all([
-        h.launchBrowser({ camera: h.fakeCamera('cap13.y4m') }),
-        h.launchBrowser({ camera: h.fakeCamera('cap12.y4m') }),
-    ]);
-}, { timeout: 120000 });
-
-after(async () => {
-    await h.saveDiagnostics().catch(() => {});
-    await h.closeBrowsers();
-    if (stack) {
-        const status = await stack.stop();
-        assert.equal(status, 0, `vigil serve exited with status ${status} at shutdown (see scenario.vigil.log in ${h.artifactsDir})`);
-    }
-}, { timeout: 60000 });
+const env = h.useStack('scenario', ['cap13.y4m', 'cap12.y4m'], { before, after, assert });
 
 // The attribute `name` of the first element matching `selector`, or null.
 function attr(page, selector, name) {
@@ -53,6 +34,8 @@ async function isOpenDialog(page, selector) {
 }
 
 test('officer, subject and administrator: class, presence, spot check, call, review', { timeout: 300000 }, async (t) => {
+    const { stack } = env;
+    const [officerBrowser, subjectBrowser] = env.browsers;
     const log = (line) => t.diagnostic(line);
     // A step that later steps need stops the scenario when it fails; a `check` (a step nothing
     // later depends on) is recorded and the scenario goes on, failing at the end with all of them.
