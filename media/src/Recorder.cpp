@@ -55,7 +55,7 @@ gboolean onRecorderBus(GstBus* /*bus*/, GstMessage* message, gpointer data) {
 
 Recorder::Recorder(Context& ctx, GstElement* pipeline, std::shared_ptr<RecordingInfo> info,
                    Publisher& publisher)
-    : ctx_(ctx), pipeline_(pipeline), info_(std::move(info)) {
+    : ctx_(ctx), pipeline_(pipeline), info_(std::move(info)), source_(publisher.request().source) {
     auto tracks = publisher.tracks();
     std::shared_ptr<Track> video;
     std::shared_ptr<Track> audio;
@@ -154,7 +154,8 @@ Recorder::Recorder(Context& ctx, GstElement* pipeline, std::shared_ptr<Recording
         if (p) p->requestKeyFrame();
         return static_cast<bool>(p);
     });
-    logger()->info("room {}: recording {} to {}", info_->room, info_->id, dir.string());
+    logger()->info("room {}: recording {} of {} to {}", info_->room, info_->id, source_,
+                   dir.string());
 }
 
 Recorder::~Recorder() {
@@ -217,6 +218,7 @@ void Recorder::reportChunk(const std::string& path, std::int64_t startMs, std::i
     chunk.room = info_->room;
     chunk.kind = info_->kind;
     chunk.participants = info_->participants;
+    chunk.source = source_;
     chunk.index = indexOf_.count(path) != 0 ? indexOf_[path] : 0;
     chunk.path = path;
     chunk.startMs = startMs;

@@ -49,6 +49,7 @@ private:
     Context& ctx_;
     GstElement* pipeline_;  // Not owned.
     std::shared_ptr<RecordingInfo> info_;
+    std::string source_;                   // the publisher's user id
     GstElement* recordPipeline_{nullptr};  // Owned.
     GSource* busWatch_{nullptr};           // Owned.
     GstElement* mux_{nullptr};

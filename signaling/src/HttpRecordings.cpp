@@ -89,9 +89,11 @@ Task<HttpResponse> HttpApi::recordingList(const User& user, const HttpRequest& r
     RecordingQuery query;
     query.classId = queryValue(request, "class");
     query.callId = queryValue(request, "call");
+    query.source = queryValue(request, "source");
     if ((!query.classId.empty() && !Directory::validId(query.classId)) ||
-        (!query.callId.empty() && !Directory::validId(query.callId))) {
-        throw ApiError("bad_request", "'class' and 'call' must be ids");
+        (!query.callId.empty() && !Directory::validId(query.callId)) ||
+        (!query.source.empty() && !Directory::validId(query.source))) {
+        throw ApiError("bad_request", "'class', 'call' and 'source' must be ids");
     }
     if (!query.classId.empty() && !query.callId.empty())
         throw ApiError("bad_request", "give 'class' or 'call', not both");
@@ -115,12 +117,10 @@ Task<HttpResponse> HttpApi::recordingList(const User& user, const HttpRequest& r
         if (total >= skip && out.size() < limit) out.push_back(r.toJson(offset));
         ++total;
     }
-    const std::string detail = json{
-        {"class", query.classId},
-        {"call", query.callId},
-        {"from", query.from},
-        {"to", query.to},
-        {"shown", out.size()}}.dump();
+    const std::string detail =
+        json{{"class", query.classId}, {"call", query.callId}, {"source", query.source},
+             {"from", query.from},     {"to", query.to},       {"shown", out.size()}}
+            .dump();
     co_await deps_.audit.append(user.id, "list_recordings", "", detail);
     co_return jsonResponse(
         200, json{{"recordings", out}, {"total", total}, {"limit", limit}, {"offset", skip}});

@@ -22,7 +22,9 @@ VIGIL_LOG_CATEGORY("recordings")
 //
 // KEYS: recording, chunks, participants, all recordings, recordings of the class or call.
 // ARGV: id, index, chunk JSON, room, kind, class, call, unit, start, end, bytes,
-//       last ("1" | "0"), now, participant ids...
+//       last ("1" | "0"), now, source, participant ids...
+// The recording's source is the first one a chunk names; a record stored without one has
+// no `source` field.
 const char* kAddChunkScript = R"lua(
 local existing = redis.call('HGET', KEYS[2], ARGV[2])
 if existing then
@@ -45,12 +47,15 @@ else
   local e = redis.call('HGET', KEYS[1], 'end')
   if not e or tonumber(ARGV[10]) > tonumber(e) then redis.call('HSET', KEYS[1], 'end', ARGV[10]) end
 end
+if ARGV[14] ~= '' and (redis.call('HGET', KEYS[1], 'source') or '') == '' then
+  redis.call('HSET', KEYS[1], 'source', ARGV[14])
+end
 redis.call('HINCRBY', KEYS[1], 'chunks', 1)
 redis.call('HINCRBY', KEYS[1], 'bytes', ARGV[11])
 if ARGV[12] == '1' then
   redis.call('HSET', KEYS[1], 'state', 'finished', 'last_index', ARGV[2])
 end
-for i = 14, #ARGV do redis.call('SADD', KEYS[3], ARGV[i]) end
+for i = 15, #ARGV do redis.call('SADD', KEYS[3], ARGV[i]) end
 redis.call('ZADD', KEYS[4], start, ARGV[1])
 redis.call('ZADD', KEYS[5], start, ARGV[1])
 return 1
@@ -86,6 +91,8 @@ void validate(const media::RecordingChunk& c) {
         throw ApiError("bad_request", "recording id must be 1 to 64 letters, digits, '-' or '_'");
     }
     if (c.room.empty() || c.room.size() > 128) throw ApiError("bad_request", "chunk has no room");
+    if (!c.source.empty() && !Directory::validId(c.source))
+        throw ApiError("bad_request", "chunk source must be a user id");
     if (c.index < 0 || c.index > kMaxChunkIndex)
         throw ApiError("bad_request", "chunk index out of range");
     if (c.path.empty() || c.path.front() != '/')
@@ -105,6 +112,7 @@ Recording recordingFromHash(const std::map<std::string, std::string>& h) {
     r.classId = field(h, "class");
     r.callId = field(h, "call");
     r.unit = field(h, "unit");
+    r.source = field(h, "source");
     r.start = integerField(h, "start", 0);
     r.end = integerField(h, "end", 0);
     r.state =
@@ -170,6 +178,7 @@ json Recording::toJson(int utcOffsetMinutes) const {
            {"call", callId.empty() ? json(nullptr) : json(callId)},
            {"unit", unit},
            {"participants", participants},
+           {"source", source},
            {"start", common::formatIso8601(start, utcOffsetMinutes)},
            {"end", common::formatIso8601(end, utcOffsetMinutes)},
            {"duration_seconds", (end - start) / 1000},
@@ -235,7 +244,8 @@ Task<void> RecordingStore::addChunk(media::RecordingChunk chunk, std::string uni
                                   std::to_string(chunk.endMs),
                                   std::to_string(chunk.bytes),
                                   chunk.last ? "1" : "0",
-                                  std::to_string(common::nowMillis())};
+                                  std::to_string(common::nowMillis()),
+                                  chunk.source};
     for (const auto& p : chunk.participants) {
         if (!p.empty() && p.size() <= 64) args.push_back(p);
     }
@@ -318,7 +328,7 @@ Task<std::vector<Recording>> RecordingStore::list(RecordingQuery query) {
     std::vector<Recording> out;
     for (const auto& id : ids) {
         auto r = co_await find(id);
-        if (r) out.push_back(std::move(*r));
+        if (r && (query.source.empty() || r->source == query.source)) out.push_back(std::move(*r));
     }
     co_return out;
 }

@@ -74,10 +74,13 @@ protected:
                                         {demo::kOfficerWang, demo::kSubject01}, 1, 5000,
                                         t0 + 300000, true));
         // A call of officer.wang (zj-hz-xh-zt) with subject04 (zj-hz-xh): the call belongs to
-        // the subject's unit, above the officer's own.
+        // the subject's unit, above the officer's own. This is the officer's side of it.
         callChunks.push_back(makeChunk("rk1", "call:k1", RoomKind::Call,
                                        {demo::kOfficerWang, demo::kSubject04}, 0, 2000,
                                        t0 + 3600000, true));
+        // The teacher's audio and video, and the officer's in the call.
+        for (auto& c : classChunks) c.source = demo::kOfficerWang;
+        for (auto& c : callChunks) c.source = demo::kOfficerWang;
         std::vector<RecordingChunk> all = classChunks;
         all.insert(all.end(), callChunks.begin(), callChunks.end());
         storeChunks(redis, all);
@@ -185,6 +188,11 @@ TEST_F(RecordingsApiTest, ListIsScopedByUnitAndParticipation) {
     EXPECT_EQ(ids(getJson(port(), "/api/recordings?call=k1", admin).body),
               std::set<std::string>{"rk1"});
     EXPECT_TRUE(getJson(port(), "/api/recordings?class=c999", admin).body["recordings"].empty());
+    EXPECT_EQ(ids(getJson(port(), "/api/recordings?source=" + demo::kOfficerWang, admin).body),
+              (std::set<std::string>{"rc1", "rk1"}));
+    EXPECT_TRUE(getJson(port(), "/api/recordings?call=k1&source=" + demo::kSubject04, admin)
+                    .body["recordings"]
+                    .empty());
     auto page = getJson(port(), "/api/recordings?limit=1&offset=1", admin);
     ASSERT_EQ(page.body["recordings"].size(), 1u) << page.raw;
     EXPECT_EQ(page.body["recordings"][0]["id"], "rc1");
@@ -193,8 +201,8 @@ TEST_F(RecordingsApiTest, ListIsScopedByUnitAndParticipation) {
                     .body["recordings"]
                     .empty());
 
-    for (const char* bad : {"?class=../x", "?limit=ten", "?from=yesterday", "?class=c1&call=k1",
-                            "?from=2026-02-01&to=2026-01-01", "?offset=-1"}) {
+    for (const char* bad : {"?class=../x", "?source=../x", "?limit=ten", "?from=yesterday",
+                            "?class=c1&call=k1", "?from=2026-02-01&to=2026-01-01", "?offset=-1"}) {
         auto r = getJson(port(), std::string("/api/recordings") + bad, admin);
         EXPECT_EQ(r.status, 400) << bad << ": " << r.raw;
         EXPECT_EQ(r.body["error"]["code"], "bad_request") << bad;
@@ -216,6 +224,7 @@ TEST_F(RecordingsApiTest, MetadataWithChunkDigests) {
     EXPECT_EQ(r.body["chunk_count"], 2);
     EXPECT_EQ(r.body["bytes"], classChunks[0].bytes + classChunks[1].bytes);
     EXPECT_EQ(r.body["participants"], json({demo::kOfficerWang, demo::kSubject01}));
+    EXPECT_EQ(r.body["source"], demo::kOfficerWang) << "the teacher's recording";
     EXPECT_EQ(r.body["start"], isoAt(classChunks[0].startMs - classChunks[0].startMs % 1000));
     ASSERT_EQ(r.body["chunks"].size(), 2u);
     for (size_t i = 0; i < 2; ++i) {
@@ -234,6 +243,7 @@ TEST_F(RecordingsApiTest, MetadataWithChunkDigests) {
     EXPECT_EQ(call.body["kind"], "call");
     EXPECT_EQ(call.body["call"], "k1");
     EXPECT_EQ(call.body["unit"], "zj-hz-xh");
+    EXPECT_EQ(call.body["source"], demo::kOfficerWang) << "the officer's side of the call";
 
     auto outside = getJson(port(), "/api/recordings/rc1", zhao);
     EXPECT_EQ(outside.status, 404) << outside.raw;
@@ -340,6 +350,10 @@ TEST_F(RecordingsApiTest, MissingFileOrFileOutsideTheFolderIsNotServed) {
     stray.endMs = nowMs();
     stray.last = true;
     storeChunks(redis, {stray});
+    // Stored without a source, as media reported chunks before it named one.
+    auto strayRecord = getJson(port(), "/api/recordings/rx1", admin);
+    ASSERT_EQ(strayRecord.status, 200) << strayRecord.raw;
+    EXPECT_EQ(strayRecord.body["source"], "") << strayRecord.raw;
     auto outside = chunk("/api/recordings/rx1/chunks/0", admin);
     EXPECT_EQ(outside.status, 404) << outside.body;
     EXPECT_TRUE(contains(outside.body, "file_missing")) << outside.body;

@@ -1,5 +1,8 @@
 // Supervision calls through the real server: an officer rings a subject, both publish and
-// view each other over webrtcbin peers, and the call's record in Redis follows each step.
+// view each other over webrtcbin peers, the call's record in Redis follows each step, and
+// the call leaves one recording per party.
+
+#include <set>
 
 #include "MediaFixture.hpp"
 
@@ -112,6 +115,34 @@ TEST_F(CallMediaTest, OfficerAndSubjectSeeAndHearEachOther) {
     EXPECT_TRUE(refusedWith(*subject, {{"type", "offer"}, {"call", callId}, {"sdp", "v=0\r\n"}},
                             "bad_request"));
     EXPECT_TRUE(stillServing(*officer));
+
+    // One recording per party, each named by the party whose audio and video it holds.
+    std::string admin = login(port(), "admin", kDemoPassword);
+    const std::string byCall = "/api/recordings?call=" + callId;
+    json recordings;
+    EXPECT_TRUE(waitUntil(
+        [&]() {
+            auto list = getJson(port(), byCall, admin);
+            if (list.status != 200 || list.body["recordings"].size() != 2) return false;
+            for (const auto& r : list.body["recordings"]) {
+                if (r.value("state", "") != "finished") return false;
+            }
+            recordings = list.body["recordings"];
+            return true;
+        },
+        15s))
+        << "the call's two recordings were not both finished: "
+        << getJson(port(), byCall, admin).raw;
+    std::set<std::string> sources;
+    for (const auto& r : recordings) {
+        EXPECT_EQ(r.value("kind", ""), "call") << r.dump();
+        EXPECT_EQ(r.value("call", ""), callId) << r.dump();
+        sources.insert(r.value("source", ""));
+    }
+    EXPECT_EQ(sources, (std::set<std::string>{demo::kOfficerWang, demo::kSubject01}));
+    auto subjectSide = getJson(port(), byCall + "&source=" + demo::kSubject01, admin);
+    ASSERT_EQ(subjectSide.body["recordings"].size(), 1u) << subjectSide.raw;
+    EXPECT_EQ(subjectSide.body["recordings"][0]["source"], demo::kSubject01);
 }
 
 TEST_F(CallMediaTest, DeclinedCallIsRecordedAndTheOfficerIsTold) {

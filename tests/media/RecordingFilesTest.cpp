@@ -1,5 +1,6 @@
 // A class's recording as it lands on disk: chunks that are complete WebM files (duration,
-// seek index, audio and video), their digests in the records, and `vigil recording verify`.
+// seek index, audio and video), their digests in the records, the teacher as its source, and
+// `vigil recording verify`.
 
 #include <gst/pbutils/pbutils.h>
 
@@ -87,6 +88,7 @@ TEST_F(RecordingFilesTest, ChunksArePlayableFilesWhoseDigestsVerify) {
         std::this_thread::sleep_for(100ms);
     }
     ASSERT_TRUE(recording.is_object()) << "no finished recording of c1 was listed";
+    EXPECT_EQ(recording.value("source", ""), demo::kOfficerWang) << "the teacher's recording";
     std::string id = recording["id"];
     auto detail = getJson(port(), "/api/recordings/" + id, token);
     ASSERT_EQ(detail.status, 200) << detail.raw;

@@ -1,5 +1,6 @@
 // RecordingStore against a real Redis and real files: chunks stored once however often they
-// are reported, the recording's span and state, lists by class, call and time, the org unit
+// are reported, the recording's span and state, its source (the publisher it holds), lists by
+// class, call, source and time, the org unit
 // looked up when media does not give one, the audit entries, and verify() finding a changed
 // byte, a deleted file and a chunk that was never reported.
 
@@ -234,13 +235,14 @@ TEST_F(RecordingStoreTest, SameIndexWithOtherContentIsRefusedAndAudited) {
 
 TEST_F(RecordingStoreTest, MalformedChunksAreRefused) {
     auto good = chunk("r4", "class:" + classId, RoomKind::Class, 0, 10, false);
-    std::vector<RecordingChunk> bad(6, good);
+    std::vector<RecordingChunk> bad(7, good);
     bad[0].recording = "../etc";
     bad[1].sha256 = "xyz";
     bad[2].path = "relative/path.webm";
     bad[3].index = -1;
     bad[4].endMs = bad[4].startMs - 1;
     bad[5].room = "";
+    bad[6].source = "../u1";
     for (size_t i = 0; i < bad.size(); ++i) {
         try {
             add(bad[i]);
@@ -297,6 +299,96 @@ TEST_F(RecordingStoreTest, ListsByClassCallAndTime) {
     auto first = listIds(window);
     std::sort(first.begin(), first.end());
     EXPECT_EQ(first, (std::vector<std::string>{"k3", "r5"}));
+}
+
+TEST_F(RecordingStoreTest, SourceOfEachPartyOfACallRoundTrips) {
+    // A call has one recording per party, both under the call.
+    auto officerChunk = chunk("k5o", "call:k5", RoomKind::Call, 0, 40, false);
+    officerChunk.source = officer;
+    auto subjectChunk = chunk("k5s", "call:k5", RoomKind::Call, 0, 40, true);
+    subjectChunk.source = subject;
+    add(officerChunk);
+    add(subjectChunk);
+    auto laterChunk = chunk("k5o", "call:k5", RoomKind::Call, 1, 40, true);
+    laterChunk.source = officer;
+    add(laterChunk);
+
+    auto o = find("k5o");
+    ASSERT_TRUE(o);
+    EXPECT_EQ(o->source, officer);
+    EXPECT_EQ(o->chunkCount, 2);
+    EXPECT_EQ(o->toJson(0)["source"], officer);
+    auto s = find("k5s");
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->source, subject);
+    EXPECT_EQ(s->toJson(0)["source"], subject);
+
+    signaling::RecordingQuery byCall;
+    byCall.callId = "k5";
+    auto both = listIds(byCall);
+    std::sort(both.begin(), both.end());
+    EXPECT_EQ(both, (std::vector<std::string>{"k5o", "k5s"}));
+    signaling::RecordingQuery bySource = byCall;
+    bySource.source = subject;
+    EXPECT_EQ(listIds(bySource), std::vector<std::string>{"k5s"});
+    signaling::RecordingQuery anyCall;
+    anyCall.source = officer;
+    EXPECT_EQ(listIds(anyCall), std::vector<std::string>{"k5o"});
+    bySource.source = "u999";
+    EXPECT_TRUE(listIds(bySource).empty());
+}
+
+TEST_F(RecordingStoreTest, RecordStoredWithoutASourceReadsAsEmpty) {
+    // A recording's hash as it was stored before sources were recorded.
+    loop.runUntilDone([&]() -> Task<void> {
+        std::vector<std::string> hash{"HSET",       "vigil:rec:old1",
+                                      "id",         "old1",
+                                      "room",       "class:" + classId,
+                                      "kind",       "class",
+                                      "class",      classId,
+                                      "call",       "",
+                                      "unit",       "city1",
+                                      "start",      std::to_string(kT0),
+                                      "end",        std::to_string(kT0 + kChunkMs - 1),
+                                      "state",      "finished",
+                                      "chunks",     "1",
+                                      "bytes",      "10",
+                                      "last_index", "0",
+                                      "created_at", std::to_string(kT0)};
+        co_await redis->command(std::move(hash));
+        const std::string score = std::to_string(kT0);
+        co_await redis->cmd("SADD", "vigil:rec:old1:participants", officer);
+        co_await redis->cmd("ZADD", "vigil:recs", score, "old1");
+    }());
+    auto r = find("old1");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->source, "");
+    EXPECT_TRUE(r->complete());
+    EXPECT_EQ(r->toJson(0)["source"], "");
+    signaling::RecordingQuery all;
+    EXPECT_EQ(listIds(all), std::vector<std::string>{"old1"});
+    signaling::RecordingQuery bySource;
+    bySource.source = officer;
+    EXPECT_TRUE(listIds(bySource).empty());
+
+    // A chunk reported without a source stores none; a later one that names it fills it in.
+    auto c0 = chunk("r7", "class:" + classId, RoomKind::Class, 0, 10, false);
+    add(c0);
+    long long present = -1;
+    loop.runUntilDone([&]() -> Task<void> {
+        present = (co_await redis->cmd("HEXISTS", "vigil:rec:r7", "source")).asInteger();
+    }());
+    EXPECT_EQ(present, 0);
+    EXPECT_EQ(find("r7")->source, "");
+    auto c1 = chunk("r7", "class:" + classId, RoomKind::Class, 1, 10, true);
+    c1.source = officer;
+    add(c1);
+    EXPECT_EQ(find("r7")->source, officer);
+    // The first source named stays.
+    auto c2 = chunk("r7", "class:" + classId, RoomKind::Class, 2, 10, false);
+    c2.source = subject;
+    add(c2);
+    EXPECT_EQ(find("r7")->source, officer);
 }
 
 TEST_F(RecordingStoreTest, VerifyFindsAChangedByteAMissingFileAndAGap) {

@@ -55,6 +55,7 @@ struct RecordingChunk {
     std::string room;
     RoomKind kind{RoomKind::Class};
     std::vector<std::string> participants;
+    std::string source;  // user id of the publisher whose main stream this recording holds
     int index{0};
     std::string path;  // absolute
     std::string sha256;

@@ -1,8 +1,8 @@
 #pragma once
 // Recordings' metadata in Redis: one record per recording (room, class or call, org unit,
-// participants, time span, state), one entry per closed chunk with its file's SHA-256, and
-// indexes by time and by class or call. Media reports chunks; this store keeps them, audits
-// each one and re-hashes the files on demand. See Keys.hpp for the layout.
+// participants, the publisher it holds, time span, state), one entry per closed chunk with its
+// file's SHA-256, and indexes by time and by class or call. Media reports chunks; this store keeps
+// them, audits each one and re-hashes the files on demand. See Keys.hpp for the layout.
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -44,6 +44,10 @@ struct Recording {
     std::string callId;   // for a call recording
     std::string unit;     // org unit of the class, or of the subject of the call
     std::vector<std::string> participants;
+    // User id of the publisher whose audio and video this recording holds: a class's teacher,
+    // or one party of a call (a call has one recording per party). Empty for a recording
+    // stored without one.
+    std::string source;
     common::Millis start{0};  // first chunk's start, last chunk's end
     common::Millis end{0};
     RecordingState state{RecordingState::Recording};
@@ -72,6 +76,7 @@ const char* toString(ChunkCheck::Status status);
 struct RecordingQuery {
     std::string classId;  // non-empty: only this class's recordings
     std::string callId;   // non-empty: only this call's recordings
+    std::string source;   // non-empty: only recordings of this publisher
     common::Millis from{0};
     common::Millis to{0};  // exclusive; 0: no upper bound
 };
