@@ -158,6 +158,7 @@ export default {
   'admin.rec.title': 'Recordings',
   'admin.rec.intro': 'Recordings of classes and supervision calls. Every playback is audited.',
   'admin.rec.caption': 'Recordings',
+  'admin.rec.sideOf': '{name}’s camera and microphone',
   'admin.rec.what': 'Recording',
   'admin.rec.participants': 'Participants',
   'admin.rec.start': 'Started',

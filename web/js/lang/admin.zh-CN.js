@@ -158,6 +158,7 @@ export default {
   'admin.rec.title': '录像',
   'admin.rec.intro': '课程与监管通话的录像。每次播放都会记入审计日志。',
   'admin.rec.caption': '录像列表',
+  'admin.rec.sideOf': '{name} 的画面和声音',
   'admin.rec.what': '内容',
   'admin.rec.participants': '参与人',
   'admin.rec.start': '开始时间',

@@ -51,7 +51,11 @@ export default {
     const nameOf = (id) => users.get(id)?.name ?? id;
 
     function whatOf(r) {
-      if (r.kind === 'call' || r.call) return t('admin.rec.call', { id: r.call ?? '' });
+      // A call has one recording per party: say whose side this one is.
+      if (r.kind === 'call' || r.call) {
+        const what = t('admin.rec.call', { id: r.call ?? '' });
+        return r.source ? `${what} · ${t('admin.rec.sideOf', { name: nameOf(r.source) })}` : what;
+      }
       const c = classes.get(r.class);
       return c ? t('admin.rec.classTitled', { title: c.title }) : t('admin.rec.class', { id: r.class ?? '' });
     }
