@@ -83,9 +83,13 @@ Task<json> ClassHub::onCall(ConnPtr conn, const Request& request) {
                                {"call", callId},
                                {"from", {{"id", user.id}, {"name", user.name}}},
                                {"ring_seconds", deps_.config.calls.ringSeconds},
-                               {"ice_servers", iceServersFor(*subject)}});
+                               {"ice_servers", iceServersFor(*subject)},
+                               {"recording", deps_.config.recording.enabled}});
     logger()->info("call {}: {} rings {}", callId, user.id, subjectId);
-    co_return json{{"call", callId}, {"ice_servers", iceServersFor(user)}};
+    // `recording` tells both parties' pages whether to show that the call is recorded.
+    co_return json{{"call", callId},
+                   {"ice_servers", iceServersFor(user)},
+                   {"recording", deps_.config.recording.enabled}};
 }
 
 Task<json> ClassHub::onCallAccept(ConnPtr conn, const Request& request) {
@@ -113,7 +117,9 @@ Task<json> ClassHub::onCallAccept(ConnPtr conn, const Request& request) {
         if (c->user && c->user->id == conn->user->id && c->id != conn->id) push(c, state);
     }
     logger()->info("call {}: accepted", callId);
-    co_return json{{"call", callId}, {"ice_servers", iceServersFor(*conn->user)}};
+    co_return json{{"call", callId},
+                   {"ice_servers", iceServersFor(*conn->user)},
+                   {"recording", deps_.config.recording.enabled}};
 }
 
 Task<json> ClassHub::onCallDecline(ConnPtr conn, const Request& request) {

@@ -224,6 +224,8 @@ test('officer, subject and administrator: class, presence, spot check, call, rev
             const r = await h.expectDecoding(page, 'video#remote-video', { timeout: 30000, what: `the ${label}'s #remote-video` });
             log(`${label} remote video: ${JSON.stringify(r.second)}`);
             assert.ok(r.viaStats, `window.vigilDebug.peers() gives the ${label}'s call connection (getStats)`);
+            // The server records calls here, and both parties are told so.
+            assert.ok(await page.locator('#recording-indicator').isVisible(), `the ${label} sees the recording indicator`);
         }
         await h.screenshotBoth(officer, 'officer-call');
         await h.screenshotBoth(subjectPage, 'subject-call');

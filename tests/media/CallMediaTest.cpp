@@ -32,7 +32,19 @@ protected:
         if (!incoming) return "";
         EXPECT_EQ((*incoming)["from"].value("id", ""), demo::kOfficerWang) << incoming->dump();
         EXPECT_TRUE((*incoming)["ice_servers"].is_array()) << incoming->dump();
+        // Both parties are told whether the call is recorded, as the server is configured.
+        EXPECT_EQ(reply.value("recording", !recordingOn()), recordingOn()) << reply.dump();
+        EXPECT_EQ(incoming->value("recording", !recordingOn()), recordingOn()) << incoming->dump();
         return callId;
+    }
+
+    bool recordingOn() const { return mediaEnv().count("VIGIL_RECORDING_ENABLED") == 0; }
+};
+
+class CallMediaNoRecordingTest : public CallMediaTest {
+protected:
+    std::map<std::string, std::string> mediaEnv() const override {
+        return {{"VIGIL_RECORDING_ENABLED", "false"}};
     }
 };
 
@@ -61,6 +73,7 @@ TEST_F(CallMediaTest, OfficerAndSubjectSeeAndHearEachOther) {
     json accept = subject->request({{"type", "call_accept"}, {"call", callId}});
     ASSERT_EQ(outcome(accept), "ok") << accept.dump();
     EXPECT_TRUE(accept["ice_servers"].is_array()) << accept.dump();
+    EXPECT_EQ(accept.value("recording", false), true) << accept.dump();
     ASSERT_TRUE(waitForPush(*officer, "call_state", {{"call", callId}, {"state", "accepted"}}, 5s))
         << "the officer was not told that the call was accepted";
     EXPECT_EQ(callField(callId, "state"), "active");
@@ -238,4 +251,16 @@ TEST_F(CallMediaRingTimeoutTest, UnansweredCallEndsAsMissed) {
     std::string code = outcome(late);
     EXPECT_TRUE(code == "bad_request" || code == "not_found") << late.dump();
     EXPECT_TRUE(stillServing(*subject));
+}
+
+TEST_F(CallMediaNoRecordingTest, PartiesAreToldTheCallIsNotRecorded) {
+    auto officer = connectAs(port(), "officer.wang");
+    auto subject = connectAs(port(), "subject01");
+    std::string callId = ring(*officer, *subject, demo::kSubject01);  // checks the ring
+    ASSERT_FALSE(callId.empty());
+    json accept = subject->request({{"type", "call_accept"}, {"call", callId}});
+    ASSERT_EQ(outcome(accept), "ok") << accept.dump();
+    EXPECT_EQ(accept.value("recording", true), false) << accept.dump();
+    json end = officer->request({{"type", "call_end"}, {"call", callId}});
+    EXPECT_EQ(outcome(end), "ok") << end.dump();
 }

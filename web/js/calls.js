@@ -106,7 +106,7 @@ function stopMedia() {
 export async function startCall(subject) {
   if (active && ['ringing', 'accepted'].includes(active.state)) throw Object.assign(new Error('busy'), { code: 'busy' });
   const reply = await signal.request('call', { subject: subject.id });
-  active = newCall(reply.call, { role: 'caller', peer: subject, iceServers: reply.ice_servers ?? [] });
+  active = newCall(reply.call, { role: 'caller', peer: subject, iceServers: reply.ice_servers ?? [], recording: reply.recording !== false });
   changed();
   return reply.call;
 }
@@ -125,7 +125,7 @@ export async function hangUp() {
 
 function ring(msg) {
   const dialog = document.getElementById('incoming-call');
-  active = newCall(msg.call, { role: 'callee', peer: msg.from, iceServers: msg.ice_servers ?? [] });
+  active = newCall(msg.call, { role: 'callee', peer: msg.from, iceServers: msg.ice_servers ?? [], recording: msg.recording !== false });
   changed();
   document.getElementById('incoming-call-from').textContent = t('call.from', { name: msg.from?.name ?? '' });
   const deadline = Date.now() + (msg.ring_seconds ?? 30) * 1000;
@@ -156,6 +156,7 @@ async function answer(accept) {
     if (accept) {
       const reply = await signal.request('call_accept', { call: call.id });
       call.iceServers = reply.ice_servers ?? call.iceServers;
+      if (typeof reply.recording === 'boolean') call.recording = reply.recording;
       setState('accepted');
       app.navigate(`call/${call.id}`);
       startMedia();

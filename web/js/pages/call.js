@@ -79,7 +79,8 @@ export default {
       state.dataset.state = uiState;
       state.dataset.i18n = `call.state_${uiState}`;
       state.textContent = t(state.dataset.i18n);
-      recording.hidden = call.state !== 'accepted';
+      // The server says whether it records the call; both parties are told when it does.
+      recording.hidden = call.state !== 'accepted' || !call.recording;
       hangup.disabled = !['ringing', 'accepted'].includes(call.state);
       error.hidden = !call.mediaError;
       error.textContent = call.mediaError;
