@@ -15,17 +15,6 @@ using nlohmann::json;
 
 namespace {
 
-// Milliseconds of a wall-clock time at +08:00.
-long long at(int year, int month, int day, int hour, int minute) {
-    std::tm tm{};
-    tm.tm_year = year - 1900;
-    tm.tm_mon = month - 1;
-    tm.tm_mday = day;
-    tm.tm_hour = hour;
-    tm.tm_min = minute;
-    return (static_cast<long long>(timegm(&tm)) - 8 * 3600) * 1000;
-}
-
 class RecordsApiTest : public DemoOrgTest {
 protected:
     void SetUp() override {

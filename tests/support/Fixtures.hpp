@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <ctime>
 #include <functional>
 #include <map>
 #include <memory>
@@ -95,5 +96,16 @@ protected:
     RedisServer redis;
     std::unique_ptr<VigilServer> server;
 };
+
+// Unix milliseconds of a wall-clock time at +08:00 (the demo organisation's offset).
+inline long long at(int year, int month, int day, int hour, int minute) {
+    std::tm tm{};
+    tm.tm_year = year - 1900;
+    tm.tm_mon = month - 1;
+    tm.tm_mday = day;
+    tm.tm_hour = hour;
+    tm.tm_min = minute;
+    return (static_cast<long long>(timegm(&tm)) - 8 * 3600) * 1000;
+}
 
 }  // namespace vigil::testing

@@ -47,14 +47,7 @@ export function loadingLine() {
 
 // Units in depth-first order with their depth; roots are units whose parent is not listed.
 export function unitOrder(units) {
-  const ids = new Set(units.map((u) => u.id));
-  const children = new Map();
-  for (const u of units) {
-    const parent = ids.has(u.parent) ? u.parent : '';
-    if (!children.has(parent)) children.set(parent, []);
-    children.get(parent).push(u);
-  }
-  for (const list of children.values()) list.sort((a, b) => a.id.localeCompare(b.id));
+  const children = unitChildren(units);
   const out = [];
   const seen = new Set();
   const walk = (parent, depth) => {
