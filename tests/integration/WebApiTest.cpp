@@ -76,11 +76,7 @@ protected:
 
     void interval(const std::string& cls, const std::string& subject, const std::string& conn,
                   long long join, long long leave, const std::string& reason) {
-        const std::string key = "vigil:att:" + cls;
-        redis.cli({"XADD", key, "*", "kind", "join", "subject", subject, "ts", std::to_string(join),
-                   "conn", conn, "node", "fixture:1"});
-        redis.cli({"XADD", key, "*", "kind", "leave", "subject", subject, "ts",
-                   std::to_string(leave), "reason", reason, "conn", conn, "node", "fixture:1"});
+        addInterval(redis, cls, subject, conn, join, leave, reason);
     }
 
     void spotCheckResult(const std::string& cls, const std::string& subject,

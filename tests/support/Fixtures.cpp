@@ -150,4 +150,14 @@ std::optional<nlohmann::json> waitForRoster(
     }
 }
 
+void addInterval(const RedisServer& redis, const std::string& classId, const std::string& subject,
+                 const std::string& conn, long long join, long long leave,
+                 const std::string& reason) {
+    const std::string key = "vigil:att:" + classId;
+    redis.cli({"XADD", key, "*", "kind", "join", "subject", subject, "ts", std::to_string(join),
+               "conn", conn, "node", "fixture:1"});
+    redis.cli({"XADD", key, "*", "kind", "leave", "subject", subject, "ts", std::to_string(leave),
+               "reason", reason, "conn", conn, "node", "fixture:1"});
+}
+
 }  // namespace vigil::testing

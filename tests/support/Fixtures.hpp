@@ -66,6 +66,11 @@ JsonResult getJson(int port, const std::string& path, const std::string& token);
 
 // Attendance records in Redis.
 std::vector<StreamEntry> attendanceEvents(const RedisServer& redis, const std::string& classId);
+// Writes a closed attendance interval (a join and a leave event) straight into the class's
+// stream, as a node would have.
+void addInterval(const RedisServer& redis, const std::string& classId, const std::string& subject,
+                 const std::string& conn, long long join, long long leave,
+                 const std::string& reason);
 std::vector<StreamEntry> eventsOf(const std::vector<StreamEntry>& events, const std::string& kind,
                                   const std::string& subject = "");
 // The open interval {"conn","node","since","hb"} of a subject, or null.
