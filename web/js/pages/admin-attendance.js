@@ -4,14 +4,13 @@ import { h, clear, table } from '../dom.js';
 import { get } from '../api.js';
 import { t, formatDateTime, formatNumber } from '../i18n.js';
 import {
-  alertBox, showError, hideError, isMissingEndpoint, pageFrame, fillUnitSelect,
-  loadUnits, daysFromToday, isDate, isWithin, outcomeBadge, num, emptyRow, mapLimit,
+  alertBox, showError, hideError, pageFrame, fillUnitSelect,
+  loadUnits, daysFromToday, isDate, isWithin, outcomeBadge, num, emptyRow,
 } from './admin-common.js';
 
 const pageSize = 50;
 // Kept across renders (a language switch renders the page again).
 let saved = null;
-let endpointMissing = false;
 
 const columns = ['admin.att.class', 'admin.att.start', 'admin.att.subject', 'admin.att.connected',
   'admin.att.credited', 'admin.att.reconnects', 'admin.att.spotChecks', 'admin.att.samples',
@@ -64,7 +63,6 @@ export default {
     let units = [];
     let subjects = [];
     let classes = [];
-    let fallbackCache = null; // {key, rows}
     let loadToken = 0;
 
     function fillClasses() {
@@ -115,29 +113,6 @@ export default {
       return true;
     }
 
-    // The same rows from the per-class summaries, for a server without GET /api/attendance.
-    async function fallbackRows() {
-      const key = JSON.stringify([state.unit, state.cls, state.subject, state.from, state.to]);
-      if (fallbackCache?.key === key) return fallbackCache.rows;
-      const reply = await get('/api/classes', { from: state.from, to: state.to });
-      const list = (reply.classes ?? []).filter((c) => (!state.unit || isWithin(units, c.unit, state.unit))
-        && (!state.cls || c.id === state.cls));
-      const byId = new Map(subjects.map((s) => [s.id, s]));
-      const perClass = await mapLimit(list, 4, async (c) => {
-        const att = await get(`/api/classes/${encodeURIComponent(c.id)}/attendance`);
-        return (att.attendance ?? []).map((a) => ({
-          ...a,
-          class: att.class ?? c,
-          subject: { id: a.subject, name: a.name ?? byId.get(a.subject)?.name ?? a.subject, username: byId.get(a.subject)?.username ?? '' },
-        }));
-      });
-      const rows = perClass.flat().filter((r) => !state.subject || r.subject.id === state.subject);
-      rows.sort((a, b) => (b.class.start ?? '').localeCompare(a.class.start ?? '')
-        || a.class.id.localeCompare(b.class.id) || (a.subject.name ?? '').localeCompare(b.subject.name ?? ''));
-      fallbackCache = { key, rows };
-      return rows;
-    }
-
     async function load() {
       const token = ++loadToken;
       hideError(error);
@@ -146,21 +121,10 @@ export default {
       next.disabled = true;
       let reply;
       try {
-        if (!endpointMissing) {
-          try {
-            reply = await get('/api/attendance', {
-              unit: state.unit, class: state.cls, subject: state.subject, from: state.from, to: state.to,
-              limit: pageSize, offset: state.offset,
-            });
-          } catch (e) {
-            if (!isMissingEndpoint(e)) throw e;
-            endpointMissing = true;
-          }
-        }
-        if (endpointMissing) {
-          const rows = await fallbackRows();
-          reply = { total: rows.length, offset: state.offset, limit: pageSize, rows: rows.slice(state.offset, state.offset + pageSize) };
-        }
+        reply = await get('/api/attendance', {
+          unit: state.unit, class: state.cls, subject: state.subject, from: state.from, to: state.to,
+          limit: pageSize, offset: state.offset,
+        });
       } catch (e) {
         if (signal.aborted || token !== loadToken) return;
         status.textContent = '';
@@ -214,7 +178,6 @@ export default {
       event.preventDefault();
       if (!readFilters()) return;
       state.offset = 0;
-      fallbackCache = null;
       load();
     });
     prev.addEventListener('click', () => {

@@ -28,11 +28,6 @@ export function hideError(box) {
   box.hidden = true;
 }
 
-// True when the server answered that the path itself does not exist (an endpoint this
-// server does not have yet), as opposed to a missing record.
-export function isMissingEndpoint(error) {
-  return error?.status === 404 && (!error.message || /no such resource/i.test(error.message));
-}
 
 // The page frame: a heading and an optional intro line.
 export function pageFrame(titleKey, introKey) {
@@ -194,20 +189,6 @@ export function formatBytes(bytes) {
   return `${formatNumber(v, v < 10 ? 1 : 0)} ${units[i]}`;
 }
 
-// Runs `fn` over `items` with at most `limit` at a time; results in item order.
-export async function mapLimit(items, limit, fn) {
-  const out = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next;
-      next += 1;
-      out[i] = await fn(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 // A number cell, right-aligned.
 export function num(value, digits = 0) {

@@ -5,7 +5,7 @@ import { h, clear, table } from '../dom.js';
 import { get } from '../api.js';
 import { t, formatNumber } from '../i18n.js';
 import {
-  alertBox, showError, hideError, isMissingEndpoint, pageFrame, fillUnitSelect, loadUnits,
+  alertBox, showError, hideError, pageFrame, fillUnitSelect, loadUnits,
   loadUserMap, thisMonth, isMonth, chartLibrary, num, emptyRow, drawPlainLines,
 } from './admin-common.js';
 
@@ -186,7 +186,7 @@ export default {
         clear(chartSection, h('h2', { id: 'trend-heading', i18n: 'admin.comp.trend' }),
           h('canvas', { id: 'compliance-trend', hidden: true }));
         clear(tbody, emptyRow(subjectColumns.length));
-        showError(error, isMissingEndpoint(e) ? t('admin.comp.missing') : e);
+        showError(error, e);
         return;
       }
       if (page.aborted || mine !== token) return;

@@ -4,8 +4,8 @@ import { h, clear, table, toast } from '../dom.js';
 import { get, request } from '../api.js';
 import { t, formatNumber } from '../i18n.js';
 import {
-  alertBox, showError, hideError, isMissingEndpoint, pageFrame, fillUnitSelect, loadUnits,
-  thisMonth, monthDates, daysFromToday, isMonth, isWithin, num, emptyRow, mapLimit,
+  alertBox, showError, hideError, pageFrame, fillUnitSelect, loadUnits,
+  thisMonth, monthDates, daysFromToday, isMonth, num, emptyRow,
 } from './admin-common.js';
 
 let saved = null;
@@ -54,20 +54,10 @@ export default {
       return true;
     }
 
-    // Rows {id, name, username, unit, hours} from the compliance report (one request), or
-    // from each subject's monthly hours when the server has no compliance report.
+    // Rows {id, name, username, unit, hours} of the month, from the compliance report.
     async function rowsFor(month, unit) {
-      try {
-        const reply = await get('/api/reports/compliance', { unit, months: 1, month });
-        return (reply.subjects ?? []).map((s) => ({ ...s, hours: (s.trend ?? []).at(-1) ?? {} }));
-      } catch (e) {
-        if (!isMissingEndpoint(e)) throw e;
-      }
-      const users = (await get('/api/users', { role: 'subject' })).users ?? [];
-      const inScope = users.filter((u) => !u.disabled && isWithin(units, u.unit, unit));
-      const hours = await mapLimit(inScope, 4, (u) => get(`/api/subjects/${encodeURIComponent(u.id)}/hours`, { month }));
-      return inScope.map((u, i) => ({ ...u, hours: hours[i] }))
-        .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+      const reply = await get('/api/reports/compliance', { unit, months: 1, month });
+      return (reply.subjects ?? []).map((s) => ({ ...s, hours: (s.trend ?? []).at(-1) ?? {} }));
     }
 
     async function load() {

@@ -6,7 +6,7 @@ import { h, clear, table } from '../dom.js';
 import { get } from '../api.js';
 import { t, language, formatDateTime, formatTime, formatNumber } from '../i18n.js';
 import {
-  alertBox, showError, isMissingEndpoint, pageFrame, loadingLine, chartLibrary, outcomeColours, drawPlainTimeline,
+  alertBox, showError, pageFrame, loadingLine, chartLibrary, outcomeColours, drawPlainTimeline,
   outcomes, outcomeLabel, outcomeBadge, num, emptyRow,
 } from './admin-common.js';
 
@@ -250,11 +250,7 @@ export default {
       loading.remove();
       let timeline = tl.status === 'fulfilled' ? tl.value : null;
       const attendance = att.status === 'fulfilled' ? att.value : null;
-      let timelineMissing = false;
-      if (!timeline) {
-        if (isMissingEndpoint(tl.reason) && attendance) timelineMissing = true;
-        else { showError(error, tl.reason); return; }
-      }
+      if (!timeline) { showError(error, tl.reason); return; }
       const cls = timeline?.class ?? attendance?.class ?? {};
       const now = timeline?.now_t ?? Date.now();
       heading.removeAttribute('data-i18n');
@@ -266,7 +262,6 @@ export default {
       const chartSection = h('section', { class: 'card', 'aria-labelledby': 'timeline-heading' },
         h('h2', { id: 'timeline-heading', i18n: 'admin.session.timeline' }));
       section.append(chartSection);
-      if (timelineMissing) chartSection.append(h('p', { class: 'notice', role: 'status', i18n: 'admin.session.timelineMissing' }));
       const summaryText = t('admin.session.chartSummary', {
         subjects: rows.length,
         present: rows.filter((r) => r.intervals.length).length,
@@ -275,7 +270,7 @@ export default {
         alerts: rows.reduce((n, r) => n + r.alerts.length, 0),
       });
       const canvas = h('canvas', { id: 'presence-timeline', role: 'img', 'aria-label': summaryText, 'aria-describedby': 'timeline-table-note' });
-      const textTable = timelineTable(rows, !timelineMissing);
+      const textTable = timelineTable(rows, true);
       if (Chart) {
         const box = h('div', { class: 'chart-box timeline-box' }, canvas);
         box.style.height = `${Math.max(180, rows.length * 46 + 110)}px`;

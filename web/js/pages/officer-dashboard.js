@@ -16,19 +16,8 @@ export function alertItem(alert, names) {
 async function caseloadRows(user) {
   const { users } = await get('/api/users', { role: 'subject' });
   const mine = user.role === 'officer' ? users.filter((u) => u.officer === user.id) : users;
-  let compliance = new Map();
-  try {
-    const report = await get('/api/reports/compliance', { months: 1 });
-    compliance = new Map(report.subjects.map((s) => [s.id, { ...s.trend[s.trend.length - 1], flags: s.flags }]));
-  } catch {
-    // Without the report, each subject's hours.
-    await Promise.all(mine.map(async (u) => {
-      try {
-        const hours = await get(`/api/subjects/${encodeURIComponent(u.id)}/hours`);
-        compliance.set(u.id, { ...hours, flags: [] });
-      } catch { /* shown as unknown */ }
-    }));
-  }
+  const report = await get('/api/reports/compliance', { months: 1 });
+  const compliance = new Map(report.subjects.map((s) => [s.id, { ...s.trend[s.trend.length - 1], flags: s.flags }]));
   return { subjects: mine, compliance };
 }
 
