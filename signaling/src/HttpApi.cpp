@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "vigil/common/Clock.hpp"
 #include "vigil/common/Error.hpp"
 #include "vigil/common/Log.hpp"
 
@@ -123,6 +124,11 @@ Task<HttpResponse> HttpApi::route(const HttpRequest& request) {
         if (m != "POST") throw ApiError("bad_request", "use POST");
         co_return co_await login(request);
     }
+    if (parts.size() == 2 && parts[1] == "clock") {
+        // Before sign-in too: every page shows dates and times in the agency's time zone.
+        if (m != "GET") throw ApiError("bad_request", "this resource is read-only");
+        co_return clock();
+    }
     if (parts.size() == 2 && parts[1] == "logout") {
         if (m != "POST") throw ApiError("bad_request", "use POST");
         co_return co_await logout(request);
@@ -225,6 +231,14 @@ Task<HttpResponse> HttpApi::login(const HttpRequest& request) {
 Task<HttpResponse> HttpApi::logout(const HttpRequest& request) {
     User user = co_await authenticate(request, false);
     co_await deps_.sessions.logout(request.authorization.substr(7));
+HttpResponse HttpApi::clock() const {
+    return jsonResponse(
+        200,
+        json{{"utc_offset", deps_.config.attendance.utcOffset},
+             {"utc_offset_minutes", deps_.config.utcOffsetMinutes()},
+             {"now", common::formatIso8601(common::nowMillis(), deps_.config.utcOffsetMinutes())}});
+}
+
     co_await deps_.audit.append(user.id, "logout", user.id, "{}");
     co_return jsonResponse(200, json{{"ok", true}});
 }

@@ -158,3 +158,11 @@ Task<HttpResponse> HttpApi::alerts(const User& user, const HttpRequest& request)
 }
 
 }  // namespace vigil::signaling
+    // Pages show people by name: each alert carries its subject's, looked up once per subject.
+    std::map<std::string, std::string> names;
+        auto name = names.find(f["subject"]);
+        if (name == names.end()) {
+            auto subject = co_await deps_.directory.findUser(f["subject"]);
+            name = names.emplace(f["subject"], subject ? subject->name : std::string()).first;
+        }
+                       {"subject_name", name->second},

@@ -425,7 +425,8 @@ export async function closeBrowsers() {
 // A page in a fresh context of `browser`, named for its logs and screenshots. Console
 // messages and uncaught page errors are collected; `page.vigil.pageErrors` is checked by
 // `assertNoPageErrors`.
-export async function newPage(browser, label, { stack, viewport = { width: 1280, height: 800 } } = {}) {
+// `timezoneId` sets the browser's time zone (IANA name; default: this machine's).
+export async function newPage(browser, label, { stack, viewport = { width: 1280, height: 800 }, timezoneId } = {}) {
     const context = await browser.newContext({
         viewport,
         acceptDownloads: true,
@@ -434,7 +435,8 @@ export async function newPage(browser, label, { stack, viewport = { width: 1280,
     });
     const page = await context.newPage();
     page.setDefaultTimeout(15000);
-    const record = { label, console: [], pageErrors: [], unlabelled: [] };
+        timezoneId,
+    const record = { label, console: [], pageErrors: [], unlabelled: [], accessibility: [] };
     page.vigil = record;
     page.on('console', (msg) => {
         if (msg.type() === 'error' || msg.type() === 'warning') {
@@ -466,6 +468,10 @@ export function assertNoPageErrors(page) {
 // every page still open, named after the failed step.
 export async function saveDiagnostics(failedStep = null) {
     fs.mkdirSync(artifactsDir, { recursive: true });
+    const accessibility = page.vigil?.accessibility || [];
+    if (accessibility.length > 0) {
+        throw new Error(`serious or critical accessibility violations (axe-core) in the ${page.vigil.label} page:\n${accessibility.join('\n')}`);
+    }
     for (const page of pages) {
         const { label, console: lines, pageErrors } = page.vigil;
         const text = [...lines, ...pageErrors.map((e) => `pageerror: ${e}`)].join('\n');
@@ -480,8 +486,9 @@ export async function saveDiagnostics(failedStep = null) {
 }
 
 // Every screenshot also checks that the page's visible controls have names a screen reader
-// can announce (label, aria-label(ledby), their text or a title); `assertNoPageErrors` reports
-// the ones that had none.
+// can announce (label, aria-label(ledby), their text or a title) and runs axe-core on it;
+// `assertNoPageErrors` reports the controls that had no name and axe's serious or critical
+// violations.
 export async function screenshot(page, name) {
     fs.mkdirSync(artifactsDir, { recursive: true });
     const file = path.join(artifactsDir, `${safeName(name)}.png`);
@@ -494,9 +501,30 @@ export async function screenshot(page, name) {
 export async function unlabelledControls(page) {
     return page.evaluate(() => {
         const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+    const violations = await accessibilityViolations(page);
+    if (page.vigil && violations.length > 0) page.vigil.accessibility.push(`${name}: ${violations.join(' | ')}`);
         const nameOf = (el) => {
             const byIds = (el.getAttribute('aria-labelledby') || '').split(/\s+/).filter(Boolean)
                 .map((id) => document.getElementById(id)?.textContent || '').join(' ');
+// axe-core (a devDependency at the repository root) run on the page as it is: its violations
+// of impact serious or critical, each as "rule (impact): selectors of up to three nodes".
+let axeSource = null;
+export async function accessibilityViolations(page) {
+    if (axeSource === null) {
+        const file = path.join(repoRoot, 'node_modules', 'axe-core', 'axe.min.js');
+        if (!fs.existsSync(file)) {
+            throw new Error(`axe-core is not installed (${file} is missing): run scripts/setup, or \`npm ci\` at the repository root`);
+        }
+        axeSource = fs.readFileSync(file, 'utf8');
+    }
+    if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.addScriptTag({ content: axeSource });
+    return page.evaluate(async () => {
+        const result = await window.axe.run(document, { resultTypes: ['violations'] });
+        return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+            .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+    });
+}
+
             const labels = el.labels ? [...el.labels].map((l) => l.textContent).join(' ') : '';
             const own = ['BUTTON', 'A', 'SUMMARY'].includes(el.tagName) ? el.textContent : '';
             return [el.getAttribute('aria-label'), byIds, labels, own, el.getAttribute('title')]

@@ -3,7 +3,7 @@
 import { t } from './i18n.js';
 
 // h('button', {class: 'primary', i18n: 'class.join', on: {click: fn}}, child, ...)
-// Props: class, id, text, i18n (+ i18nArgs), i18nAttr {attr: key}, on {event: fn},
+// Props: class, id, text, i18n and i18nAttr {attr: key} (both take i18nArgs), on {event: fn},
 // dataset {key: value}, hidden, and any other attribute by name (aria-*, type, href...).
 export function h(tag, props = {}, ...children) {
   const el = document.createElement(tag);
@@ -18,7 +18,8 @@ export function h(tag, props = {}, ...children) {
     } else if (key === 'i18nArgs') continue;
     else if (key === 'i18nAttr') {
       el.dataset.i18nAttr = Object.entries(value).map(([a, k]) => `${a}:${k}`).join(';');
-      for (const [a, k] of Object.entries(value)) el.setAttribute(a, t(k));
+      if (props.i18nArgs) el.dataset.i18nArgs = JSON.stringify(props.i18nArgs);
+      for (const [a, k] of Object.entries(value)) el.setAttribute(a, t(k, props.i18nArgs ?? {}));
     } else if (key === 'on') {
       for (const [event, fn] of Object.entries(value)) el.addEventListener(event, fn);
     } else if (key === 'dataset') {
@@ -44,14 +45,18 @@ export function clear(el, ...children) {
   return el;
 }
 
-// A table with a caption, header keys (i18n) and rows of cells; returns {table, tbody}.
+// A table with a caption, header keys (i18n) and rows of cells; returns {table, tbody}. The
+// table scrolls sideways in its wrapper on a narrow screen; the wrapper takes the keyboard
+// focus so that it can be scrolled without a mouse.
 export function table(id, captionKey, headerKeys) {
   const tbody = h('tbody');
+  const captionId = captionKey ? `${id}-caption` : null;
   const tableEl = h('table', { id, class: 'data' },
-    captionKey ? h('caption', { i18n: captionKey }) : null,
+    captionKey ? h('caption', { id: captionId, i18n: captionKey }) : null,
     h('thead', {}, h('tr', {}, headerKeys.map((k) => h('th', { scope: 'col', i18n: k })))),
     tbody);
-  return { table: h('div', { class: 'table-wrap' }, tableEl), tbody };
+  const wrap = h('div', { class: 'table-wrap', tabindex: '0', role: captionId ? 'region' : null, 'aria-labelledby': captionId }, tableEl);
+  return { table: wrap, tbody };
 }
 
 export function field(labelKey, input) {
@@ -69,13 +74,4 @@ export function toast(message, kind = 'info') {
 
 export function pad2(n) {
   return String(n).padStart(2, '0');
-}
-
-// Value for <input type=datetime-local> / <input type=date> in local time.
-export function localDateTimeValue(date) {
-  return `${date.getFullYear()}-${pad2(date.getMonth() + 1)}-${pad2(date.getDate())}T${pad2(date.getHours())}:${pad2(date.getMinutes())}`;
-}
-
-export function localDateValue(date) {
-  return localDateTimeValue(date).slice(0, 10);
 }

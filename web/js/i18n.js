@@ -38,9 +38,10 @@ export function translate(root = document) {
     el.textContent = t(el.dataset.i18n, args);
   });
   root.querySelectorAll('[data-i18n-attr]').forEach((el) => {
+    const args = el.dataset.i18nArgs ? JSON.parse(el.dataset.i18nArgs) : {};
     for (const pair of el.dataset.i18nAttr.split(';')) {
       const [attr, key] = pair.split(':');
-      if (attr && key) el.setAttribute(attr, t(key));
+      if (attr && key) el.setAttribute(attr, t(key, args));
     }
   });
 }
@@ -61,25 +62,9 @@ export function onLanguageChange(fn) {
 
 const locales = { 'zh-CN': 'zh-CN', en: 'en-GB' };
 
-export function formatDateTime(value) {
-  if (value === null || value === undefined || value === '') return '—';
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime())) return String(value);
-  return d.toLocaleString(locales[current], { dateStyle: 'medium', timeStyle: 'short' });
-}
-
-export function formatTime(value) {
-  if (value === null || value === undefined || value === '') return '—';
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime())) return String(value);
-  return d.toLocaleTimeString(locales[current], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-}
-
-export function formatDate(value) {
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime())) return String(value);
-  return d.toLocaleDateString(locales[current], { dateStyle: 'medium' });
-}
+// Dates and times live in time.js (the agency's time zone); re-exported for the pages that
+// import them from here.
+export { formatDateTime, formatDate, formatTime } from './time.js';
 
 export function formatNumber(value, digits = 1) {
   return Number(value ?? 0).toLocaleString(locales[current], {

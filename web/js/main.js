@@ -6,6 +6,7 @@ import { session, onSessionExpired, post } from './api.js';
 import { h, clear } from './dom.js';
 import { Signal } from './signal.js';
 import { installCalls } from './calls.js';
+import { loadClock } from './time.js';
 
 const routes = [
   { path: 'login', module: './pages/login.js', roles: null },
@@ -83,7 +84,9 @@ function showConnection(state) {
   const el = document.getElementById('conn-status');
   el.dataset.state = state;
   el.dataset.i18n = `conn.${state}`;
+  el.dataset.i18nAttr = `title:conn.${state}`;
   el.textContent = t(`conn.${state}`);
+  el.title = el.textContent;
 }
 
 function expire(noticeKey) {
@@ -105,9 +108,42 @@ function renderNav(user) {
   clear(nav, h('ul', {}, items.map(([path, key]) => h('li', {},
     h('a', { href: `#/${path}`, id: `nav-${path.split('/').pop()}`, i18n: key,
       'aria-current': here === path ? 'page' : null })))));
+  // Signed out, there is no one to sign out and nowhere to go: no menu, no sign-out button.
   document.getElementById('logout').hidden = !user;
+  document.getElementById('menu-toggle').hidden = !user;
   document.getElementById('who').textContent = user ? `${user.name}` : '';
+  setMenuOpen(false);
+  fitHeader();
 }
+
+// Folds the menu behind #menu-toggle when the header's one row cannot hold it (a phone, or a
+// long navigation in English).
+function fitHeader() {
+  const header = document.querySelector('.app-header');
+  const menu = document.getElementById('menu');
+  header.classList.remove('compact');
+  if (header.scrollWidth > header.clientWidth || menu.scrollWidth > menu.clientWidth) header.classList.add('compact');
+}
+window.addEventListener('resize', fitHeader);
+
+// The phone's folded menu (index.html): the toggle opens it, choosing a page or Escape closes it.
+function setMenuOpen(open) {
+  document.querySelector('.app-header').classList.toggle('menu-open', open);
+  document.getElementById('menu-toggle').setAttribute('aria-expanded', String(open));
+}
+
+document.getElementById('menu-toggle').addEventListener('click', () => {
+  setMenuOpen(document.getElementById('menu-toggle').getAttribute('aria-expanded') !== 'true');
+});
+document.getElementById('menu').addEventListener('click', (event) => {
+  if (event.target.closest('a')) setMenuOpen(false);
+});
+document.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape' && document.querySelector('.app-header.menu-open')) {
+    setMenuOpen(false);
+    document.getElementById('menu-toggle').focus();
+  }
+});
 
 async function leaveCurrent() {
   if (current?.cleanup) {
@@ -127,6 +163,7 @@ async function render() {
   }
   if (found.route.path === 'login' && user) { navigate(homeOf(user)); return; }
   await leaveCurrent();
+  await loadClock(); // pages show times in the agency's zone
   renderNav(user);
   if (user) ensureSignal();
   const token = {};
@@ -164,11 +201,13 @@ function updateLangButton() {
   // The button names the other language in that language.
   button.textContent = language() === 'zh-CN' ? 'English' : '中文';
   button.lang = language() === 'zh-CN' ? 'en' : 'zh-CN';
-  button.setAttribute('aria-label', t('nav.language'));
+  // Its name holds the visible word (speech users say what they see) and what it does.
+  button.setAttribute('aria-label', `${button.textContent} (${t('nav.language')})`);
 }
 
 onLanguageChange(() => {
   updateLangButton();
+  fitHeader();
   if (current?.page?.title) document.title = `${t(current.page.title)} · Vigil`;
   // Live pages (media running) translate in place; the others render again.
   if (current && !current.page?.live) render();

@@ -13,6 +13,8 @@ export default {
   'nav.users': 'Users and units',
   'nav.logout': 'Sign out',
   'nav.language': 'Change language',
+  'nav.menu': 'Menu',
+  'nav.main': 'Main',
 
   'conn.connecting': 'Connecting…',
   'conn.connected': 'Connected',
@@ -176,6 +178,7 @@ export default {
   'console.ended': 'The class has ended.',
   'console.hand': '✋ hand raised',
   'console.hand_raised': '{name} raised a hand',
+  'console.hand_label': 'hand raised',
   'console.no_check': 'Not checked yet',
   'console.last_check': 'Last check: {time}',
   'console.thumb': 'Subject’s camera',

@@ -13,6 +13,8 @@ export default {
   'nav.users': '用户与机构',
   'nav.logout': '退出登录',
   'nav.language': '切换语言',
+  'nav.menu': '菜单',
+  'nav.main': '主导航',
 
   'conn.connecting': '正在连接…',
   'conn.connected': '已连接',
@@ -176,6 +178,7 @@ export default {
   'console.ended': '课程已结束。',
   'console.hand': '✋ 举手',
   'console.hand_raised': '{name} 举手了',
+  'console.hand_label': '举手',
   'console.no_check': '尚未核验',
   'console.last_check': '最近核验：{time}',
   'console.thumb': '学员摄像头',

@@ -2,7 +2,8 @@
 // subject and date range, 50 rows a page. Each row opens the session's presence timeline.
 import { h, clear, table } from '../dom.js';
 import { get } from '../api.js';
-import { t, formatDateTime, formatNumber } from '../i18n.js';
+import { t, formatNumber } from '../i18n.js';
+import { formatDateTime } from '../time.js';
 import {
   alertBox, showError, hideError, pageFrame, fillUnitSelect,
   loadUnits, daysFromToday, isDate, isWithin, outcomeBadge, num, emptyRow,

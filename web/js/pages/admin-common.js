@@ -1,6 +1,6 @@
 // Pieces shared by the administrator pages: error boxes, org-unit selects, date ranges,
 // the Chart.js check, outcome colours and a few number formats.
-import { h, clear, localDateValue, pad2 } from '../dom.js';
+import { h, clear, pad2 } from '../dom.js';
 import { get, readableError } from '../api.js';
 import { t, has, formatNumber } from '../i18n.js';
 
@@ -115,17 +115,8 @@ export function userLabel(map, id) {
   return u ? `${u.name}（${u.username}）` : id;
 }
 
-// Date helpers for <input type=date|month>.
-export function daysFromToday(days) {
-  const d = new Date();
-  d.setDate(d.getDate() + days);
-  return localDateValue(d);
-}
-
-export function thisMonth() {
-  const d = new Date();
-  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}`;
-}
+// Date helpers for <input type=date|month>, in the agency's time zone.
+export { daysFromToday, thisMonth } from '../time.js';
 
 // First and last day (YYYY-MM-DD) of a month "YYYY-MM"; `to` as a date means its whole day.
 export function monthDates(month) {

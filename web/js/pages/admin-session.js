@@ -4,18 +4,12 @@
 // per-subject attendance summary.
 import { h, clear, table } from '../dom.js';
 import { get } from '../api.js';
-import { t, language, formatDateTime, formatTime, formatNumber } from '../i18n.js';
+import { t, formatNumber } from '../i18n.js';
+import { formatDateTime, formatTime, formatHourMinute as hm, utcOffsetMinutes } from '../time.js';
 import {
   alertBox, showError, pageFrame, loadingLine, chartLibrary, outcomeColours, drawPlainTimeline,
   outcomes, outcomeLabel, outcomeBadge, num, emptyRow,
 } from './admin-common.js';
-
-// Hours and minutes of a time in milliseconds or ISO 8601, in the page's language.
-function hm(value) {
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime())) return '—';
-  return d.toLocaleTimeString(language() === 'en' ? 'en-GB' : 'zh-CN', { hour: '2-digit', minute: '2-digit' });
-}
 
 const ms = (iso) => {
   const v = Date.parse(iso);
@@ -86,7 +80,8 @@ function timeRange(cls, rows, now) {
   const minute = 60000;
   const steps = [1, 2, 5, 10, 15, 20, 30, 60, 120, 180, 360, 720, 1440].map((n) => n * minute);
   const step = steps.find((v) => (max - min) / v <= 8) ?? steps[steps.length - 1];
-  const zone = new Date(min).getTimezoneOffset() * minute;
+  // Whole steps of the agency's wall clock (a 30-minute step starts on :00 or :30 there).
+  const zone = -utcOffsetMinutes() * minute;
   const lo = Math.floor((min - zone) / step) * step + zone;
   const hi = Math.ceil((max - zone) / step) * step + zone;
   return { lo, hi, step };

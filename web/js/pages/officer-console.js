@@ -6,6 +6,7 @@ import { t, formatTime } from '../i18n.js';
 import { MediaSession, attach, stopStream } from '../rtc.js';
 import { readableSignalError } from '../errors.js';
 import { chatPanel } from './chat.js';
+import { icon } from '../icons.js';
 
 const challenges = ['random', 'turn_left', 'turn_right', 'look_up', 'blink'];
 
@@ -104,10 +105,10 @@ export default {
       const thumb = h('video', { class: 'thumb', playsInline: true, autoplay: true, muted: true, i18nAttr: { 'aria-label': 'console.thumb' } });
       const el = h('li', { class: 'roster-tile', dataset: { subject: subject.id, presence: 'unknown', outcome: '' } },
         h('div', { class: 'video-box thumb-box' }, thumb),
-        h('p', { class: 'name' }, h('strong', { text: subject.name }), h('span', { class: 'hand', hidden: true, i18n: 'console.hand' })),
+        h('p', { class: 'name' }, h('strong', { text: subject.name }), h('span', { class: 'hand', hidden: true }, icon('hand'), h('span', { i18n: 'console.hand_label' }))),
         h('p', {}, h('span', { class: 'presence badge', i18n: 'presence_state.unknown' }), ' ', h('span', { class: 'outcome' })),
         h('p', { class: 'last-check muted', i18n: 'console.no_check' }),
-        h('button', { type: 'button', class: 'spot-check', i18n: 'console.spot_check', 'aria-label': t('console.spot_check_named', { name: subject.name }),
+        h('button', { type: 'button', class: 'spot-check', i18n: 'console.spot_check', i18nAttr: { 'aria-label': 'console.spot_check_named' }, i18nArgs: { name: subject.name },
           on: { click: () => orderSpotCheck(subject) } }));
       entry = { el, thumb, session: null, subject };
       tiles.set(subject.id, entry);

@@ -2,23 +2,27 @@
 // caseload's compliance this month with a call button and the face-reference page.
 import { h, clear, table, toast } from '../dom.js';
 import { get, readableError } from '../api.js';
-import { t, formatDateTime, formatNumber } from '../i18n.js';
+import { formatNumber } from '../i18n.js';
+import { formatDateTime, formatHourMinute, today, isToday } from '../time.js';
 import { startCall } from '../calls.js';
 import { readableSignalError } from '../errors.js';
 
+// An alert names its subject: by the name the server sent, else one this page knows.
 export function alertItem(alert, names) {
+  const name = alert.subject_name || names.get(alert.subject) || '';
   return h('li', { class: `alert ${alert.kind}`, dataset: { kind: alert.kind, subject: alert.subject } },
     h('time', { datetime: alert.time ?? '', text: formatDateTime(alert.time ?? alert.ts) }), ' ',
-    h('strong', { text: names.get(alert.subject) ?? alert.subject }), ' ',
+    name ? h('strong', { text: name }) : null, ' ',
     h('span', { i18n: `alert.${alert.kind}` }));
 }
 
+// The officer's own caseload, and every subject the officer may see (alerts name them all).
 async function caseloadRows(user) {
   const { users } = await get('/api/users', { role: 'subject' });
   const mine = user.role === 'officer' ? users.filter((u) => u.officer === user.id) : users;
   const report = await get('/api/reports/compliance', { months: 1 });
   const compliance = new Map(report.subjects.map((s) => [s.id, { ...s.trend[s.trend.length - 1], flags: s.flags }]));
-  return { subjects: mine, compliance };
+  return { subjects: mine, visible: users, compliance };
 }
 
 export default {
@@ -37,22 +41,22 @@ export default {
       h('section', { 'aria-labelledby': 'caseload-heading' }, h('h2', { id: 'caseload-heading', i18n: 'dashboard.caseload' }), caseTable));
 
     const names = new Map();
-    const now = new Date();
-    const from = new Date(now.getFullYear(), now.getMonth(), now.getDate()).toISOString();
-    const to = new Date(now.getTime() + 2 * 86400000).toISOString();
+    // Today in the agency's time zone, and a class still live from an earlier day.
+    const day = today();
     const loads = [
-      get('/api/classes', { from, to }).then(({ classes }) => {
-        const shown = classes.filter((c) => c.state !== 'ended' || Date.parse(c.end) > Date.now() - 6 * 3600000);
+      get('/api/classes', { from: new Date(day.start - 86400000).toISOString(), to: new Date(day.end).toISOString() }).then(({ classes }) => {
+        const shown = classes.filter((c) => isToday(c.start) || c.state === 'live');
         clear(classList, shown.length ? shown.map((c) => h('li', { class: `class-card ${c.state}`, dataset: { class: c.id } },
           h('h3', { text: c.title }),
-          h('p', {}, h('time', { datetime: c.start, text: formatDateTime(c.start) })),
+          h('p', {}, h('time', { datetime: c.start, text: formatHourMinute(c.start) }), ' – ',
+            h('time', { datetime: c.end, text: formatHourMinute(c.end) })),
           h('p', {}, h('span', { class: `badge ${c.state}`, i18n: `class.state_${c.state}` })),
           h('a', { class: 'open-console button primary', href: `#/officer/class/${encodeURIComponent(c.id)}`, i18n: c.state === 'ended' ? 'dashboard.view_class' : 'dashboard.open_console' }),
           h('a', { class: 'button', href: `#/admin/session/${encodeURIComponent(c.id)}`, i18n: 'dashboard.attendance' })))
           : h('li', { class: 'muted', i18n: 'dashboard.no_classes' }));
-      }).catch((e) => clear(classList, h('li', { class: 'error', role: 'alert', text: readableError(e) }))),
-      caseloadRows(ctx.user).then(({ subjects, compliance }) => {
-        subjects.forEach((s) => names.set(s.id, s.name));
+      }).catch((e) => clear(classList, h('li', {}, h('span', { class: 'error', role: 'alert', text: readableError(e) })))),
+      caseloadRows(ctx.user).then(({ subjects, visible, compliance }) => {
+        visible.forEach((s) => names.set(s.id, s.name));
         clear(tbody, subjects.map((s) => {
           const c = compliance.get(s.id);
           return h('tr', { dataset: { subject: s.id } },
@@ -61,7 +65,7 @@ export default {
             h('td', { text: c ? String(c.missed_required_sessions ?? 0) : '—' }),
             h('td', {}, (c?.flags ?? []).map((f) => h('span', { class: 'flag', dataset: { flag: f }, i18n: `flag.${f}` }))),
             h('td', { class: 'actions' },
-              h('button', { type: 'button', class: 'call-subject', i18n: 'dashboard.call', 'aria-label': t('dashboard.call_named', { name: s.name }),
+              h('button', { type: 'button', class: 'call-subject', i18n: 'dashboard.call', i18nAttr: { 'aria-label': 'dashboard.call_named' }, i18nArgs: { name: s.name },
                 on: { click: (e) => call(s, e.currentTarget) } }),
               h('a', { class: 'enrol-face button', href: `#/officer/references/${encodeURIComponent(s.id)}`, i18n: 'dashboard.face' })));
         }));
@@ -74,7 +78,7 @@ export default {
       const recent = alerts.slice(-50).reverse();
       clear(alertsList, recent.length ? recent.map((a) => alertItem(a, names)) : h('li', { class: 'muted', i18n: 'dashboard.no_alerts' }));
     } catch (e) {
-      clear(alertsList, h('li', { class: 'error', role: 'alert', text: readableError(e) }));
+      clear(alertsList, h('li', {}, h('span', { class: 'error', role: 'alert', text: readableError(e) })));
     }
     const off = ctx.signal.on('alert', (msg) => {
       alertsList.querySelector('.muted')?.remove();

@@ -2,7 +2,8 @@
 // see the quality verdict, list and remove references.
 import { h, clear } from '../dom.js';
 import { get, request, del, readableError, session } from '../api.js';
-import { t, formatDateTime } from '../i18n.js';
+import { t } from '../i18n.js';
+import { formatDateTime } from '../time.js';
 
 export default {
   title: 'reference.title',
@@ -43,7 +44,7 @@ export default {
           } } }))));
         clear(list, items.length ? items : h('li', { class: 'muted', i18n: 'reference.none' }));
       } catch (e) {
-        clear(list, h('li', { class: 'error', role: 'alert', text: readableError(e) }));
+        clear(list, h('li', {}, h('span', { class: 'error', role: 'alert', text: readableError(e) })));
       }
     }
 

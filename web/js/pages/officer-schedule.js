@@ -1,18 +1,20 @@
 // Scheduling a class: title, start and end, whether it is required, and who is enrolled
 // (subjects one by one, or a whole org unit).
-import { h, clear, field, localDateTimeValue } from '../dom.js';
+import { h, clear, field } from '../dom.js';
 import { get, post, readableError } from '../api.js';
-import { t, formatDateTime } from '../i18n.js';
+import { t } from '../i18n.js';
+import { formatDateTime, dateTimeInputValue, parseInputValue, utcOffsetMinutes } from '../time.js';
 
 export default {
   title: 'nav.schedule',
   async render(view, ctx) {
-    const start = new Date(Date.now() + 3600000);
-    start.setMinutes(0, 0, 0);
-    const end = new Date(start.getTime() + 90 * 60000);
+    // The next whole hour of the agency's clock.
+    const zone = utcOffsetMinutes() * 60000;
+    const start = Math.ceil((Date.now() + zone) / 3600000) * 3600000 - zone;
+    const end = start + 90 * 60000;
     const title = h('input', { id: 'schedule-title', required: true, maxlength: '200' });
-    const startInput = h('input', { id: 'schedule-start', type: 'datetime-local', required: true, value: localDateTimeValue(start) });
-    const endInput = h('input', { id: 'schedule-end', type: 'datetime-local', required: true, value: localDateTimeValue(end) });
+    const startInput = h('input', { id: 'schedule-start', type: 'datetime-local', required: true, value: dateTimeInputValue(start) });
+    const endInput = h('input', { id: 'schedule-end', type: 'datetime-local', required: true, value: dateTimeInputValue(end) });
     const required = h('input', { id: 'schedule-required', type: 'checkbox', checked: true });
     const unitSelect = h('select', { id: 'schedule-enrol-unit' }, h('option', { value: '', i18n: 'schedule.no_unit' }));
     const subjects = h('fieldset', { class: 'subjects' }, h('legend', { i18n: 'schedule.subjects' }));
@@ -56,8 +58,9 @@ export default {
       event.preventDefault();
       result.className = 'error';
       result.setAttribute('role', 'alert');
-      const s = new Date(startInput.value);
-      const e = new Date(endInput.value);
+      // The fields hold the agency's wall-clock time, whatever the browser's zone.
+      const s = new Date(parseInputValue(startInput.value));
+      const e = new Date(parseInputValue(endInput.value));
       if (!title.value.trim()) { result.textContent = t('schedule.need_title'); title.focus(); return; }
       if (Number.isNaN(s.getTime()) || Number.isNaN(e.getTime()) || e <= s) {
         result.textContent = t('schedule.bad_times'); endInput.focus(); return;

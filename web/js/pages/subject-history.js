@@ -2,7 +2,8 @@
 // and spot checks, as the records hold them.
 import { h, clear, table } from '../dom.js';
 import { get, readableError } from '../api.js';
-import { t, formatDateTime } from '../i18n.js';
+import { t } from '../i18n.js';
+import { formatDateTime } from '../time.js';
 
 export default {
   title: 'nav.history',

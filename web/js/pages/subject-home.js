@@ -2,7 +2,8 @@
 // credited hours against the requirement.
 import { h, clear, toast } from '../dom.js';
 import { get, readableError } from '../api.js';
-import { t, formatDateTime, formatNumber } from '../i18n.js';
+import { t, formatNumber } from '../i18n.js';
+import { formatDateTime, today } from '../time.js';
 
 const joinEarlyMs = 10 * 60000; // [attendance] join_early_minutes: the server has the last word
 
@@ -52,9 +53,8 @@ export default {
         hoursSlot),
       h('p', {}, h('a', { href: '#/subject/history', id: 'nav-history-link', i18n: 'subject.history_link' })));
 
-    const now = new Date();
-    const from = new Date(now.getFullYear(), now.getMonth(), now.getDate()).toISOString();
-    const to = new Date(now.getTime() + 14 * 86400000).toISOString();
+    const from = new Date(today().start).toISOString();
+    const to = new Date(Date.now() + 14 * 86400000).toISOString();
     try {
       const { classes } = await get('/api/classes', { from, to });
       const upcoming = classes.filter((c) => c.state !== 'ended' && Date.parse(c.end) > Date.now() - 3600000 * 12);
@@ -62,7 +62,7 @@ export default {
         ? upcoming.map((c) => classCard(c, ctx.navigate))
         : h('li', { class: 'muted', i18n: 'subject.no_classes' }));
     } catch (e) {
-      clear(classesList, h('li', { class: 'error', role: 'alert', text: readableError(e) }));
+      clear(classesList, h('li', {}, h('span', { class: 'error', role: 'alert', text: readableError(e) })));
     }
     try {
       const hours = await get(`/api/subjects/${encodeURIComponent(ctx.user.id)}/hours`);

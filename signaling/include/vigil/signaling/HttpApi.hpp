@@ -72,6 +72,8 @@ private:
 
     common::Task<HttpResponse> login(const HttpRequest& request);
     common::Task<HttpResponse> logout(const HttpRequest& request);
+    // The agency's UTC offset (attendance.utc_offset) and the server's time, without a token.
+    HttpResponse clock() const;
     common::Task<HttpResponse> me(const User& user);
     common::Task<HttpResponse> units(const User& user);
     common::Task<HttpResponse> users(const User& user, const HttpRequest& request);
