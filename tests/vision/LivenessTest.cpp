@@ -243,55 +243,110 @@ TEST(LivenessTest, ABriefSecondFaceDoesNotHideTheMovement) {
     EXPECT_TRUE(tracker.finish().passed);
 }
 
+LivenessOptions withReferences() {
+    LivenessOptions options;
+    options.requireMatch = true;
+    return options;
+}
+
 TEST(LivenessTest, AnotherPersonsFaceIsNotMatched) {
     for (Challenge c : kAll) {
-        LivenessTracker tracker(c);
+        LivenessTracker tracker(c, withReferences());
         std::vector<FaceAnalysis> frames = rightMovementFor(c);
         for (auto& f : frames) f.similarity = 0.12f;
         EXPECT_LT(feed(tracker, frames), 0) << toString(c);
         LivenessVerdict v = tracker.finish();
         EXPECT_FALSE(v.passed);
         EXPECT_EQ(v.code, "not_matched") << toString(c);
+        EXPECT_TRUE(v.identityChecked);
     }
 }
 
 TEST(LivenessTest, NegativeSimilarityIsAComparisonToo) {
     // Cosine similarity to another person's face is often below zero; only -1 means that
     // nothing was compared.
-    LivenessTracker tracker(Challenge::TurnLeft);
+    LivenessTracker tracker(Challenge::TurnLeft, withReferences());
     std::vector<FaceAnalysis> frames = movement(0.35f, 0);
     for (auto& f : frames) f.similarity = -0.08f;
     EXPECT_LT(feed(tracker, frames), 0);
     EXPECT_EQ(tracker.finish().code, "not_matched");
 }
 
+// The subject sits still and matches; someone else, in the frames between, makes the movement.
+// Half the face frames match, yet the movement was never made by the enrolled face.
+TEST(LivenessTest, TheMovementMustBeMadeByTheEnrolledFace) {
+    for (Challenge c : kAll) {
+        std::vector<FaceAnalysis> frames;
+        for (const FaceAnalysis& other : rightMovementFor(c)) {
+            FaceAnalysis subject = frame(0, 0, kOpen, 0.8f);
+            frames.push_back(subject);
+            FaceAnalysis impostor = other;
+            impostor.similarity = 0.05f;
+            frames.push_back(impostor);
+        }
+        LivenessTracker tracker(c, withReferences());
+        EXPECT_LT(feed(tracker, frames), 0) << toString(c);
+        LivenessVerdict v = tracker.finish();
+        EXPECT_EQ(v.code, "did_not_follow") << toString(c) << ": " << v.reason;
+
+        // The same movement by the enrolled face passes.
+        LivenessTracker own(c, withReferences());
+        std::vector<FaceAnalysis> moves = rightMovementFor(c);
+        for (auto& f : moves) f.similarity = 0.8f;
+        EXPECT_GE(feed(own, moves), 0) << toString(c);
+        EXPECT_TRUE(own.finish().identityChecked);
+    }
+}
+
 TEST(LivenessTest, MatchingNeedsTheShareOfFaceFrames) {
-    LivenessOptions options;  // matchThreshold 0.40, minMatchedShare 0.5.
-    auto run = [&](const std::vector<float>& similarities) {
-        std::vector<FaceAnalysis> frames = movement(0.35f, 0);
-        EXPECT_EQ(frames.size(), similarities.size());
-        for (size_t i = 0; i < frames.size(); ++i) frames[i].similarity = similarities[i];
-        LivenessTracker tracker(Challenge::TurnLeft, options);
+    // Frames of another face before the enrolled one moves: they count against the share.
+    auto run = [](int othersFirst, float otherSimilarity) {
+        std::vector<FaceAnalysis> frames(static_cast<size_t>(othersFirst),
+                                         frame(0, 0, kOpen, otherSimilarity));
+        for (FaceAnalysis f : movement(0.35f, 0)) {
+            f.similarity = 0.40f;  // At the threshold exactly: matches.
+            frames.push_back(f);
+        }
+        LivenessTracker tracker(Challenge::TurnLeft, withReferences());
         feed(tracker, frames);
         return tracker.finish();
     };
-    // The matching frames come last, so that the share is only reached (or not) at the end.
-    // Half of the ten frames at the threshold exactly: matched.
-    LivenessVerdict half = run({0.1f, 0.1f, 0.1f, 0.1f, 0.1f, 0.40f, 0.40f, 0.40f, 0.40f, 0.40f});
+    // The turn is seen on the fifth matching frame: five of ten face frames match then.
+    LivenessVerdict half = run(5, 0.39f);
     EXPECT_TRUE(half.passed) << half.reason;
-    // Four of ten: not.
-    LivenessVerdict four = run({0.1f, 0.1f, 0.1f, 0.1f, 0.1f, 0.39f, 0.40f, 0.40f, 0.40f, 0.40f});
-    EXPECT_EQ(four.code, "not_matched");
+    // Eleven others first: ten matching frames of twenty-one are not enough, even at the end.
+    EXPECT_EQ(run(11, 0.39f).code, "not_matched");
     // Frames that could not be compared count against the match.
-    LivenessVerdict uncompared =
-        run({0.9f, -1.0f, -1.0f, -1.0f, -1.0f, -1.0f, -1.0f, 0.9f, 0.9f, 0.9f});
-    EXPECT_EQ(uncompared.code, "not_matched");
+    EXPECT_EQ(run(11, -1.0f).code, "not_matched");
 }
 
 TEST(LivenessTest, NoReferencesMeansNoMatchIsRequired) {
     LivenessTracker tracker(Challenge::TurnLeft);
     EXPECT_GE(feed(tracker, movement(0.35f, 0)), 0);  // similarity -1 throughout.
-    EXPECT_TRUE(tracker.finish().passed);
+    LivenessVerdict v = tracker.finish();
+    EXPECT_TRUE(v.passed);
+    EXPECT_FALSE(v.identityChecked);
+    EXPECT_NE(v.reason.find("identity not checked"), std::string::npos) << v.reason;
+}
+
+TEST(LivenessTest, ProgressGuidesTheSubject) {
+    LivenessTracker tracker(Challenge::TurnLeft, withReferences());
+    EXPECT_EQ(tracker.progress().hint, "no_frames");
+    tracker.add(faces(0));
+    EXPECT_EQ(tracker.progress().hint, "no_face");
+    tracker.add(faces(2));
+    EXPECT_EQ(tracker.progress().hint, "several_faces");
+    tracker.add(frame(0, 0, kOpen, 0.1f));
+    EXPECT_EQ(tracker.progress().hint, "not_matched");
+    tracker.add(frame(0, 0, kOpen, 0.8f));
+    EXPECT_EQ(tracker.progress().hint, "hold_still");
+    tracker.add(frame(0, 0, kOpen, 0.8f));
+    EXPECT_EQ(tracker.progress().hint, "move");
+    tracker.add(frame(0.06f, 0, kOpen, 0.8f));
+    EXPECT_NEAR(tracker.progress().progress, 0.5f, 0.01f);
+    tracker.add(frame(0.3f, 0, kOpen, 0.8f));
+    EXPECT_EQ(tracker.progress().hint, "done");
+    EXPECT_EQ(tracker.progress().progress, 1.0f);
 }
 
 TEST(LivenessTest, RequiredMatchWithNoFrameComparedIsNotMatched) {
@@ -310,7 +365,7 @@ TEST(LivenessTest, RequiredMatchWithNoFrameComparedIsNotMatched) {
 }
 
 TEST(LivenessTest, AMatchedFaceTurningPassesEarly) {
-    LivenessTracker tracker(Challenge::TurnRight);
+    LivenessTracker tracker(Challenge::TurnRight, withReferences());
     std::vector<FaceAnalysis> frames = movement(-0.35f, 0);
     for (auto& f : frames) f.similarity = 0.7f;
     EXPECT_EQ(feed(tracker, frames), 4);  // At -0.175, the first frame past -0.12 from 0.005.

@@ -254,6 +254,34 @@ TEST(PresenceJudgeTest, NotMatchedAlertAfterTwoInARowOncePerEpisode) {
     EXPECT_EQ(judge.onSample(Outcome::NotMatched, at(9)).alerts, only(AlertKind::NotMatched));
 }
 
+// A subject without a reference who sits in front of the camera for the whole class: present,
+// never absent, never accused, however long it lasts.
+TEST(PresenceJudgeTest, UnenrolledFaceIsPresentAndRaisesNoAlert) {
+    PresenceJudge judge(kJoin);
+    for (std::int64_t s = 0; s <= 600; s += 10) {
+        JudgeUpdate u = judge.onSample(Outcome::Unenrolled, at(s));
+        EXPECT_EQ(u.alerts, none()) << s;
+        EXPECT_EQ(u.state, PresenceState::Present) << s;
+        EXPECT_EQ(judge.onTick(at(s + 5)).alerts, none()) << s;
+    }
+    EXPECT_EQ(judge.lastOutcome(), Outcome::Unenrolled);
+    // The chair empties: the usual rules apply from the last face seen.
+    JudgeUpdate u = judge.onSample(Outcome::NoFace, at(610));
+    EXPECT_EQ(judge.onSample(Outcome::NoFace, at(620)).state, PresenceState::Uncertain);
+    u = judge.onSample(Outcome::NoFace, at(640));
+    EXPECT_EQ(u.state, PresenceState::Absent);
+}
+
+TEST(PresenceJudgeTest, UnenrolledEndsAnEpisodeLikeAVerifiedSample) {
+    PresenceJudge judge(kJoin);
+    judge.onSample(Outcome::NoFace, at(1));
+    EXPECT_EQ(judge.onSample(Outcome::NotMatched, at(2)).alerts, none());
+    EXPECT_EQ(judge.onSample(Outcome::NotMatched, at(3)).alerts, only(AlertKind::NotMatched));
+    judge.onSample(Outcome::Unenrolled, at(4));
+    EXPECT_EQ(judge.onSample(Outcome::NotMatched, at(5)).alerts, none());
+    EXPECT_EQ(judge.onSample(Outcome::NotMatched, at(6)).alerts, only(AlertKind::NotMatched));
+}
+
 TEST(PresenceJudgeTest, NotMatchedRunMustBeUnbroken) {
     PresenceJudge judge(kJoin);
     judge.onSample(Outcome::Verified, at(0));

@@ -11,7 +11,8 @@ TEST(TypesTest, OutcomeStringsRoundTrip) {
     const std::vector<std::pair<Outcome, std::string>> all{
         {Outcome::Verified, "verified"},    {Outcome::NotMatched, "not_matched"},
         {Outcome::NoFace, "no_face"},       {Outcome::SeveralFaces, "several_faces"},
-        {Outcome::CameraOff, "camera_off"}, {Outcome::PoorImage, "poor_image"}};
+        {Outcome::CameraOff, "camera_off"}, {Outcome::PoorImage, "poor_image"},
+        {Outcome::Unenrolled, "unenrolled"}};
     for (const auto& [outcome, text] : all) {
         EXPECT_EQ(toString(outcome), text);
         EXPECT_EQ(outcomeFromString(text), outcome);

@@ -121,11 +121,19 @@ TEST_F(VerifierTest, SamePersonPairsMostlyMatch) {
     }
 }
 
-TEST_F(VerifierTest, WithoutReferencesAGoodFaceIsNotMatched) {
-    const auto result = verifier->check(loadPhoto("franck_02045.jpg"), {});
-    EXPECT_EQ(result.outcome, Outcome::NotMatched);
-    EXPECT_EQ(result.reason, "no reference enrolled");
-    EXPECT_EQ(result.faces.size(), 1u);
+// Nobody is accused for a reference the agency never enrolled: the face is there, whose it is
+// cannot be told.
+TEST_F(VerifierTest, WithoutReferencesAGoodFaceIsUnenrolled) {
+    for (const std::string& name : {std::string("franck_02045.jpg"), kOthers[0]}) {
+        const auto result = verifier->check(loadPhoto(name), {});
+        EXPECT_EQ(result.outcome, Outcome::Unenrolled) << name;
+        EXPECT_EQ(result.reason, "no face reference is enrolled: identity not checked");
+        EXPECT_EQ(result.faces.size(), 1u);
+        EXPECT_EQ(result.similarity, -1.0f);
+    }
+    // Other outcomes still win over it: an empty picture is no_face, not unenrolled.
+    for (const auto& frame : test::syntheticFrames())
+        EXPECT_NE(verifier->check(frame, {}).outcome, Outcome::Unenrolled);
 }
 
 TEST_F(VerifierTest, SyntheticFramesHaveNoFace) {

@@ -18,10 +18,6 @@ std::string frameCount(int n, int of) {
     return std::to_string(n) + " of " + std::to_string(of) + " frames";
 }
 
-LivenessVerdict failed(std::string code, std::string reason) {
-    return LivenessVerdict{true, false, std::move(code), std::move(reason)};
-}
-
 }  // namespace
 
 std::string_view toString(Challenge challenge) {
@@ -58,28 +54,82 @@ LivenessTracker::LivenessTracker(Challenge challenge, LivenessOptions options)
     : challenge_(challenge), options_(options) {}
 
 bool LivenessTracker::matched() const {
-    // No references: nothing to match.
-    if (comparedFrames_ == 0 && !options_.requireMatch) return true;
-    return static_cast<double>(matchedFrames_) >=
-           options_.minMatchedShare * static_cast<double>(faceFrames_);
+    if (!options_.requireMatch) return true;  // No references: identity is not judged.
+    return matchedFrames_ > 0 && static_cast<double>(matchedFrames_) >=
+                                     options_.minMatchedShare * static_cast<double>(faceFrames_);
 }
 
 LivenessVerdict LivenessTracker::passedVerdict() const {
-    return LivenessVerdict{true, true, "passed", "followed the instruction"};
+    if (!options_.requireMatch) {
+        return LivenessVerdict{true, true, "passed",
+                               "followed the instruction; identity not checked (no face "
+                               "reference is enrolled)",
+                               false};
+    }
+    return LivenessVerdict{true, true, "passed",
+                           "followed the instruction, face matched in " +
+                               frameCount(matchedFrames_, faceFrames_) + " with a face",
+                           true};
+}
+
+LivenessVerdict LivenessTracker::failed(std::string code, std::string reason) const {
+    return LivenessVerdict{true, false, std::move(code), std::move(reason), options_.requireMatch};
+}
+
+float LivenessTracker::needed() const {
+    switch (challenge_) {
+        case Challenge::TurnLeft:
+        case Challenge::TurnRight:
+            return options_.turnYaw;
+        case Challenge::LookUp:
+            return options_.lookUpPitch;
+        case Challenge::Blink:
+            return static_cast<float>(std::max(options_.blinks, 1));
+    }
+    return 1;
+}
+
+LivenessProgress LivenessTracker::progress() const {
+    LivenessProgress p;
+    const float done =
+        challenge_ == Challenge::Blink ? static_cast<float>(blinksSeen_) : bestDelta_;
+    p.progress = std::clamp(done / needed(), 0.0f, 1.0f);
+    if (followed_ && matched()) {
+        p.hint = "done";
+        p.progress = 1;
+    } else if (lastFaces_ < 0) {
+        p.hint = "no_frames";
+    } else if (lastFaces_ == 0) {
+        p.hint = "no_face";
+    } else if (lastFaces_ > 1) {
+        p.hint = "several_faces";
+    } else if (!lastMatched_) {
+        p.hint = "not_matched";
+    } else if (static_cast<int>(baseline_.size()) < std::max(options_.baselineFrames, 1)) {
+        p.hint = "hold_still";
+    } else {
+        p.hint = "move";
+    }
+    return p;
 }
 
 LivenessVerdict LivenessTracker::add(const FaceAnalysis& frame) {
     if (followed_ && matched()) return passedVerdict();
     ++frames_;
+    lastFaces_ = frame.faces;
     if (frame.faces > 1) ++severalFrames_;
     if (frame.faces != 1) return {};
 
     ++faceFrames_;
     // -1 means "not compared"; a cosine similarity can be negative for another person.
-    if (frame.similarity > -1.0f) {
-        ++comparedFrames_;
-        if (frame.similarity >= options_.matchThreshold) ++matchedFrames_;
-    }
+    const bool compared = frame.similarity > -1.0f;
+    const bool match = compared && frame.similarity >= options_.matchThreshold;
+    if (compared) ++comparedFrames_;
+    if (match) ++matchedFrames_;
+    lastMatched_ = match || !options_.requireMatch;
+    // With references, a frame whose face is not the subject's shows nothing: the movement
+    // must be made by the enrolled face itself.
+    if (!lastMatched_) return {};
     if (!frame.pose) return followed_ && matched() ? passedVerdict() : LivenessVerdict{};
     const HeadPose& pose = *frame.pose;
     ++posedFrames_;
@@ -111,11 +161,22 @@ LivenessVerdict LivenessTracker::add(const FaceAnalysis& frame) {
             followed_ = followed_ || bestDelta_ >= options_.lookUpPitch;
             break;
         case Challenge::Blink: {
-            const float open = start_.eyeOpenness;
+            // The eyes' open level is the widest they read over the last few frames, not at
+            // the start: a head still moving when the instruction came (looking up, say)
+            // changes how open the eyes read, and a blink is a quick dip from where they are.
+            // While closed, reopening is judged against the level they closed from.
+            if (recentEyes_.empty()) recentEyes_.push_back(start_.eyeOpenness);
+            const float open =
+                eyeClosed_ ? closedFrom_ : *std::max_element(recentEyes_.begin(), recentEyes_.end());
+            recentEyes_.push_back(pose.eyeOpenness);
+            if (static_cast<int>(recentEyes_.size()) > std::max(options_.blinkWindow, 1)) {
+                recentEyes_.erase(recentEyes_.begin());
+            }
             if (open <= 0) break;  // No open eyes to start from: no blink can be seen.
             bestDelta_ = std::max(bestDelta_, 1.0f - pose.eyeOpenness / open);
             if (!eyeClosed_ && pose.eyeOpenness < options_.blinkClosed * open) {
                 eyeClosed_ = true;
+                closedFrom_ = open;
             } else if (eyeClosed_ && pose.eyeOpenness > options_.blinkOpen * open) {
                 eyeClosed_ = false;
                 ++blinksSeen_;
@@ -137,15 +198,15 @@ LivenessVerdict LivenessTracker::finish() const {
     if (severalFrames_ > 0 && severalFrames_ >= faceFrames_) {
         return failed("several_faces", "several faces in " + frameCount(severalFrames_, frames_));
     }
-    const int needed = std::max(options_.baselineFrames, 1) + 1;
-    if (posedFrames_ < needed) {
-        return failed("too_few_frames", "a usable face in only " +
-                                            frameCount(posedFrames_, frames_) + ", " +
-                                            std::to_string(needed) + " needed");
-    }
     if (!matched()) {
         return failed("not_matched", "the face matched the enrolled one in " +
                                          frameCount(matchedFrames_, faceFrames_) + " with a face");
+    }
+    const int neededFrames = std::max(options_.baselineFrames, 1) + 1;
+    if (posedFrames_ < neededFrames) {
+        return failed("too_few_frames", "a usable face in only " +
+                                            frameCount(posedFrames_, frames_) + ", " +
+                                            std::to_string(neededFrames) + " needed");
     }
     switch (challenge_) {
         case Challenge::TurnLeft:

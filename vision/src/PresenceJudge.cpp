@@ -16,6 +16,12 @@ bool atLeast(std::int64_t from, std::int64_t to, std::int64_t span) {
     return span <= 0 || diff >= static_cast<std::uint64_t>(span);
 }
 
+// A face that counts as the subject's: recognised, or the only face there while no reference
+// exists to recognise it by (unenrolled never accuses, and never makes a subject absent).
+bool seen(std::optional<Outcome> outcome) {
+    return outcome == Outcome::Verified || outcome == Outcome::Unenrolled;
+}
+
 }  // namespace
 
 std::string_view toString(PresenceState state) {
@@ -54,7 +60,7 @@ void PresenceJudge::raise(JudgeUpdate& update, AlertKind kind, bool& alerted) {
 }
 
 void PresenceJudge::applyTime(JudgeUpdate& update) {
-    const bool lastVerified = last_ == Outcome::Verified;
+    const bool lastVerified = seen(last_);
     if (state_ != PresenceState::Absent && !lastVerified &&
         atLeast(lastVerifiedMs_, nowMs_, options_.absentAfterMs)) {
         state_ = PresenceState::Absent;
@@ -73,7 +79,7 @@ JudgeUpdate PresenceJudge::onSample(Outcome outcome, std::int64_t ms) {
     lastSampleMs_ = nowMs_;
     last_ = outcome;
 
-    if (outcome == Outcome::Verified) {
+    if (seen(outcome)) {
         ++verifiedRun_;
         failRun_ = 0;
         notMatchedRun_ = 0;

@@ -276,7 +276,9 @@ SampleResult PresenceVerifier::check(const cv::Mat& bgr, const std::vector<Embed
                                               fixed(o.minSharpness, 1) + ")");
     }
     if (!impl_->embedder) return finish(Outcome::NotMatched, kNoIdentity);
-    if (references.empty()) return finish(Outcome::NotMatched, "no reference enrolled");
+    if (references.empty()) {
+        return finish(Outcome::Unenrolled, "no face reference is enrolled: identity not checked");
+    }
 
     t = Clock::now();
     std::vector<cv::Point2f> points;

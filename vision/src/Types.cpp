@@ -6,9 +6,10 @@
 namespace vigil::vision {
 
 namespace {
-constexpr std::array<std::pair<Outcome, std::string_view>, 6> kNames{{
+constexpr std::array<std::pair<Outcome, std::string_view>, 7> kNames{{
     {Outcome::Verified, "verified"},
     {Outcome::NotMatched, "not_matched"},
+    {Outcome::Unenrolled, "unenrolled"},
     {Outcome::NoFace, "no_face"},
     {Outcome::SeveralFaces, "several_faces"},
     {Outcome::CameraOff, "camera_off"},

@@ -31,16 +31,20 @@ Challenge randomChallenge();
 struct LivenessOptions {
     float turnYaw{0.12f};      // Yaw change from the starting pose that counts as a turn.
     float lookUpPitch{0.14f};  // Pitch change (upward) that counts as looking up.
-    float blinkClosed{0.70f};  // Eye openness below this share of the open baseline is closed.
-    // Closed eyes count as open again above this share: the gap keeps landmark jitter around
-    // the closed line from counting as blinks.
-    float blinkOpen{0.80f};
+    // Eye openness below this share of the open level (the widest of the `blinkWindow` frames
+    // before) is closed.
+    float blinkClosed{0.78f};
+    // Closed eyes count as open again above this share of the level they closed from: the gap
+    // keeps landmark jitter around the closed line from counting as blinks.
+    float blinkOpen{0.86f};
+    int blinkWindow{3};
     int blinks{2};                // Blinks required.
     int baselineFrames{2};        // Frames that set the starting pose.
     float matchThreshold{0.40f};  // The face in the burst must match a reference (if any).
     double minMatchedShare{0.5};  // Share of frames with a face that must match.
-    // The caller compared the frames with references: a match is required even when no frame
-    // could be compared (similarity -1 throughout), which otherwise reads as "no references".
+    // The subject has references: identity is checked, and only frames whose face matches
+    // them show the movement. False: the subject has none, only the movement is judged and the
+    // verdict says identity was not checked.
     bool requireMatch{false};
 };
 
@@ -50,6 +54,16 @@ struct LivenessVerdict {
     // passed | no_face | several_faces | not_matched | did_not_follow | too_few_frames
     std::string code;
     std::string reason;  // For a person.
+    // Whether the face was compared with the subject's references; a pass without it proves
+    // a live person followed the instruction, not who it was.
+    bool identityChecked{false};
+};
+
+// What the subject should do now, for live guidance while a challenge runs.
+struct LivenessProgress {
+    // no_frames | no_face | several_faces | not_matched | hold_still | move | done
+    std::string hint;
+    float progress{0};  // 0..1 of the movement needed (blinks seen of those needed).
 };
 
 // Fed the analysed frames of one challenge in order. Decides as soon as the movement is seen
@@ -60,9 +74,12 @@ struct LivenessVerdict {
 // compared with it: turn_left needs yaw to grow by `turnYaw`, turn_right to fall by
 // `turnYaw`, look_up pitch to fall by `lookUpPitch`, blink the eyes to close (below
 // `blinkClosed` of the starting openness) and open again (above `blinkOpen`) `blinks` times.
-// When the frames were compared with references (similarity above -1 in any of them, or
-// `requireMatch`), at least `minMatchedShare` of the face frames must reach
-// `matchThreshold`; a face frame that could not be compared counts against it. `finish` names
+// With `requireMatch` (the subject has references), identity is judged on the same frames as
+// the movement: a face frame that does not reach `matchThreshold` (or could not be compared)
+// neither sets the starting pose nor shows the movement, and at least `minMatchedShare` of the
+// face frames must match. So someone else cannot do the movement while the subject's own
+// face fills the other frames. Without references only the movement is judged, and the
+// verdict says identity was not checked. `finish` names
 // the first failure in this order: too_few_frames (no frames at all), no_face (most frames),
 // several_faces (at least as many frames with several faces as with one), too_few_frames
 // (fewer than baselineFrames + 1 face frames with a pose), not_matched, did_not_follow.
@@ -71,11 +88,14 @@ public:
     explicit LivenessTracker(Challenge challenge, LivenessOptions options = {});
     LivenessVerdict add(const FaceAnalysis& frame);
     LivenessVerdict finish() const;
+    LivenessProgress progress() const;
     Challenge challenge() const { return challenge_; }
 
 private:
     bool matched() const;
     LivenessVerdict passedVerdict() const;
+    LivenessVerdict failed(std::string code, std::string reason) const;
+    float needed() const;  // The movement (or blinks) the challenge needs.
 
     Challenge challenge_;
     LivenessOptions options_;
@@ -88,9 +108,13 @@ private:
     std::vector<HeadPose> baseline_;
     HeadPose start_;  // Mean of baseline_ once it is full.
     bool eyeClosed_{false};
+    std::vector<float> recentEyes_;  // Eye openness of the last blinkWindow frames.
+    float closedFrom_{0};            // The open level the eyes closed from.
     int blinksSeen_{0};
     float bestDelta_{0};  // Largest movement toward the instruction seen.
     bool followed_{false};
+    int lastFaces_{-1};       // Faces in the latest frame; -1 before any.
+    bool lastMatched_{true};  // Whether the latest single face matched (or needed not).
 };
 
 }  // namespace vigil::vision

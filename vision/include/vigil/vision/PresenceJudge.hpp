@@ -33,7 +33,8 @@ struct JudgeUpdate {
     std::vector<AlertKind> alerts;  // Raised by this update; each once per episode.
 };
 
-// The rules, in the order they are applied to each sample:
+// The rules, in the order they are applied to each sample. "Verified" below includes
+// unenrolled: a single good face of a subject who has no reference yet is seen, not accused.
 // - Time never goes backwards: the judge's clock is the latest time it has seen. A late
 //   sample still counts as the next one, judged at the clock; a late verified sample never
 //   moves the last verification back to when it was taken.

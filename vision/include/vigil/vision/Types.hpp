@@ -14,8 +14,11 @@ namespace vigil::vision {
 // The one conclusion drawn from one sampled picture. The strings are stable: they are stored
 // in attendance records and sent to browsers.
 enum class Outcome {
-    Verified,      // "verified": exactly one face, good enough, matching a reference.
-    NotMatched,    // "not_matched": one face that matches no reference (or none enrolled).
+    Verified,    // "verified": exactly one face, good enough, matching a reference.
+    NotMatched,  // "not_matched": one face that matches none of the subject's references.
+    // "unenrolled": one good face, but the subject has no enrolled reference, so who it is
+    // cannot be checked. Never a mismatch: the missing reference is the agency's to fix.
+    Unenrolled,
     NoFace,        // "no_face"
     SeveralFaces,  // "several_faces"
     CameraOff,     // "camera_off": no frames, or a black or frozen picture.
