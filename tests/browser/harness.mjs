@@ -754,18 +754,25 @@ export function useStack(name, cameras, { before, after, assert }) {
     return env;
 }
 
-// Frames decoded so far by the page's live view session of a `main` stream (the teacher's
-// video in a class), with that session's id; null while there is none.
-export function teacherFrames(page) {
-    return page.evaluate(async () => {
+// Video frames so far of the page's live class session of a `main` stream (not a supervision
+// call's): decoded by its `view` session (the teacher's video) or encoded by its `publish`
+// session (the console's), with that session's id and whether the microphone it sends is on
+// (null: it sends none); null while there is no such session.
+export function classMainFrames(page, kind) {
+    return page.evaluate(async (want) => {
+        const [rtp, counter] = want === 'view' ? ['inbound-rtp', 'framesDecoded'] : ['outbound-rtp', 'framesEncoded'];
         for (const p of window.vigilDebug?.peers?.() ?? []) {
-            if (p.kind !== 'view' || p.stream !== 'main' || p.pc.connectionState === 'closed') continue;
+            if (p.kind !== want || p.stream !== 'main' || p.call || p.pc.connectionState === 'closed') continue;
             let frames = 0;
             (await p.pc.getStats()).forEach((s) => {
-                if (s.type === 'inbound-rtp' && s.kind === 'video') frames += s.framesDecoded || 0;
+                if (s.type === rtp && s.kind === 'video') frames += s[counter] || 0;
             });
-            return { session: p.session, frames };
+            const mic = p.pc.getSenders().find((s) => s.track?.kind === 'audio')?.track;
+            return { session: p.session, frames, mic: mic ? mic.enabled : null };
         }
         return null;
-    });
+    }, kind);
 }
+
+// Frames decoded so far of the teacher's video in a class (see classMainFrames).
+export const teacherFrames = (page) => classMainFrames(page, 'view');

@@ -1,6 +1,7 @@
 // Supervision calls of this tab (docs/protocol.md, "Calls"). The call outlives page changes:
 // this module owns its camera and media sessions, rings the subject on any page, and the
-// call page only shows them. After a reconnect it publishes and views again.
+// call page or a live page's call overlay only shows them. Each call remembers the route it
+// was placed or answered from (`returnTo`). After a reconnect it publishes and views again.
 import { t } from './i18n.js';
 import { MediaSession, stopStream } from './rtc.js';
 import { toast } from './dom.js';
@@ -11,6 +12,20 @@ let app = null;
 let active = null; // the current call, see newCall()
 const listeners = new Set();
 let ringTimer = null;
+const hosts = new Set(); // pages that show calls in place (callOverlay in pages/call.js)
+
+// Where the user is now, as a route: a call remembers it to bring the user back there.
+function here() {
+  return location.hash.replace(/^#\/?/, '');
+}
+
+// A live page (the officer's console, the subject's classroom) shows calls in place, so that
+// answering or placing one does not leave the page and its class media. Returns the release.
+export function hostCalls() {
+  const token = {};
+  hosts.add(token);
+  return () => hosts.delete(token);
+}
 
 export function currentCall() {
   return active;
@@ -28,7 +43,7 @@ function changed() {
 function newCall(id, fields) {
   return {
     id, state: 'ringing', peer: null, role: 'caller', iceServers: [], localStream: null,
-    remoteStream: null, publish: null, view: null, mediaError: '', ...fields,
+    remoteStream: null, publish: null, view: null, mediaError: '', returnTo: here(), ...fields,
   };
 }
 
@@ -158,7 +173,11 @@ async function answer(accept) {
       call.iceServers = reply.ice_servers ?? call.iceServers;
       if (typeof reply.recording === 'boolean') call.recording = reply.recording;
       setState('accepted');
-      app.navigate(`call/${call.id}`);
+      // Elsewhere the call page shows the call and brings the subject back afterwards.
+      if (!hosts.size) {
+        call.returnTo = here();
+        app.navigate(`call/${call.id}`);
+      }
       startMedia();
     } else {
       await signal.request('call_decline', { call: call.id });

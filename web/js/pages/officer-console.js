@@ -7,6 +7,8 @@ import { MediaSession, attach, stopStream } from '../rtc.js';
 import { readableSignalError } from '../errors.js';
 import { chatPanel } from './chat.js';
 import { icon } from '../icons.js';
+import { startCall } from '../calls.js';
+import { callOverlay } from './call.js';
 
 const challenges = ['random', 'turn_left', 'turn_right', 'look_up', 'blink'];
 
@@ -38,6 +40,17 @@ export default {
     const alerts = h('ol', { id: 'console-alerts', class: 'alerts', 'aria-live': 'polite' });
     const chat = chatPanel(signal, classId);
     offs.push(chat.close);
+    // A call placed from the roster opens over the console, and the class goes on under it.
+    let inCall = false;
+    const callPanel = callOverlay(ctx, {
+      onActive: (active) => {
+        inCall = active;
+        classMicrophone();
+        if (active) setStatus('console.in_call');
+        else if (publishing) setStatus('console.on_air');
+      },
+    });
+    offs.push(callPanel.close);
 
     const challengeSelect = h('select', { id: 'spot-check-challenge' },
       challenges.map((c) => h('option', { value: c, i18n: `challenge_name.${c}` })));
@@ -74,6 +87,7 @@ export default {
             h('h2', { id: 'console-alerts-heading', i18n: 'console.alerts' }), alerts),
           chat.element)),
       orderDialog, endDialog);
+    view.append(callPanel.element);
 
     function setStatus(key, args = {}) {
       status.dataset.i18n = key;
@@ -109,7 +123,9 @@ export default {
         h('p', {}, h('span', { class: 'presence badge', i18n: 'presence_state.unknown' }), ' ', h('span', { class: 'outcome' })),
         h('p', { class: 'last-check muted', i18n: 'console.no_check' }),
         h('button', { type: 'button', class: 'spot-check', i18n: 'console.spot_check', i18nAttr: { 'aria-label': 'console.spot_check_named' }, i18nArgs: { name: subject.name },
-          on: { click: () => orderSpotCheck(subject) } }));
+          on: { click: () => orderSpotCheck(subject) } }),
+        h('button', { type: 'button', class: 'call-subject', i18n: 'dashboard.call', i18nAttr: { 'aria-label': 'dashboard.call_named' }, i18nArgs: { name: subject.name },
+          on: { click: (e) => callSubject(subject, e.currentTarget) } }));
       entry = { el, thumb, session: null, subject };
       tiles.set(subject.id, entry);
       roster.append(el);
@@ -169,7 +185,25 @@ export default {
       }
     }
 
+    // The class hears the officer, but never a supervision call: while the officer is in a
+    // call from here the class microphone is off; the class still sees the picture.
+    function classMicrophone() {
+      for (const track of localStream?.getAudioTracks() ?? []) track.enabled = !inCall;
+    }
+
+    async function callSubject(subject, button) {
+      button.disabled = true;
+      try {
+        await startCall(subject);
+      } catch (e) {
+        toast(readableSignalError(e), 'error');
+      } finally {
+        button.disabled = false;
+      }
+    }
+
     async function publishMain() {
+      classMicrophone();
       publish?.close();
       publish = new MediaSession(signal, { kind: 'publish', stream: 'main', mediaStream: localStream, iceServers: joined?.ice_servers });
       await publish.start();

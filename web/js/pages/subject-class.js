@@ -7,6 +7,7 @@ import { t, formatTime } from '../i18n.js';
 import { MediaSession, attach, stopStream } from '../rtc.js';
 import { readableSignalError } from '../errors.js';
 import { chatPanel } from './chat.js';
+import { callOverlay } from './call.js';
 
 // The subject's presence indicator: what the last judged sample says, in plain words.
 const indicatorByOutcome = {
@@ -42,6 +43,21 @@ export default {
     const leaveButton = h('button', { type: 'button', id: 'leave-class', class: 'danger', i18n: 'classroom.leave', on: { click: leave } });
     const chat = chatPanel(signal, classId);
     offs.push(chat.close);
+    // A supervision call answered here opens over the class: the subject stays in the class
+    // (attendance and the presence camera go on) and is back in it when the call ends. The
+    // subject hears the officer, not the teacher, while the call runs.
+    let inCall = false;
+    let soundBeforeCall = false;
+    const callPanel = callOverlay(ctx, {
+      modal: true,
+      note: 'call.class_goes_on',
+      onActive: (active) => {
+        if (active && !inCall) soundBeforeCall = !teacherVideo.muted;
+        inCall = active;
+        teacherVideo.muted = active || !soundBeforeCall;
+      },
+    });
+    offs.push(callPanel.close);
 
     const spotDialog = h('dialog', { id: 'spot-check-dialog', 'aria-labelledby': 'spot-check-title' },
       h('h2', { id: 'spot-check-title', i18n: 'spot.title' }),
@@ -64,6 +80,7 @@ export default {
             h('div', { class: 'video-box small' }, selfVideo), indicator, notice),
           chat.element)),
       spotDialog);
+    view.append(callPanel.element);
 
     function setIndicator(state) {
       indicator.dataset.state = state;
@@ -106,6 +123,7 @@ export default {
           teacherWait.hidden = true;
           const withSound = await attach(teacherVideo, stream);
           unmute.hidden = withSound;
+          if (inCall) { soundBeforeCall = withSound; teacherVideo.muted = true; }
         },
       });
       teacherSession = session;
