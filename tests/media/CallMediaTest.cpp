@@ -264,3 +264,90 @@ TEST_F(CallMediaNoRecordingTest, PartiesAreToldTheCallIsNotRecorded) {
     json end = officer->request({{"type", "call_end"}, {"call", callId}});
     EXPECT_EQ(outcome(end), "ok") << end.dump();
 }
+
+namespace {
+
+// Presence sampled every second, so that the class's camera samples are seen within a call.
+class CallDuringClassTest : public CallMediaTest {
+protected:
+    std::map<std::string, std::string> mediaEnv() const override {
+        return {{"VIGIL_MEDIA_SAMPLE_SECONDS", "1"}};
+    }
+
+    // subject01's presence samples so far in c1, from the roster the teacher asks for.
+    static long long samplesInClass(WsClient& teacher) {
+        json reply = teacher.request({{"type", "roster"}});
+        for (const auto& p : reply.value("participants", json::array())) {
+            if (p.value("id", "") == demo::kSubject01) return p.value("samples", -1LL);
+        }
+        return -1;
+    }
+};
+
+}  // namespace
+
+// A call and a class on the same sockets: the officer calls from the socket that teaches c1,
+// the subject accepts on the socket that attends it. While the call runs and after it ends,
+// the subject still receives the teacher and the presence camera is still sampled, and the
+// attendance record keeps one open interval: ending the call closes only the call's media.
+TEST_F(CallDuringClassTest, CallLeavesTheClassAlone) {
+    auto officer = joinC1("officer.wang");
+    auto teaching = MediaPeer::publish(*officer, "main");
+    ASSERT_TRUE(teaching->lastError().empty()) << teaching->lastError();
+    auto subject = joinC1Watching("subject01", demo::kOfficerWang);
+    auto teacher = MediaPeer::subscribe(*subject, demo::kOfficerWang);
+    ASSERT_TRUE(teacher->lastError().empty()) << teacher->lastError();
+    PeerOptions cameraOptions;
+    cameraOptions.width = 320;
+    cameraOptions.height = 240;
+    cameraOptions.fps = 5;
+    cameraOptions.audio = false;
+    auto camera = MediaPeer::publish(*subject, "camera", cameraOptions);
+    ASSERT_TRUE(camera->lastError().empty()) << camera->lastError();
+    ASSERT_TRUE(teacher->waitForFrames(10, 15s)) << "error " << teacher->lastError();
+
+    // The class goes on: the teacher's frames and the camera's samples grow.
+    auto classGoesOn = [&](const char* when) {
+        int frames = teacher->videoFramesDecoded();
+        long long samples = samplesInClass(*officer);
+        EXPECT_TRUE(waitUntil([&]() { return teacher->videoFramesDecoded() > frames + 10; }, 10s))
+            << when << ": the subject's view of the teacher stopped at " << frames << " frames; "
+            << "error " << teacher->lastError();
+        EXPECT_TRUE(waitUntil([&]() { return samplesInClass(*officer) > samples; }, 10s, 250ms))
+            << when << ": the presence camera was not sampled beyond " << samples;
+    };
+
+    std::string callId = ring(*officer, *subject, demo::kSubject01);
+    ASSERT_FALSE(callId.empty());
+    json accept = subject->request({{"type", "call_accept"}, {"call", callId}});
+    ASSERT_EQ(outcome(accept), "ok") << accept.dump();
+    auto officerOut = MediaPeer::publish(*officer, "main", {}, callId);
+    ASSERT_TRUE(officerOut->lastError().empty()) << officerOut->lastError();
+    auto subjectOut = MediaPeer::publish(*subject, "main", {}, callId);
+    ASSERT_TRUE(subjectOut->lastError().empty()) << subjectOut->lastError();
+    ASSERT_TRUE(waitForPush(*officer, "publisher_ready",
+                            {{"call", callId}, {"source", demo::kSubject01}}, 10s));
+    auto officerIn = MediaPeer::subscribe(*officer, demo::kSubject01, "main", callId);
+    ASSERT_TRUE(officerIn->lastError().empty()) << officerIn->lastError();
+    EXPECT_TRUE(officerIn->waitForFrames(10, 15s))
+        << "the officer decoded " << officerIn->videoFramesDecoded() << " frames of the call";
+    classGoesOn("during the call");
+
+    json end = officer->request({{"type", "call_end"}, {"call", callId}});
+    ASSERT_EQ(outcome(end), "ok") << end.dump();
+    ASSERT_TRUE(waitForPush(*subject, "call_state", {{"call", callId}, {"state", "ended"}}, 5s));
+    classGoesOn("after the call");
+
+    auto attendance =
+        getJson(port(), "/api/classes/c1/attendance", login(port(), "officer.wang", kDemoPassword));
+    ASSERT_EQ(attendance.status, 200) << attendance.raw;
+    bool seen = false;
+    for (const auto& row : attendance.body.value("attendance", json::array())) {
+        if (row.value("subject", "") != demo::kSubject01) continue;
+        seen = true;
+        ASSERT_EQ(row["intervals"].size(), 1u) << "the call broke the interval: " << row.dump();
+        EXPECT_TRUE(row["intervals"][0].value("open", false)) << row.dump();
+    }
+    EXPECT_TRUE(seen) << attendance.raw;
+    EXPECT_TRUE(stillServing(*subject));
+}
