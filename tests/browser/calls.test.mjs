@@ -4,7 +4,8 @@
 // the teacher's video and the console keeps publishing (without the officer's voice, which
 // belongs to the call). After hang-up the called subject is still in the class: the teacher's
 // video decodes, presence samples go on and the attendance record has one unbroken interval.
-// A call answered on another page (the subject's home) brings the subject back to that page.
+// A call answered on another page (the subject's home) brings the subject back to that page,
+// and a call whose page the officer leaves comes back into view.
 // Three Chromium processes: the officer (cap13.y4m) and two subjects (cap12.y4m).
 
 import assert from 'node:assert/strict';
@@ -158,7 +159,7 @@ test('a call from the console keeps the class going and the subject returns to i
         log(`subject01: ${rowA.samples} presence samples (${presenceBefore} at the call), intervals ${JSON.stringify(rowA.intervals)}`);
     }, log);
 
-    await h.step('a call answered on the home page brings the subject back home', async () => {
+    await h.step('a call answered on the home page brings the subject back home; a call stays in view', async () => {
         await pageB.click('#leave-class');
         await h.waitUntil(async () => (await hash(pageB)) === '#/subject', { message: 'subject02 on #/subject after leaving' });
         // The officer places it from the dashboard in a second tab; the console goes on.
@@ -171,9 +172,16 @@ test('a call from the console keeps the class going and the subject returns to i
         await pageB.click('#call-accept');
         await h.waitForHash(pageB, '#/call');
         await callIsActive(pageB, 'subject02');
+        // The officer opens another page mid-call: the call is not left running out of sight,
+        // the call page comes back, and it ends on the page the officer went to.
+        await dashboard.evaluate(() => {
+            document.querySelector('#call-state').dataset.before = 'yes';
+            location.hash = '#/officer/schedule';
+        });
+        await dashboard.locator('#call-state:not([data-before])').waitFor({ state: 'attached', timeout: 10000 });
         await dashboard.click('#call-hangup');
-        await h.waitUntil(async () => (await hash(pageB)) === '#/subject' && (await hash(dashboard)) === '#/officer',
-            { timeout: 15000, message: "subject02 back on #/subject and the officer on #/officer" });
+        await h.waitUntil(async () => (await hash(pageB)) === '#/subject' && (await hash(dashboard)) === '#/officer/schedule',
+            { timeout: 15000, message: 'subject02 back on #/subject and the officer on #/officer/schedule' });
         await pageB.locator(`.class-card[data-class="${demoClass.id}"]`).waitFor({ state: 'visible' });
         h.assertNoPageErrors(dashboard);
         await teacherDecoding(pageA, 'subject01 while the class goes on');

@@ -27,6 +27,21 @@ export function hostCalls() {
   return () => hosts.delete(token);
 }
 
+// Placed and ringing, or answered: a call that someone must be able to see and hang up.
+export function callRunning(call) {
+  return call.state === 'accepted' || (call.role === 'caller' && call.state === 'ringing');
+}
+
+// After each page is shown: a running call that this page does not show (the user left the
+// page that showed it) is taken to the call page, which returns here when the call ends.
+export function callPageShown() {
+  const call = active;
+  const path = here();
+  if (!call || !callRunning(call) || hosts.size || !app?.user() || path === `call/${call.id}`) return;
+  call.returnTo = path;
+  app.navigate(`call/${call.id}`);
+}
+
 export function currentCall() {
   return active;
 }
@@ -190,6 +205,11 @@ async function answer(accept) {
 }
 
 export function installCalls(sig, appHooks) {
+  // A new sign-in: a call of the previous session ended with its socket.
+  if (active) {
+    stopMedia();
+    active = null;
+  }
   signal = sig;
   app = appHooks;
   document.getElementById('call-accept').onclick = () => answer(true);

@@ -5,7 +5,7 @@ import { t, translate, language, setLanguage, onLanguageChange } from './i18n.js
 import { session, onSessionExpired, post } from './api.js';
 import { h, clear } from './dom.js';
 import { Signal } from './signal.js';
-import { installCalls } from './calls.js';
+import { installCalls, callPageShown } from './calls.js';
 import { loadClock } from './time.js';
 
 const routes = [
@@ -184,6 +184,7 @@ async function render() {
     console.error(e);
     view.append(h('p', { class: 'error', role: 'alert', i18n: 'error.page' }));
   }
+  if (current?.token === token) callPageShown();
   // Moves the focus to the new page for keyboard and screen-reader users, unless the page
   // put it on a control itself (the sign-in form's first field).
   const focused = document.activeElement;

@@ -7,7 +7,7 @@
 import { h, clear, toast } from '../dom.js';
 import { t } from '../i18n.js';
 import { post, readableError } from '../api.js';
-import { currentCall, onCallChange, hangUp, hostCalls } from '../calls.js';
+import { currentCall, onCallChange, hangUp, hostCalls, callRunning } from '../calls.js';
 import { attach, snapshot } from '../rtc.js';
 
 const finalStates = ['ended', 'declined', 'missed', 'cancelled'];
@@ -134,9 +134,7 @@ export function callOverlay(ctx, { modal = false, note = null, onActive = () => 
 
   let closed = false;
   function update(call) {
-    if (closed || unmount || !call) return;
-    const running = call.state === 'accepted' || (call.role === 'caller' && call.state === 'ringing');
-    if (!running) return;
+    if (closed || unmount || !call || !callRunning(call)) return;
     unmount = mountCallView(dialog, ctx, { callId: call.id, heading: 'h2', onEnd: finish });
     if (note) dialog.append(h('p', { class: 'muted small', id: 'call-note', i18n: note }));
     if (!dialog.open) {
