@@ -1,6 +1,7 @@
 // vision_bench: how many presence checks one core does per second at 320x240 and 640x480 on
 // real photos, the latency of each stage, and the accuracy of detection and verification over
-// the labelled set (var/testdata). See bench/README.md.
+// the labelled set (var/testdata). With --liveness-live: how often a live person following a
+// liveness challenge fails it, and how often spoofs pass. See bench/README.md.
 //
 // Exit status: 0 when the run happened (whatever the figures), 1 when it could not (a model or
 // the test data missing), 2 for a bad command line.
@@ -12,6 +13,7 @@
 
 #include "Accuracy.hpp"
 #include "Dataset.hpp"
+#include "LivenessLive.hpp"
 #include "Throughput.hpp"
 #include "vigil/vision/PresenceVerifier.hpp"
 
@@ -31,6 +33,9 @@ struct Options {
     float threshold{VisionOptions{}.matchThreshold};
     double seconds{5};
     int frameStep{5};
+    bool livenessLive{false};
+    std::string movementsFile{VISION_BENCH_SOURCE_DIR "/tests/data/face_clip_movements.csv"};
+    vigil::vision::clips::BurstShape burst;
 };
 
 void printStage(const char* name, const Percentiles& p) {
@@ -47,6 +52,10 @@ int run(const Options& o) {
     options.matchThreshold = o.threshold;
     options.haarFallback = false;
     PresenceVerifier verifier(options);
+    if (o.livenessLive) {
+        runLivenessLive(verifier, {o.testdataDir, o.movementsFile, o.burst});
+        return 0;
+    }
     const Dataset data = loadDataset(o.testdataDir, o.frameStep);
     std::printf("vision_bench: detector %s, recogniser %s, match threshold %.2f, 1 thread\n",
                 std::string(verifier.detectorName()).c_str(), o.recognizer.c_str(), o.threshold);
@@ -132,6 +141,16 @@ int main(int argc, char** argv) {
     app.add_option("--seconds", o.seconds, "seconds of checks per frame size")
         ->capture_default_str();
     app.add_option("--frame-step", o.frameStep, "use every n-th webcam frame")
+        ->capture_default_str();
+    app.add_flag("--liveness-live", o.livenessLive,
+                 "liveness false rejects on the face clips' annotated movements, and false "
+                 "accepts on spoofs, instead of the figures above");
+    app.add_option("--movements", o.movementsFile, "the clips' annotated movements")
+        ->capture_default_str();
+    app.add_option("--burst-seconds", o.burst.seconds, "liveness burst length")
+        ->capture_default_str();
+    app.add_option("--burst-fps", o.burst.fps,
+                   "liveness burst rate ([presence] burst_fps); must divide 10")
         ->capture_default_str();
     try {
         app.parse(argc, argv);

@@ -166,8 +166,9 @@ LivenessVerdict LivenessTracker::add(const FaceAnalysis& frame) {
             // changes how open the eyes read, and a blink is a quick dip from where they are.
             // While closed, reopening is judged against the level they closed from.
             if (recentEyes_.empty()) recentEyes_.push_back(start_.eyeOpenness);
-            const float open =
-                eyeClosed_ ? closedFrom_ : *std::max_element(recentEyes_.begin(), recentEyes_.end());
+            const float open = eyeClosed_
+                                   ? closedFrom_
+                                   : *std::max_element(recentEyes_.begin(), recentEyes_.end());
             recentEyes_.push_back(pose.eyeOpenness);
             if (static_cast<int>(recentEyes_.size()) > std::max(options_.blinkWindow, 1)) {
                 recentEyes_.erase(recentEyes_.begin());

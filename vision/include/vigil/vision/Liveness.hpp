@@ -20,14 +20,21 @@ std::optional<Challenge> challengeFromString(std::string_view text);
 Challenge randomChallenge();
 
 // The defaults come from two webcam videos at 10 fps (var/testdata/video/cap12, cap13;
-// LivenessVideoTest) and from a frame of them warped as a flat photo turned and tilted by up
-// to 40 degrees in the hand:
+// LivenessVideoTest; the movements in them annotated in tests/data/face_clip_movements.csv,
+// LivenessLiveTest) and from a frame of them warped as a flat photo turned and tilted by up
+// to 40 degrees in the hand. `vision_bench --liveness-live` prints, per challenge, how often
+// the man fails bursts at the server's rate in which he follows it, and how often spoofs pass
+// (bench/README.md):
 // - turn: deliberate turns measured 0.155-0.17 of yaw from a frontal start; a still face
 //   jitters by 0.025 within 3 s and a turned photo moves by 0.08 at most.
 // - look up: 0.21 of pitch measured; a tilted photo gives 0.06 at most (talking and small
 //   nods gave up to 0.15, which is a live head anyway).
-// - blink: at 10 fps the eyes read as closing to 0.53-0.64 of their openness; a photo tilted
-//   back narrows them to 0.78, looking down to about 0.79.
+// - blink: in bursts at 5 fps the frames that caught the eyes closed read 0.52-0.78 of the
+//   open level before them. These settings fail 24% of the bursts in which he blinks twice,
+//   all of them bursts with no frame of one blink's closed eyes, and none at 10 fps (a
+//   closed line at 0.70 of the first frames' openness failed 79%). A photo turned or tilted
+//   by up to 40 degrees, even flipped from one side to the other between frames, stays
+//   within 0.80 of its widest reading.
 struct LivenessOptions {
     float turnYaw{0.12f};      // Yaw change from the starting pose that counts as a turn.
     float lookUpPitch{0.14f};  // Pitch change (upward) that counts as looking up.
