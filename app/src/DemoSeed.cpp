@@ -1,13 +1,21 @@
 // vigil demo seed: a demonstration organisation, written once per Redis database.
 
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 
 #include "Commands.hpp"
+#include "ReferenceGate.hpp"
+#include "VisionConfig.hpp"
 #include "vigil/common/Clock.hpp"
 #include "vigil/common/Crypto.hpp"
 #include "vigil/signaling/AuditLog.hpp"
 #include "vigil/signaling/Directory.hpp"
 #include "vigil/signaling/Keys.hpp"
+#include "vigil/signaling/ReferenceStore.hpp"
+#include "vigil/signaling/SignalingNode.hpp"
+#include "vigil/vision/PresenceVerifier.hpp"
 
 namespace vigil::app {
 
@@ -35,6 +43,60 @@ const DemoUser kUsers[] = {
     {"subject04", "陈静", Role::Subject, "zj-hz-xh", "officer.li"},
     {"subject05", "赵磊", Role::Subject, "zj-hz-xh", "officer.li"},
 };
+
+// Face references for a trial that shows real verification: frames of the webcam clips that
+// the browser tests play as fake cameras (scripts/assets), both of the same man. subject01
+// and subject02 get one each; the others are left without, so that a trial also shows
+// `unenrolled` and the dashboard's list of subjects still to enrol.
+struct DemoFace {
+    const char* username;
+    const char* file;  // Under the faces folder (var/testdata/video).
+};
+const DemoFace kFaces[] = {
+    {"subject01", "cap13/00010.jpg"},
+    {"subject02", "cap12/00010.jpg"},
+};
+
+std::string readFile(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Enrols the demo faces of subjects that have no reference yet. Without models or clips it
+// says so and enrols nothing: the rest of the demo still works.
+Task<void> seedFaces(common::RedisClient& redis, const common::Config& config,
+                     const std::string& facesDir) {
+    std::unique_ptr<vision::PresenceVerifier> verifier;
+    try {
+        verifier = std::make_unique<vision::PresenceVerifier>(visionOptionsFrom(config));
+    } catch (const vision::VisionError& e) {
+        std::cout << "demo faces not enrolled: " << e.what() << "\n";
+        co_return;
+    }
+    signaling::Directory dir(redis);
+    signaling::AuditLog audit(redis);
+    signaling::ReferenceStore store(redis, audit, signaling::referenceImageKey(config));
+    for (const auto& face : kFaces) {
+        auto user = co_await dir.findUserByUsername(face.username);
+        if (!user || !(co_await store.list(user->id)).empty()) continue;
+        const std::filesystem::path path = std::filesystem::path(facesDir) / face.file;
+        const std::string bytes = readFile(path);
+        if (bytes.empty()) {
+            std::cout << "demo face of " << face.username << " not enrolled: cannot read "
+                      << path.string() << " (scripts/assets installs it)\n";
+            continue;
+        }
+        auto check = gateReference(*verifier, bytes, config.vision.recognizer);
+        if (!check.ok()) {
+            std::cout << "demo face of " << face.username << " refused: " << check.code << ": "
+                      << check.reason << "\n";
+            continue;
+        }
+        co_await store.add(user->id, std::move(check), bytes, "cli", "cli");
+        std::cout << "enrolled the face reference of " << face.username << " from " << path.string()
+                  << "\n";
+    }
+}
 
 void printLogins() {
     std::cout << "Demo accounts (password " << kDemoPassword << "):\n";
@@ -106,9 +168,17 @@ void addDemoCommands(CLI::App& app, GlobalOptions& options) {
     demo->require_subcommand(1);
     auto* seedCmd =
         demo->add_subcommand("seed", "seed the demo organisation on first use (idempotent)");
+    static std::string facesDir;
+    seedCmd->add_option("--faces", facesDir,
+                        "also enrol demo subjects' face references from the webcam clips' "
+                        "frames in this folder (var/testdata/video)");
     seedCmd->callback([&options]() {
-        runWithRedis(options, [](common::EventLoop&, common::RedisClient& redis,
-                                 const common::Config& config) { return seed(redis, config); });
+        runWithRedis(options,
+                     [](common::EventLoop&, common::RedisClient& redis,
+                        const common::Config& config) -> Task<void> {
+                         co_await seed(redis, config);
+                         if (!facesDir.empty()) co_await seedFaces(redis, config, facesDir);
+                     });
     });
 }
 

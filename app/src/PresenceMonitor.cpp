@@ -1,5 +1,6 @@
 #include "PresenceMonitor.hpp"
 
+#include <cmath>
 #include <opencv2/core.hpp>
 
 #include "ReferenceGate.hpp"
@@ -109,9 +110,9 @@ void PresenceMonitor::work(vision::PresenceVerifier& verifier) {
             if (f.burst) {
                 if (!livenessRunning(classId, f.subject)) continue;
                 auto analysis = verifier.analyze(picture, *references);
-                loop_.post([this, alive = alive_, classId, subject = f.subject,
+                loop_.post([this, alive = alive_, classId, subject = f.subject, ts = f.capturedMs,
                             analysis = std::move(analysis)]() {
-                    if (*alive) onAnalysed(classId, subject, analysis);
+                    if (*alive) onAnalysed(classId, subject, ts, analysis);
                 });
                 continue;
             }
@@ -282,6 +283,9 @@ bool PresenceMonitor::startLiveness(const std::string& classId, const std::strin
     if (!parsed) return false;
     vision::LivenessOptions options;
     options.matchThreshold = static_cast<float>(config_.vision.matchThreshold);
+    // Identity is judged on the movement's own frames whenever the subject has references;
+    // without any, only the movement is, and the verdict says so.
+    options.requireMatch = !referencesOf(subject)->empty();
     auto liveness = std::make_unique<Liveness>(
         Liveness{check, classId, subject, vision::LivenessTracker(*parsed, options), {}});
     common::Millis now = common::nowMillis();
@@ -295,16 +299,48 @@ bool PresenceMonitor::startLiveness(const std::string& classId, const std::strin
                                          static_cast<int>(duration));
     liveness->deadline = loop_.after(std::chrono::milliseconds(duration), [this, check] {
         auto it = liveness_.find(check);
-        if (it != liveness_.end()) finishLiveness(check, it->second->tracker.finish());
+        if (it == liveness_.end()) return;
+        if (it->second->shownAt < 0) {
+            vision::LivenessVerdict notShown{
+                true, false, "not_shown",
+                "the instruction was never confirmed as shown on the subject's screen",
+                it->second->tracker.finish().identityChecked};
+            finishLiveness(check, notShown);
+            return;
+        }
+        finishLiveness(check, it->second->tracker.finish());
     });
+    liveness->lastReport = {classId, subject, check, "no_frames", 0};
     liveness_[check] = std::move(liveness);
     logger()->info("presence: class {}: spot check {} asks {} to {}{}", classId, check, subject,
                    challenge, receiving ? "" : " (no camera received now)");
     return receiving;
 }
 
+bool PresenceMonitor::livenessShown(const std::string& check, common::Millis shownAt) {
+    auto it = liveness_.find(check);
+    if (it == liveness_.end()) return false;
+    if (it->second->shownAt < 0) it->second->shownAt = shownAt;
+    reportProgress(*it->second, common::nowMillis());
+    return true;
+}
+
+void PresenceMonitor::reportProgress(Liveness& liveness, common::Millis now) {
+    auto progress = liveness.tracker.progress();
+    signaling::LivenessProgressReport report{liveness.classId, liveness.subject, liveness.check,
+                                             progress.hint, progress.progress};
+    // At most a few a second: a new hint, a visible step of progress, or a second gone by.
+    const bool changed = report.hint != liveness.lastReport.hint ||
+                         std::abs(report.progress - liveness.lastReport.progress) >= 0.1;
+    if (!changed && now - liveness.lastReportMs < 1000) return;
+    if (now - liveness.lastReportMs < 250 && report.hint == liveness.lastReport.hint) return;
+    liveness.lastReport = report;
+    liveness.lastReportMs = now;
+    node_.hub().onLivenessProgress(std::move(report));
+}
+
 void PresenceMonitor::onAnalysed(const std::string& classId, const std::string& subject,
-                                 const vision::FaceAnalysis& analysis) {
+                                 common::Millis capturedMs, const vision::FaceAnalysis& analysis) {
     std::string check;
     {
         std::lock_guard lock(sharedMutex_);
@@ -314,8 +350,16 @@ void PresenceMonitor::onAnalysed(const std::string& classId, const std::string& 
     }
     auto it = liveness_.find(check);
     if (it == liveness_.end()) return;
-    auto verdict = it->second->tracker.add(analysis);
-    if (verdict.decided) finishLiveness(check, verdict);
+    Liveness& l = *it->second;
+    // Only what the camera saw after the instruction was on the subject's screen: a movement
+    // made before it (or a clip that happens to move) proves nothing.
+    if (l.shownAt < 0 || capturedMs < l.shownAt) return;
+    auto verdict = l.tracker.add(analysis);
+    if (verdict.decided) {
+        finishLiveness(check, verdict);
+        return;
+    }
+    reportProgress(l, common::nowMillis());
 }
 
 void PresenceMonitor::finishLiveness(const std::string& check,
@@ -329,7 +373,8 @@ void PresenceMonitor::finishLiveness(const std::string& check,
     }
     logger()->info("presence: class {}: spot check {} of {}: {} ({})", l.classId, check, l.subject,
                    verdict.passed ? "passed" : "failed", verdict.reason);
-    node_.hub().onLivenessVerdict(check, verdict.passed, verdict.code, verdict.reason);
+    node_.hub().onLivenessVerdict(signaling::LivenessVerdictReport{
+        check, verdict.passed, verdict.code, verdict.reason, verdict.identityChecked});
     // Not here: this may run inside the deadline timer's own callback.
     loop_.defer([this, alive = alive_, check] {
         if (*alive) liveness_.erase(check);

@@ -48,6 +48,7 @@ public:
     bool startLiveness(const std::string& classId, const std::string& subject,
                        const std::string& check, const std::string& challenge,
                        common::Millis deadline) override;
+    bool livenessShown(const std::string& check, common::Millis shownAt) override;
 
 private:
     using References = std::shared_ptr<const std::vector<vision::Embedding>>;
@@ -62,6 +63,9 @@ private:
         std::string subject;
         vision::LivenessTracker tracker;
         common::Timer deadline;
+        common::Millis shownAt{-1};  // -1 until the subject's page shows the instruction.
+        signaling::LivenessProgressReport lastReport;
+        common::Millis lastReportMs{0};
     };
 
     void work(vision::PresenceVerifier& verifier);
@@ -73,7 +77,8 @@ private:
     void onChecked(const std::string& classId, const std::string& subject, common::Millis ts,
                    const vision::SampleResult& result);
     void onAnalysed(const std::string& classId, const std::string& subject,
-                    const vision::FaceAnalysis& analysis);
+                    common::Millis capturedMs, const vision::FaceAnalysis& analysis);
+    void reportProgress(Liveness& liveness, common::Millis now);
     void finishLiveness(const std::string& check, const vision::LivenessVerdict& verdict);
     void report(Judged& judged, const vision::JudgeUpdate& update, common::Millis ts,
                 const vision::SampleResult* sample);

@@ -27,9 +27,10 @@ if ARGV[2] == 'answered' and tonumber(ARGV[4]) > deadline then return {'late'} e
 local class = redis.call('HGET', KEYS[1], 'class')
 redis.call('HSET', KEYS[1], 'state', ARGV[2])
 redis.call('ZREM', KEYS[2], ARGV[1])
-redis.call('HSET', KEYS[1], 'detail', ARGV[5] or '')
+redis.call('HSET', KEYS[1], 'detail', ARGV[5] or '', 'identity', ARGV[6] or '')
 redis.call('XADD', 'vigil:att:' .. class, '*', 'kind', 'spot_check_result', 'subject', subject,
-           'ts', ARGV[4], 'reason', ARGV[2], 'check', ARGV[1], 'detail', ARGV[5] or '')
+           'ts', ARGV[4], 'reason', ARGV[2], 'check', ARGV[1], 'detail', ARGV[5] or '',
+           'identity', ARGV[6] or '')
 return {'ok', class, subject}
 )lua";
 

@@ -301,11 +301,13 @@ Task<json> ClassHub::onSpotCheck(ConnPtr conn, const Request& request) {
         message["challenge"] = challenge;
         message["instruction"] = instructionFor(challenge);
     }
+    // Watching starts before the subject can see the instruction, so that the page's "shown"
+    // always finds the challenge running.
+    bool watching =
+        liveness && presence_->startLiveness(classId, subject, check, challenge, deadline);
     json event6{
         {"event", "spot_check"}, {"class", classId}, {"subject", subject}, {"message", message}};
     co_await publish(std::move(event6));
-    bool watching =
-        liveness && presence_->startLiveness(classId, subject, check, challenge, deadline);
     json reply{{"check", check}, {"deadline", deadline}};
     if (liveness) {
         reply["challenge"] = challenge;
@@ -323,6 +325,13 @@ Task<json> ClassHub::onSpotCheckReply(ConnPtr conn, const Request& request) {
     if (!challenge.isNil() && !challenge.str.empty()) {
         if (owner.str != conn->user->id)
             throw ApiError("forbidden", "this spot check is for someone else");
+        // The page shows the instruction: from now on the camera's frames are judged, on
+        // whichever node runs the challenge. The time is ours, not the browser's.
+        json event{{"event", "spot_check_shown"},
+                   {"check", check},
+                   {"ts", common::nowMillis()},
+                   {"class", conn->classId}};
+        co_await publish(std::move(event));
         co_return json{{"check", check}, {"outcome", "pending"}};
     }
     auto reply = co_await deps_.redis.cmd(
@@ -344,17 +353,21 @@ Task<json> ClassHub::onSpotCheckReply(ConnPtr conn, const Request& request) {
     co_return json{{"check", check}, {"outcome", "answered"}};
 }
 
-Task<void> ClassHub::resolveSpotCheck(std::string checkId, std::string outcome,
-                                      std::string detail) {
-    auto reply = co_await deps_.redis.cmd("EVAL", kResolveSpotCheckScript, "2",
-                                          keys::spotCheck(checkId), keys::kSpotPending, checkId,
-                                          outcome, "", std::to_string(common::nowMillis()), detail);
+Task<void> ClassHub::resolveSpotCheck(std::string checkId, std::string outcome, std::string detail,
+                                      std::string identity) {
+    auto reply = co_await deps_.redis.cmd(
+        "EVAL", kResolveSpotCheckScript, "2", keys::spotCheck(checkId), keys::kSpotPending, checkId,
+        outcome, "", std::to_string(common::nowMillis()), detail, identity);
     if (reply.elements.size() < 3 || reply.elements[0].str != "ok") co_return;
     std::string classId = reply.elements[1].str;
     std::string subject = reply.elements[2].str;
     json message{{"type", "spot_check_result"}, {"class", classId},   {"check", checkId},
                  {"subject", subject},          {"outcome", outcome}, {"detail", detail}};
-    json event8{{"event", "spot_check_result"}, {"class", classId}, {"message", message}};
+    if (!identity.empty()) message["identity"] = identity;
+    json event8{{"event", "spot_check_result"},
+                {"class", classId},
+                {"subject", subject},
+                {"message", message}};
     co_await publish(std::move(event8));
     if (outcome == "failed" || outcome == "missed") {
         std::string kind = outcome == "failed" ? "spot_check_failed" : "spot_check_missed";

@@ -334,7 +334,16 @@ void ClassHub::onBusMessage(const std::string& text) {
         forgetMembership(conn);
     } else if (kind == "spot_check") {
         pushToSubject(classId, event.value("subject", ""), event["message"]);
-    } else if (kind == "spot_check_result" || kind == "alert") {
+    } else if (kind == "spot_check_result") {
+        pushToClass(classId, event["message"], true);
+        // The subject learns the decision and why, and his dialog closes on it.
+        pushToSubject(classId, event.value("subject", ""), event["message"]);
+    } else if (kind == "spot_check_progress") {
+        pushToSubject(classId, event.value("subject", ""), event["message"]);
+    } else if (kind == "spot_check_shown") {
+        if (presence_ != nullptr && event.contains("ts") && event["ts"].is_number_integer())
+            presence_->livenessShown(event.value("check", ""), event["ts"].get<common::Millis>());
+    } else if (kind == "alert") {
         pushToClass(classId, event["message"], true);
     }
 }

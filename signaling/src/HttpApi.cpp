@@ -181,6 +181,9 @@ Task<HttpResponse> HttpApi::routeGet(const User& user, const std::vector<std::st
     if (n == 2 && what == "audit") co_return co_await auditLog(user, request);
     if (n == 3 && what == "audit" && parts[2] == "verify") co_return co_await auditVerify(user);
     if (n == 2 && what == "alerts") co_return co_await alerts(user, request);
+    if (n == 3 && what == "references" && parts[2] == "missing") {
+        co_return co_await missingReferences(user);
+    }
     if (n == 2 && what == "recordings") co_return co_await recordingList(user, request);
     if (n == 3 && what == "recordings") co_return co_await recordingDetail(user, parts[2]);
     if (n == 5 && what == "recordings" && parts[3] == "chunks") {
@@ -228,9 +231,6 @@ Task<HttpResponse> HttpApi::login(const HttpRequest& request) {
                                      {"expires_in", result.expiresInSeconds}});
 }
 
-Task<HttpResponse> HttpApi::logout(const HttpRequest& request) {
-    User user = co_await authenticate(request, false);
-    co_await deps_.sessions.logout(request.authorization.substr(7));
 HttpResponse HttpApi::clock() const {
     return jsonResponse(
         200,
@@ -239,6 +239,9 @@ HttpResponse HttpApi::clock() const {
              {"now", common::formatIso8601(common::nowMillis(), deps_.config.utcOffsetMinutes())}});
 }
 
+Task<HttpResponse> HttpApi::logout(const HttpRequest& request) {
+    User user = co_await authenticate(request, false);
+    co_await deps_.sessions.logout(request.authorization.substr(7));
     co_await deps_.audit.append(user.id, "logout", user.id, "{}");
     co_return jsonResponse(200, json{{"ok", true}});
 }

@@ -97,8 +97,21 @@ Task<HttpResponse> HttpApi::enrolReference(const User& user, const User& subject
         throw ApiError("bad_image", "send the photo as the body, JPEG or PNG");
     std::string source = queryValue(request, "source");
     if (source.empty()) source = "upload";
-    if (source != "upload" && source != "call")
-        throw ApiError("bad_request", "source must be upload or call");
+    if (source != "upload" && source != "call" && source != "class")
+        throw ApiError("bad_request", "source must be upload, call or class");
+    if (source == "class") {
+        // A frame the officer took from the subject's live camera in the class he teaches:
+        // only while the subject is in that class.
+        std::string classId = queryValue(request, "class");
+        if (!Directory::validId(classId)) throw ApiError("bad_request", "name the class");
+        auto cls = co_await deps_.directory.findClass(classId);
+        auto tree = co_await deps_.directory.unitTree();
+        if (!cls || !access::canTeach(user, *cls, tree))
+            throw ApiError("forbidden", "you do not teach this class");
+        auto open = co_await deps_.attendance.openIntervals(classId);
+        if (open.find(subject.id) == open.end())
+            throw ApiError("forbidden", "this subject is not in the class now");
+    }
     if (source == "call") {
         // A frame the officer took from a supervision call: only from an active call between
         // this officer and this subject.
@@ -125,6 +138,23 @@ Task<HttpResponse> HttpApi::enrolReference(const User& user, const User& subject
         201, json{{"reference", referenceJson(reference, deps_.config.utcOffsetMinutes())}});
 }
 
+Task<HttpResponse> HttpApi::missingReferences(const User& user) {
+    if (!access::isStaff(user))
+        throw ApiError("forbidden", "references are managed by officers and administrators");
+    auto tree = co_await deps_.directory.unitTree();
+    const std::string& model = deps_.config.vision.recognizer;
+    json out = json::array();
+    for (const auto& u : co_await deps_.directory.listUsers()) {
+        if (u.role != Role::Subject || u.disabled || !access::canSeeSubject(user, u, tree))
+            continue;
+        bool usable = false;
+        for (const auto& r : co_await deps_.references.list(u.id))
+            usable = usable || r.model == model;
+        if (!usable) out.push_back({{"id", u.id}, {"name", u.name}, {"unit", u.unit}});
+    }
+    co_return jsonResponse(200, json{{"model", model}, {"subjects", out}});
+}
+
 Task<HttpResponse> HttpApi::alerts(const User& user, const HttpRequest& request) {
     if (!access::isStaff(user))
         throw ApiError("forbidden", "alerts are for officers and administrators");
@@ -137,6 +167,8 @@ Task<HttpResponse> HttpApi::alerts(const User& user, const HttpRequest& request)
     auto reply = co_await deps_.redis.cmd("XRANGE", keys::kAlerts, std::to_string(from), "+",
                                           "COUNT", "5000");
     json out = json::array();
+    // Pages show people by name: each alert carries its subject's, looked up once per subject.
+    std::map<std::string, std::string> names;
     for (const auto& entry : reply.elements) {
         if (entry.elements.size() < 2) continue;
         std::map<std::string, std::string> f;
@@ -146,10 +178,16 @@ Task<HttpResponse> HttpApi::alerts(const User& user, const HttpRequest& request)
         if (!classFilter.empty() && f["class"] != classFilter) continue;
         if (!subjectFilter.empty() && f["subject"] != subjectFilter) continue;
         Millis ts = std::strtoll(f["ts"].c_str(), nullptr, 10);
+        auto name = names.find(f["subject"]);
+        if (name == names.end()) {
+            auto subject = co_await deps_.directory.findUser(f["subject"]);
+            name = names.emplace(f["subject"], subject ? subject->name : std::string()).first;
+        }
         out.push_back({{"id", entry.elements[0].str},
                        {"class", f["class"]},
                        {"call", f["call"]},
                        {"subject", f["subject"]},
+                       {"subject_name", name->second},
                        {"kind", f["kind"]},
                        {"message", f["message"]},
                        {"time", common::formatIso8601(ts, offset)}});
@@ -158,11 +196,3 @@ Task<HttpResponse> HttpApi::alerts(const User& user, const HttpRequest& request)
 }
 
 }  // namespace vigil::signaling
-    // Pages show people by name: each alert carries its subject's, looked up once per subject.
-    std::map<std::string, std::string> names;
-        auto name = names.find(f["subject"]);
-        if (name == names.end()) {
-            auto subject = co_await deps_.directory.findUser(f["subject"]);
-            name = names.emplace(f["subject"], subject ? subject->name : std::string()).first;
-        }
-                       {"subject_name", name->second},

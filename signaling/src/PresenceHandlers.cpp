@@ -2,6 +2,8 @@
 // attendance stream (and alerts also into the agency-wide alert stream) before the officer
 // is told; liveness verdicts resolve spot checks.
 
+#include <cmath>
+
 #include "vigil/common/Log.hpp"
 #include "vigil/signaling/ClassHub.hpp"
 #include "vigil/signaling/Keys.hpp"
@@ -94,15 +96,36 @@ Task<void> ClassHub::recordAlert(std::string classId, std::string subject, std::
     co_await publish(std::move(event));
 }
 
-void ClassHub::onLivenessVerdict(const std::string& check, bool passed, const std::string& code,
-                                 const std::string& reason) {
-    auto task = [](ClassHub* self, std::string id, std::string outcome,
-                   std::string detail) -> Task<void> {
-        co_await self->resolveSpotCheck(std::move(id), std::move(outcome), std::move(detail));
+void ClassHub::onLivenessVerdict(LivenessVerdictReport verdict) {
+    auto task = [](ClassHub* self, LivenessVerdictReport v) -> Task<void> {
+        std::string detail = v.passed ? std::string("passed") : v.code + ": " + v.reason;
+        if (!v.identityChecked) detail += " (identity not checked: no face reference enrolled)";
+        co_await self->resolveSpotCheck(v.check, v.passed ? "passed" : "failed", std::move(detail),
+                                        v.identityChecked ? "checked" : "not_checked");
     };
-    std::string detail = passed ? std::string("passed") : code + ": " + reason;
-    std::string what = "spot check " + check;
-    spawnRecord(task(this, check, passed ? "passed" : "failed", detail), what);
+    std::string what = "spot check " + verdict.check;
+    spawnRecord(task(this, std::move(verdict)), what);
+}
+
+void ClassHub::onLivenessProgress(LivenessProgressReport progress) {
+    json message{{"type", "spot_check_progress"},
+                 {"class", progress.classId},
+                 {"check", progress.check},
+                 {"hint", progress.hint},
+                 {"progress", std::round(progress.progress * 100) / 100}};
+    json event{{"event", "spot_check_progress"},
+               {"class", progress.classId},
+               {"subject", progress.subject},
+               {"message", message}};
+    auto task = [](ClassHub* self, json e) -> Task<void> { co_await self->publish(std::move(e)); };
+    common::spawn(
+        task(this, std::move(event)), [check = progress.check](const std::exception_ptr& e) {
+            try {
+                if (e) std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                logger()->warn("spot check {}: guidance not delivered: {}", check, ex.what());
+            }
+        });
 }
 
 }  // namespace vigil::signaling

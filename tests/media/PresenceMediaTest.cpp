@@ -283,9 +283,132 @@ TEST_F(PresenceMediaTest, TheEnrolledManTurningHisHeadPassesTheLivenessSpotCheck
                                    {"seconds", 60}});
     ASSERT_EQ(outcome(reply), "ok") << reply.dump();
     std::string check = reply.value("check", "");
+    ASSERT_TRUE(waitForPush(*subject, "spot_check", {{"check", check}}, 5s));
+    // The page shows the instruction: only frames from now on are judged.
+    json ack = subject->request({{"type", "spot_check_reply"}, {"check", check}});
+    EXPECT_EQ(ack.value("outcome", ""), "pending") << ack.dump();
     auto result = waitForPush(*teacher, "spot_check_result", {{"check", check}}, 70s);
     ASSERT_TRUE(result);
     EXPECT_EQ((*result).value("outcome", ""), "passed") << result->dump();
+    EXPECT_EQ((*result).value("identity", ""), "checked") << result->dump();
+    // The subject is guided while it runs and told the decision.
+    EXPECT_TRUE(
+        waitForPush(*subject, "spot_check_result", {{"check", check}, {"outcome", "passed"}}, 5s));
+    // Pushes that the waits above passed over stay queued.
+    EXPECT_TRUE(waitForPush(*subject, "spot_check_progress", {{"check", check}}, 2s))
+        << "no spot_check_progress reached the subject";
+}
+
+// The instruction never reached the subject's screen (no reply from the page): nothing the
+// camera showed meanwhile can pass the check.
+TEST_F(PresenceMediaTest, AChallengeNeverShownFailsAsNotShown) {
+    std::string refused;
+    ASSERT_EQ(enrolSubject01FromCap13(&refused), 201) << refused;
+    auto options = camera();
+    options.imageSequence = testdataPath("video/cap12/%05d.jpg");
+    ASSERT_TRUE(startCamera(options));
+    ASSERT_TRUE(waitForPush(*teacher, "presence", {{"subject", demo::kSubject01}}, 20s));
+    json reply = teacher->request({{"type", "spot_check"},
+                                   {"subject", demo::kSubject01},
+                                   {"challenge", "turn_right"},
+                                   {"seconds", 6}});
+    ASSERT_EQ(outcome(reply), "ok") << reply.dump();
+    std::string check = reply.value("check", "");
+    auto result = waitForPush(*teacher, "spot_check_result", {{"check", check}}, 15s);
+    ASSERT_TRUE(result);
+    EXPECT_EQ((*result).value("outcome", ""), "failed") << result->dump();
+    EXPECT_EQ((*result).value("detail", "").rfind("not_shown", 0), 0u) << result->dump();
+}
+
+// Someone else in front of the subject's camera: the spot check fails on identity, whatever
+// the movement.
+TEST_F(PresenceMediaTest, AnImpostorFailsTheSpotCheck) {
+    std::string refused;
+    ASSERT_EQ(enrolSubject01FromCap13(&refused), 201) << refused;
+    auto options = camera();
+    options.stillImage = testdataPath("photos/audrey.jpg");
+    ASSERT_TRUE(startCamera(options));
+    ASSERT_TRUE(waitForPush(*teacher, "presence", {{"subject", demo::kSubject01}}, 20s));
+    json reply = teacher->request({{"type", "spot_check"},
+                                   {"subject", demo::kSubject01},
+                                   {"challenge", "blink"},
+                                   {"seconds", 6}});
+    ASSERT_EQ(outcome(reply), "ok") << reply.dump();
+    std::string check = reply.value("check", "");
+    ASSERT_TRUE(waitForPush(*subject, "spot_check", {{"check", check}}, 5s));
+    subject->request({{"type", "spot_check_reply"}, {"check", check}});
+    EXPECT_TRUE(waitForPush(*subject, "spot_check_progress",
+                            {{"check", check}, {"hint", "not_matched"}}, 10s))
+        << "the guidance never said the face is not the subject's";
+    auto result = waitForPush(*subject, "spot_check_result", {{"check", check}}, 15s);
+    ASSERT_TRUE(result);
+    EXPECT_EQ((*result).value("outcome", ""), "failed") << result->dump();
+    EXPECT_EQ((*result).value("detail", "").rfind("not_matched", 0), 0u) << result->dump();
+    EXPECT_EQ((*result).value("identity", ""), "checked") << result->dump();
+}
+
+// No reference enrolled: a face is seen, never accused. The officer sees `unenrolled`, the
+// subject is listed as still to enrol, and a frame of his live camera enrols him.
+TEST_F(PresenceMediaTest, WithoutAReferenceTheSubjectIsUnenrolledNotAccused) {
+    std::string officer = login(port(), "officer.wang", kDemoPassword);
+    auto missing = getJson(port(), "/api/references/missing", officer);
+    ASSERT_EQ(missing.status, 200) << missing.raw;
+    auto listed = [&](const json& body) {
+        for (const auto& s : body.value("subjects", json::array()))
+            if (s.value("id", "") == demo::kSubject01) return true;
+        return false;
+    };
+    EXPECT_TRUE(listed(missing.body)) << missing.raw;
+    EXPECT_EQ(getJson(port(), "/api/references/missing", login(port(), "subject01", kDemoPassword))
+                  .status,
+              403);
+
+    auto options = camera();
+    options.imageSequence = testdataPath("video/cap12/%05d.jpg");
+    ASSERT_TRUE(startCamera(options));
+    auto unenrolled = waitForPush(
+        *teacher, "presence",
+        {{"subject", demo::kSubject01}, {"outcome", "unenrolled"}, {"state", "present"}}, 30s);
+    ASSERT_TRUE(unenrolled) << "no unenrolled presence within 30 s";
+    EXPECT_TRUE(waitForPush(*subject, "presence",
+                            {{"subject", demo::kSubject01}, {"outcome", "unenrolled"}}, 10s));
+    // Several samples (one every 2 s) later: still no mismatch, no alert of any kind.
+    auto accused = teacher->waitFor(
+        [](const json& m) {
+            return m.value("subject", "") == demo::kSubject01 &&
+                   (m.value("type", "") == "alert" || m.value("outcome", "") == "not_matched");
+        },
+        8s);
+    EXPECT_FALSE(accused) << accused->dump();
+    json roster = teacher->request({{"type", "roster"}});
+    bool shown = false;
+    for (const auto& p : roster.value("participants", json::array())) {
+        if (p.value("id", "") == demo::kSubject01)
+            shown = p.value("outcome", "") == "unenrolled" && p.value("presence", "") == "present";
+    }
+    EXPECT_TRUE(shown) << roster.dump();
+
+    // Enrolled from a frame of the live camera, by the class's teacher only.
+    std::string frame = readFile(testdataPath("video/cap12/00010.jpg"));
+    std::string path =
+        "/api/subjects/" + demo::kSubject01 + "/references?source=class&class=" + demo::kClassToday;
+    // Not for a subject who is not in the class now, and never by a subject.
+    auto absent = httpRequest(
+        port(), "POST",
+        "/api/subjects/" + demo::kSubject02 + "/references?source=class&class=" + demo::kClassToday,
+        frame, officer, {{"Content-Type", "image/jpeg"}});
+    EXPECT_EQ(absent.status, 403) << absent.body;
+    auto self = httpRequest(port(), "POST", path, frame, login(port(), "subject01", kDemoPassword),
+                            {{"Content-Type", "image/jpeg"}});
+    EXPECT_EQ(self.status, 403) << self.body;
+    auto enrolled =
+        httpRequest(port(), "POST", path, frame, officer, {{"Content-Type", "image/jpeg"}});
+    ASSERT_EQ(enrolled.status, 201) << enrolled.body;
+    EXPECT_EQ(json::parse(enrolled.body)["reference"].value("source", ""), "class");
+    EXPECT_FALSE(listed(getJson(port(), "/api/references/missing", officer).body));
+    EXPECT_TRUE(waitForPush(*teacher, "presence",
+                            {{"subject", demo::kSubject01}, {"outcome", "verified"}}, 20s))
+        << "not verified after enrolment from the live camera";
 }
 
 class FrozenCameraTest : public PresenceMediaTest {

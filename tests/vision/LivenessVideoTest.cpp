@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -106,7 +107,12 @@ protected:
     // finish's. `decidedAt` is the index of the frame that decided a pass, or -1.
     static LivenessVerdict run(Challenge challenge, const std::vector<FaceAnalysis>& frames,
                                int* decidedAt = nullptr) {
-        LivenessTracker tracker(challenge);
+        // Frames analysed against references (any similarity above -1) are judged as the
+        // server judges a subject who has references: identity on the same frames.
+        LivenessOptions options;
+        options.requireMatch = std::any_of(frames.begin(), frames.end(),
+                                           [](const auto& f) { return f.similarity > -1.0f; });
+        LivenessTracker tracker(challenge, options);
         if (decidedAt) *decidedAt = -1;
         for (size_t i = 0; i < frames.size(); ++i) {
             LivenessVerdict v = tracker.add(frames[i]);

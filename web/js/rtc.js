@@ -237,3 +237,12 @@ export async function attach(video, stream, { muted = false } = {}) {
     return false;
   }
 }
+
+// Grabs the current picture of a <video> as a JPEG blob (a face reference from a live camera).
+export function snapshot(video) {
+  const canvas = document.createElement('canvas');
+  canvas.width = video.videoWidth;
+  canvas.height = video.videoHeight;
+  canvas.getContext('2d').drawImage(video, 0, 0);
+  return new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.92));
+}

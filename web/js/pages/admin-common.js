@@ -141,6 +141,7 @@ export function chartLibrary() {
 export const outcomeColours = {
   verified: '#2e7d32',
   not_matched: '#c62828',
+  unenrolled: '#1565c0',
   no_face: '#8a8a8a',
   camera_off: '#ef6c00',
   several_faces: '#7b1fa2',

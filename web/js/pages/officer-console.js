@@ -3,12 +3,14 @@
 // raised hands, chat, spot checks, and the class's alerts as they happen.
 import { h, clear, toast } from '../dom.js';
 import { t, formatTime } from '../i18n.js';
-import { MediaSession, attach, stopStream } from '../rtc.js';
+import { MediaSession, attach, stopStream, snapshot } from '../rtc.js';
+import { post, readableError } from '../api.js';
 import { readableSignalError } from '../errors.js';
 import { chatPanel } from './chat.js';
 import { icon } from '../icons.js';
 import { startCall } from '../calls.js';
 import { callOverlay } from './call.js';
+import { spotResultText } from './spot-check.js';
 
 const challenges = ['random', 'turn_left', 'turn_right', 'look_up', 'blink'];
 
@@ -125,7 +127,10 @@ export default {
         h('button', { type: 'button', class: 'spot-check', i18n: 'console.spot_check', i18nAttr: { 'aria-label': 'console.spot_check_named' }, i18nArgs: { name: subject.name },
           on: { click: () => orderSpotCheck(subject) } }),
         h('button', { type: 'button', class: 'call-subject', i18n: 'dashboard.call', i18nAttr: { 'aria-label': 'dashboard.call_named' }, i18nArgs: { name: subject.name },
-          on: { click: (e) => callSubject(subject, e.currentTarget) } }));
+          on: { click: (e) => callSubject(subject, e.currentTarget) } }),
+        // Shown only while the subject has no reference (outcome unenrolled).
+        h('button', { type: 'button', class: 'enrol-face', hidden: true, i18n: 'roster.enrol_from_camera', i18nAttr: { 'aria-label': 'roster.enrol_named' }, i18nArgs: { name: subject.name },
+          on: { click: (e) => enrolFromCamera(subject, e.currentTarget) } }));
       entry = { el, thumb, session: null, subject };
       tiles.set(subject.id, entry);
       roster.append(el);
@@ -150,6 +155,24 @@ export default {
       badge.className = `presence badge ${state}`;
       const o = el.querySelector('.outcome');
       if (outcome) { o.dataset.i18n = `outcome.${outcome}`; o.textContent = t(o.dataset.i18n); }
+      el.querySelector('.enrol-face').hidden = outcome !== 'unenrolled';
+    }
+
+    // One click enrols the subject's reference from his live camera in this class.
+    async function enrolFromCamera(subject, button) {
+      const entry = tiles.get(subject.id);
+      if (!entry?.thumb.videoWidth) { toast(t('roster.no_frame'), 'error'); return; }
+      button.disabled = true;
+      try {
+        const blob = await snapshot(entry.thumb);
+        await post(`/api/subjects/${encodeURIComponent(subject.id)}/references`, blob, { source: 'class', class: classId });
+        button.hidden = true;
+        toast(t('roster.enrolled', { name: subject.name }));
+      } catch (e) {
+        toast(readableError(e), 'error');
+      } finally {
+        button.disabled = false;
+      }
     }
 
     function setLastCheck(el, ts) {
@@ -353,7 +376,7 @@ export default {
     offs.push(signal.on('spot_check_result', (msg) => {
       if (msg.class !== classId) return;
       logItem({ class: `result ${msg.outcome}`, dataset: { outcome: msg.outcome, check: msg.check, subject: msg.subject } },
-        'console.spot_result', { name: names.get(msg.subject) ?? msg.subject, outcome: t(`spot_outcome.${msg.outcome}`) });
+        'console.spot_result', { name: names.get(msg.subject) ?? msg.subject, outcome: spotResultText(msg) });
       const pending = alerts.querySelector(`li[data-check="${CSS.escape(msg.check)}"][data-outcome="pending"]`);
       if (pending) pending.dataset.outcome = 'closed';
     }));

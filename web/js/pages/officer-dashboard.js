@@ -30,6 +30,8 @@ export default {
   async render(view, ctx) {
     const classList = h('ul', { class: 'cards', id: 'today-classes' });
     const alertsList = h('ul', { id: 'alerts-list', class: 'alerts', 'aria-live': 'polite' });
+    // Subjects whose presence can only be `unenrolled` until a reference is enrolled.
+    const unenrolledList = h('ul', { id: 'unenrolled-list', class: 'cards' });
     const { table: caseTable, tbody } = table('caseload', 'dashboard.caseload_caption',
       ['dashboard.subject', 'dashboard.hours', 'dashboard.missed', 'dashboard.flags', 'dashboard.actions']);
     view.append(
@@ -38,7 +40,10 @@ export default {
       h('div', { class: 'grid-2' },
         h('section', { 'aria-labelledby': 'today-heading' }, h('h2', { id: 'today-heading', i18n: 'dashboard.today' }), classList),
         h('section', { 'aria-labelledby': 'alerts-heading' }, h('h2', { id: 'alerts-heading', i18n: 'dashboard.alerts' }), alertsList)),
-      h('section', { 'aria-labelledby': 'caseload-heading' }, h('h2', { id: 'caseload-heading', i18n: 'dashboard.caseload' }), caseTable));
+      h('section', { 'aria-labelledby': 'caseload-heading' }, h('h2', { id: 'caseload-heading', i18n: 'dashboard.caseload' }), caseTable),
+      h('section', { 'aria-labelledby': 'unenrolled-heading' },
+        h('h2', { id: 'unenrolled-heading', i18n: 'dashboard.unenrolled' }),
+        h('p', { class: 'muted small', i18n: 'dashboard.unenrolled_hint' }), unenrolledList));
 
     const names = new Map();
     // Today in the agency's time zone, and a class still live from an earlier day.
@@ -71,6 +76,11 @@ export default {
         }));
         if (!subjects.length) tbody.append(h('tr', {}, h('td', { colspan: '5', class: 'muted', i18n: 'dashboard.no_subjects' })));
       }).catch((e) => tbody.append(h('tr', {}, h('td', { colspan: '5', class: 'error', role: 'alert', text: readableError(e) })))),
+      get('/api/references/missing').then(({ subjects }) => {
+        clear(unenrolledList, subjects.length ? subjects.map((s) => h('li', { dataset: { subject: s.id } },
+          h('a', { class: 'button', href: `#/officer/references/${encodeURIComponent(s.id)}`, text: s.name })))
+          : h('li', { class: 'muted', i18n: 'dashboard.no_unenrolled' }));
+      }).catch((e) => clear(unenrolledList, h('li', {}, h('span', { class: 'error', role: 'alert', text: readableError(e) })))),
     ];
     await Promise.all(loads);
     try {

@@ -8,10 +8,11 @@ import { MediaSession, attach, stopStream } from '../rtc.js';
 import { readableSignalError } from '../errors.js';
 import { chatPanel } from './chat.js';
 import { callOverlay } from './call.js';
+import { spotCheckDialog } from './spot-check.js';
 
 // The subject's presence indicator: what the last judged sample says, in plain words.
 const indicatorByOutcome = {
-  verified: 'verified', not_matched: 'someone_else', several_faces: 'someone_else',
+  verified: 'verified', unenrolled: 'unenrolled', not_matched: 'someone_else', several_faces: 'someone_else',
   no_face: 'not_seen', poor_image: 'not_seen', camera_off: 'camera_off',
 };
 
@@ -28,7 +29,6 @@ export default {
     let cameraSession = null;
     let teacherSession = null;
     let handRaised = false;
-    let spotTimer = null;
 
     const title = h('h1', { i18n: 'classroom.title' });
     const status = h('p', { id: 'class-status', role: 'status', class: 'muted', i18n: 'classroom.joining' });
@@ -59,13 +59,8 @@ export default {
     });
     offs.push(callPanel.close);
 
-    const spotDialog = h('dialog', { id: 'spot-check-dialog', 'aria-labelledby': 'spot-check-title' },
-      h('h2', { id: 'spot-check-title', i18n: 'spot.title' }),
-      h('p', { id: 'spot-check-instruction', class: 'big' }),
-      // The subject sees himself while following the instruction.
-      h('div', { class: 'video-box small' }, h('video', { id: 'spot-check-preview', playsInline: true, autoplay: true, muted: true, i18nAttr: { 'aria-label': 'classroom.self_preview' } })),
-      h('p', { id: 'spot-check-countdown', 'aria-live': 'polite' }),
-      h('div', { class: 'actions' }, h('button', { type: 'button', id: 'spot-check-ok', class: 'primary', i18n: 'spot.ok' })));
+    const spot = spotCheckDialog(signal, classId, () => cameraStream);
+    offs.push(spot.close);
 
     view.append(
       h('div', { class: 'class-head' }, title, h('div', { class: 'actions' }, handButton, leaveButton)),
@@ -77,9 +72,9 @@ export default {
         h('aside', { class: 'side' },
           h('section', { class: 'card self', 'aria-labelledby': 'self-heading' },
             h('h2', { id: 'self-heading', i18n: 'classroom.your_camera' }),
-            h('div', { class: 'video-box small' }, selfVideo), indicator, notice),
+            h('div', { class: 'video-box small' }, selfVideo), indicator, spot.result, notice),
           chat.element)),
-      spotDialog);
+      spot.dialog);
     view.append(callPanel.element);
 
     function setIndicator(state) {
@@ -189,43 +184,11 @@ export default {
       }
     }
 
-    function showSpotCheck(msg) {
-      const instruction = spotDialog.querySelector('#spot-check-instruction');
-      const key = msg.challenge ? `challenge.${msg.challenge}` : 'spot.answer';
-      instruction.dataset.i18n = key;
-      instruction.textContent = t(key);
-      const countdown = spotDialog.querySelector('#spot-check-countdown');
-      const ok = spotDialog.querySelector('#spot-check-ok');
-      ok.dataset.i18n = msg.challenge ? 'spot.doing_it' : 'spot.ok';
-      ok.textContent = t(ok.dataset.i18n);
-      ok.onclick = async () => {
-        try {
-          await signal.request('spot_check_reply', { check: msg.check });
-        } catch (e) {
-          toast(readableSignalError(e), 'error');
-        }
-        // A liveness challenge stays open: the camera, not the button, answers it.
-        if (!msg.challenge) close();
-      };
-      const close = () => { clearInterval(spotTimer); if (spotDialog.open) spotDialog.close(); };
-      const tick = () => {
-        const left = Math.max(0, Math.ceil((msg.deadline - Date.now()) / 1000));
-        countdown.textContent = t('spot.seconds_left', { seconds: left });
-        if (left === 0) close();
-      };
-      clearInterval(spotTimer);
-      spotTimer = setInterval(tick, 500);
-      tick();
-      if (cameraStream) attach(spotDialog.querySelector('#spot-check-preview'), cameraStream, { muted: true });
-      if (!spotDialog.open) spotDialog.showModal();
-    }
-
     offs.push(signal.on('presence', (msg) => {
       if (msg.class !== classId) return;
       setIndicator(indicatorByOutcome[msg.outcome] ?? 'checking');
       indicator.title = formatTime(msg.ts);
     }));
-    offs.push(signal.on('spot_check', (msg) => { if (msg.class === classId) showSpotCheck(msg); }));
     offs.push(signal.on('publisher_ready', (msg) => {
       if (msg.class === classId && msg.stream === 'main') viewTeacher();
     }));
@@ -275,8 +238,6 @@ export default {
 
     return async () => {
       offs.forEach((off) => off());
-      clearInterval(spotTimer);
-      if (spotDialog.open) spotDialog.close();
       if (!left) {
         left = true;
         signal.request('leave').catch(() => {});

@@ -31,7 +31,7 @@
 namespace vigil::signaling {
 
 // KEYS: spot check hash, pending zset. ARGV: check id, outcome, subject ('' = any), now,
-// detail.
+// detail, identity (checked | not_checked | '' when no face was judged).
 // Resolves a pending spot check once, writing its result to the class's attendance stream.
 extern const char* const kResolveSpotCheckScript;
 
@@ -82,8 +82,9 @@ public:
     // the class's teachers.
     void onPresenceSample(PresenceSample sample);
     void onPresenceAlert(PresenceAlert alert);
-    void onLivenessVerdict(const std::string& check, bool passed, const std::string& code,
-                           const std::string& reason);
+    void onLivenessVerdict(LivenessVerdictReport verdict);
+    // Live guidance for the subject while a challenge runs (loop thread): pushed, not recorded.
+    void onLivenessProgress(LivenessProgressReport progress);
 
     // A sampled camera frame reached the frame sink (any thread).
     void noteFrameSampled(const std::string& room, const std::string& subject,
@@ -190,8 +191,9 @@ private:
     common::Task<nlohmann::json> buildRoster(std::string classId);
     common::Task<void> publish(nlohmann::json event);
     // outcome: answered | missed | passed | failed; `detail` says why it failed.
+    // `identity`: checked | not_checked for a liveness verdict, else empty.
     common::Task<void> resolveSpotCheck(std::string checkId, std::string outcome,
-                                        std::string detail = "");
+                                        std::string detail = "", std::string identity = "");
     common::Task<void> recordAlert(std::string classId, std::string subject, std::string kind,
                                    std::string message, common::Millis ts);
     common::Task<int> closeStale(bool startup);

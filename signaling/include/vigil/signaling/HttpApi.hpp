@@ -147,6 +147,9 @@ private:
     common::Task<HttpResponse> enrolReference(const User& user, const User& subject,
                                               const HttpRequest& request);
     common::Task<HttpResponse> alerts(const User& user, const HttpRequest& request);
+    // The subjects in the caller's scope who have no reference that the recognizer in use can
+    // compare: their presence can only be `unenrolled` until one is enrolled.
+    common::Task<HttpResponse> missingReferences(const User& user);
 
     Deps deps_;
     PresenceService* presence_{nullptr};  // Passed by argument (setPresence).

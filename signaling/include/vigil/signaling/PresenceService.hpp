@@ -73,6 +73,31 @@ public:
     virtual bool startLiveness(const std::string& classId, const std::string& subject,
                                const std::string& check, const std::string& challenge,
                                common::Millis deadline) = 0;
+    // The subject's page says the challenge's instruction is on screen since `shownAt`: only
+    // frames captured from then on are judged (none before it ever are). False when no such
+    // challenge runs on this node.
+    virtual bool livenessShown(const std::string& check, common::Millis shownAt) = 0;
+};
+
+// Live guidance while a challenge runs, for the subject's dialog.
+struct LivenessProgressReport {
+    std::string classId;
+    std::string subject;
+    std::string check;
+    // no_frames | no_face | several_faces | not_matched | hold_still | move | done
+    std::string hint;
+    double progress{0};  // 0..1 of the movement needed.
+};
+
+// A challenge's decision.
+struct LivenessVerdictReport {
+    std::string check;
+    bool passed{false};
+    // passed | no_face | several_faces | not_matched | did_not_follow | too_few_frames |
+    // not_shown
+    std::string code;
+    std::string reason;
+    bool identityChecked{false};  // False: the subject has no reference; only motion judged.
 };
 
 }  // namespace vigil::signaling
