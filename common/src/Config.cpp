@@ -293,6 +293,8 @@ int Config::utcOffsetMinutes() const {
     return parseUtcOffset(attendance.utcOffset);
 }
 
+        boolKey("presence.credit_unenrolled",
+                [](Config& c) -> bool& { return c.presence.creditUnenrolled; }),
 Config Config::parse(const std::string& text, const std::string& origin, bool applyEnvironment) {
     Config config;
     toml::table root;

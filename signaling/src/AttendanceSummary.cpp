@@ -159,19 +159,39 @@ std::pair<Millis, Millis> minuteOf(Millis ts) {
     return {start, end};
 }
 
+// What a presence sample proves about identity.
+enum class Identity { Verified, Unenrolled, Other };
+
 struct Sample {
     Millis ts;
-    bool verified;
+    Identity identity;
 };
 
-// Verified mode: the connected time in the window, minute by minute, of the minutes whose
-// samples taken while connected are verified in at least `share` of cases.
-Millis verifiedCredit(const Ranges& connected, const Ranges& inWindow,
-                      const std::vector<Sample>& samples, double share) {
+Identity identityOf(const std::string& outcome) {
+    if (outcome == "verified") return Identity::Verified;
+    if (outcome == "unenrolled") return Identity::Unenrolled;
+    return Identity::Other;
+}
+
+// The Verified rule's credit: the connected time in the window, minute by minute, of the
+// minutes whose samples taken while connected are verified in at least `share` of cases.
+struct VerifiedCredit {
+    Millis verified{0};    // Counting `verified` samples only.
+    Millis unenrolled{0};  // The further minutes that qualify when `unenrolled` ones count.
+};
+
+// A NaN share compares false: nothing qualifies rather than everything.
+bool meetsShare(long long good, long long all, double share) {
+    return static_cast<double>(good) >= share * static_cast<double>(all);
+}
+
+VerifiedCredit verifiedCredit(const Ranges& connected, const Ranges& inWindow,
+                              const std::vector<Sample>& samples, double share) {
     struct Count {
         Millis end{0};
         long long samples{0};
         long long verified{0};
+        long long unenrolled{0};
     };
     std::map<Millis, Count> minutes;  // By start.
     for (const Sample& s : samples) {
@@ -180,17 +200,22 @@ Millis verifiedCredit(const Ranges& connected, const Ranges& inWindow,
         Count& c = minutes[start];
         c.end = end;
         ++c.samples;
-        if (s.verified) ++c.verified;
+        if (s.identity == Identity::Verified) ++c.verified;
+        if (s.identity == Identity::Unenrolled) ++c.unenrolled;
     }
-    Millis credited = 0;
+    VerifiedCredit credit;
     for (const auto& [start, c] : minutes) {
-        // A NaN share compares false: nothing is credited rather than everything.
-        if (!(static_cast<double>(c.verified) >= share * static_cast<double>(c.samples))) {
-            continue;
+        if (meetsShare(c.verified, c.samples, share)) {
+            credit.verified = addSaturating(credit.verified, overlap(inWindow, start, c.end));
+        } else if (meetsShare(c.verified + c.unenrolled, c.samples, share)) {
+            credit.unenrolled = addSaturating(credit.unenrolled, overlap(inWindow, start, c.end));
         }
-        credited = addSaturating(credited, overlap(inWindow, start, c.end));
     }
-    return credited;
+    return credit;
+}
+
+void bump(int& counter) {
+    if (counter < INT_MAX) ++counter;
 }
 
 struct SubjectState {
@@ -230,13 +255,20 @@ void apply(SubjectState& st, const AttendanceEvent& e, Millis ts) {
     } else if (e.kind == "spot_check") {
         ++st.summary.spotChecks;
     } else if (e.kind == "spot_check_result") {
-        if (e.reason == "missed") ++st.summary.spotChecksMissed;
+        SubjectSummary& s = st.summary;
+        if (e.reason == "missed") bump(s.spotChecksMissed);
+        if (e.reason == "answered") bump(s.spotChecksAnswered);
+        if (e.reason == "passed") bump(s.spotChecksPassed);
+        if (e.reason == "failed") bump(s.spotChecksFailed);
     } else if (e.kind == "presence") {
-        const bool verified = e.outcome == "verified";
-        if (st.summary.samples < INT_MAX) ++st.summary.samples;
-        if (verified && st.summary.samplesVerified < INT_MAX) ++st.summary.samplesVerified;
-        st.summary.lastOutcome = e.outcome;  // Events are replayed in time order.
-        st.samples.push_back(Sample{ts, verified});
+        SubjectSummary& s = st.summary;
+        const Identity identity = identityOf(e.outcome);
+        bump(s.samples);
+        if (identity == Identity::Verified) bump(s.samplesVerified);
+        if (identity == Identity::Unenrolled) bump(s.samplesUnenrolled);
+        if (e.outcome == "not_matched") bump(s.samplesNotMatched);
+        s.lastOutcome = e.outcome;  // Events are replayed in time order.
+        st.samples.push_back(Sample{ts, identity});
     }
 }
 
@@ -276,12 +308,20 @@ std::map<std::string, SubjectSummary> summarize(const std::vector<AttendanceEven
         const Ranges connected = merged(ranges, std::numeric_limits<Millis>::min(), kMaxMillis);
         const Ranges inWindow = merged(std::move(ranges), window.start, window.end);
         s.connectedMs = totalLength(connected);
-        s.creditedMs =
-            policy.mode == CreditPolicy::Verified
-                ? verifiedCredit(connected, inWindow, st.samples, policy.minVerifiedShare)
-                : totalLength(inWindow);
+        const VerifiedCredit seen =
+            verifiedCredit(connected, inWindow, st.samples, policy.minVerifiedShare);
+        s.verifiedMs = seen.verified;
+        s.unenrolledMs = seen.unenrolled;
+        if (policy.mode == CreditPolicy::Verified) {
+            s.creditedMs = policy.creditUnenrolled ? addSaturating(seen.verified, seen.unenrolled)
+                                                   : seen.verified;
+        } else {
+            s.creditedMs = totalLength(inWindow);
+        }
         s.minutesConnected = wholeMinutes(s.connectedMs);
         s.minutesCredited = wholeMinutes(s.creditedMs);
+        s.minutesVerified = wholeMinutes(s.verifiedMs);
+        s.minutesUnenrolled = wholeMinutes(s.unenrolledMs);
         s.reconnects = st.joins > 0 ? st.joins - 1 : 0;
         out.emplace(subject, std::move(s));
     }

@@ -10,6 +10,7 @@ CreditPolicy creditPolicyFrom(const common::Config& config) {
                       ? CreditPolicy::Verified
                       : CreditPolicy::Connected;
     policy.minVerifiedShare = config.presence.creditMinVerifiedShare;
+    policy.creditUnenrolled = config.presence.creditUnenrolled;
     return policy;
 }
 

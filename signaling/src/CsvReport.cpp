@@ -1,5 +1,6 @@
 #include "vigil/signaling/CsvReport.hpp"
 
+#include <array>
 #include <string_view>
 
 namespace vigil::signaling {
@@ -8,9 +9,54 @@ namespace {
 
 constexpr const char* kBom = "\xEF\xBB\xBF";
 constexpr const char* kEol = "\r\n";
-constexpr const char* kHeader =
-    "unit_id,unit,class_id,class,class_start,class_end,required,subject_id,username,subject,"
-    "first_join,last_leave,minutes_connected,minutes_credited,reconnects";
+
+struct Column {
+    const char* machine;
+    const char* zhCN;
+    const char* en;
+};
+
+// In the order of the cells in buildAttendanceCsv. New columns go at the end so that scripts
+// reading columns by position keep working.
+constexpr auto kColumns = std::to_array<Column>({
+    {"unit_id", "机构编号", "Unit ID"},
+    {"unit", "机构", "Unit"},
+    {"class_id", "课程编号", "Class ID"},
+    {"class", "课程", "Class"},
+    {"class_start", "课程开始", "Class start"},
+    {"class_end", "课程结束", "Class end"},
+    {"required", "必修", "Required"},
+    {"subject_id", "矫正对象编号", "Subject ID"},
+    {"username", "用户名", "Username"},
+    {"subject", "矫正对象", "Subject"},
+    {"first_join", "首次进入", "First join"},
+    {"last_leave", "最后离开", "Last leave"},
+    {"minutes_connected", "在线（分钟）", "Minutes connected"},
+    {"minutes_credited", "计入学时（分钟）", "Minutes credited"},
+    {"reconnects", "重连次数", "Reconnects"},
+    {"minutes_verified", "核验通过（分钟）", "Minutes verified"},
+    {"minutes_unenrolled", "未录底片在场（分钟）", "Minutes unenrolled"},
+    {"samples", "在场采样次数", "Presence samples"},
+    {"samples_not_matched", "人脸不符次数", "Mismatches"},
+    {"samples_unenrolled", "未录底片采样次数", "Unenrolled samples"},
+    {"spot_checks", "抽查次数", "Spot checks"},
+    {"spot_checks_passed", "抽查通过", "Spot checks passed"},
+    {"spot_checks_failed", "抽查未通过", "Spot checks failed"},
+    {"spot_checks_missed", "抽查未回应", "Spot checks missed"},
+});
+using Record = std::array<std::string, kColumns.size()>;
+
+const char* wordOf(const Column& c, CsvHeaders headers) {
+    switch (headers) {
+        case CsvHeaders::ZhCN:
+            return c.zhCN;
+        case CsvHeaders::En:
+            return c.en;
+        case CsvHeaders::Machine:
+            break;
+    }
+    return c.machine;
+}
 
 // RFC 4180: quote a field holding a separator, a quote or a line break; double the quotes.
 std::string quoted(const std::string& field) {
@@ -37,21 +83,44 @@ std::string timeCell(common::Millis t, int utcOffsetMinutes) {
     return t == 0 ? std::string() : common::formatIso8601(t, utcOffsetMinutes);
 }
 
+std::string yesNo(bool value, CsvHeaders headers) {
+    if (headers == CsvHeaders::ZhCN) return value ? "是" : "否";
+    return value ? "yes" : "no";
+}
+
+void appendRecord(std::string& out, const Record& cells) {
+    for (size_t i = 0; i < cells.size(); ++i) {
+        if (i > 0) out += ',';
+        out += cells[i];
+    }
+    out += kEol;
+}
+
 }  // namespace
 
-std::string buildAttendanceCsv(const std::vector<CsvRow>& rows, int utcOffsetMinutes) {
+std::optional<CsvHeaders> csvHeadersFor(const std::string& lang, const std::string& headers) {
+    if (headers == "machine") return CsvHeaders::Machine;
+    if (!headers.empty() && headers != "labels") return std::nullopt;
+    if (lang.empty() || lang == "zh-CN") return CsvHeaders::ZhCN;
+    if (lang == "en") return CsvHeaders::En;
+    return std::nullopt;
+}
+
+std::string buildAttendanceCsv(const std::vector<CsvRow>& rows, int utcOffsetMinutes,
+                               CsvHeaders headers) {
     std::string out = kBom;
-    out += kHeader;
-    out += kEol;
+    Record names;
+    for (size_t i = 0; i < kColumns.size(); ++i) names[i] = wordOf(kColumns[i], headers);
+    appendRecord(out, names);
     for (const auto& r : rows) {
-        const std::string cells[] = {
+        const Record cells = {
             textCell(r.unitId),
             textCell(r.unitName),
             textCell(r.classId),
             textCell(r.classTitle),
             timeCell(r.classStart, utcOffsetMinutes),
             timeCell(r.classEnd, utcOffsetMinutes),
-            r.required ? "yes" : "no",
+            yesNo(r.required, headers),
             textCell(r.subjectId),
             textCell(r.username),
             textCell(r.subjectName),
@@ -60,14 +129,17 @@ std::string buildAttendanceCsv(const std::vector<CsvRow>& rows, int utcOffsetMin
             std::to_string(r.minutesConnected),
             std::to_string(r.minutesCredited),
             std::to_string(r.reconnects),
+            std::to_string(r.minutesVerified),
+            std::to_string(r.minutesUnenrolled),
+            std::to_string(r.samples),
+            std::to_string(r.samplesNotMatched),
+            std::to_string(r.samplesUnenrolled),
+            std::to_string(r.spotChecks),
+            std::to_string(r.spotChecksPassed),
+            std::to_string(r.spotChecksFailed),
+            std::to_string(r.spotChecksMissed),
         };
-        bool first = true;
-        for (const auto& cell : cells) {
-            if (!first) out += ',';
-            out += cell;
-            first = false;
-        }
-        out += kEol;
+        appendRecord(out, cells);
     }
     return out;
 }

@@ -2,8 +2,12 @@
 // export and the audit log. Each checks scope with access:: before reading, and audits reads
 // of attendance records.
 
+#include <algorithm>
+#include <climits>
+
 #include "vigil/common/Error.hpp"
 #include "vigil/signaling/Access.hpp"
+#include "vigil/signaling/AuditQuery.hpp"
 #include "vigil/signaling/CsvReport.hpp"
 #include "vigil/signaling/HttpApi.hpp"
 
@@ -50,6 +54,59 @@ std::pair<Millis, Millis> rangeOf(const HttpRequest& request, int offset, Millis
     return {from, to};
 }
 
+// The presence columns: samples and spot checks count even without a join (a result
+// written after the subject left still belongs to the row).
+void csvPresence(CsvRow& row, const SubjectSummary& s) {
+    row.minutesVerified = s.minutesVerified;
+    row.minutesUnenrolled = s.minutesUnenrolled;
+    row.samples = s.samples;
+    row.samplesNotMatched = s.samplesNotMatched;
+    row.samplesUnenrolled = s.samplesUnenrolled;
+    row.spotChecks = s.spotChecks;
+    row.spotChecksPassed = static_cast<int>(std::min<long long>(
+        INT_MAX, static_cast<long long>(s.spotChecksPassed) + s.spotChecksAnswered));
+    row.spotChecksFailed = s.spotChecksFailed;
+    row.spotChecksMissed = s.spotChecksMissed;
+}
+
+// GET /api/audit's filters: actor, action (names separated by commas), target, from, to.
+AuditFilter auditFilterOf(const HttpRequest& request, int offset) {
+    AuditFilter filter;
+    filter.actor = queryValue(request, "actor");
+    filter.target = queryValue(request, "target");
+    if (filter.actor.size() > 128 || filter.target.size() > 128)
+        throw ApiError("bad_request", "'actor' and 'target' are at most 128 bytes");
+    const std::string actions = queryValue(request, "action");
+    for (size_t pos = 0; pos < actions.size();) {
+        size_t comma = actions.find(',', pos);
+        if (comma == std::string::npos) comma = actions.size();
+        std::string name = actions.substr(pos, comma - pos);
+        if (name.empty() || name.size() > 64 ||
+            name.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos ||
+            filter.actions.size() >= 32) {
+            throw ApiError("bad_request", "'action' must be action names separated by commas");
+        }
+        filter.actions.push_back(std::move(name));
+        pos = comma + 1;
+    }
+    if (!queryValue(request, "from").empty()) filter.from = timeParam(request, "from", offset, 0);
+    if (!queryValue(request, "to").empty()) filter.to = timeParam(request, "to", offset, 0);
+    if (filter.from && filter.to && *filter.to <= *filter.from)
+        throw ApiError("bad_request", "'to' must come after 'from'");
+    return filter;
+}
+
+// The filters a read of the audit log used, for its own audit entry: `{}` when none.
+json auditFilterJson(const AuditFilter& filter) {
+    json out = json::object();
+    if (!filter.actor.empty()) out["actor"] = filter.actor;
+    if (!filter.actions.empty()) out["action"] = filter.actions;
+    if (!filter.target.empty()) out["target"] = filter.target;
+    if (filter.from) out["from"] = *filter.from;
+    if (filter.to) out["to"] = *filter.to;
+    return out;
+}
+
 }  // namespace
 
 json summaryJson(const SubjectSummary& s, int offset) {
@@ -68,9 +125,16 @@ json summaryJson(const SubjectSummary& s, int offset) {
             {"seconds_credited", s.creditedMs / 1000},
             {"samples", s.samples},
             {"samples_verified", s.samplesVerified},
+            {"samples_not_matched", s.samplesNotMatched},
+            {"samples_unenrolled", s.samplesUnenrolled},
+            {"minutes_verified", s.minutesVerified},
+            {"minutes_unenrolled", s.minutesUnenrolled},
             {"last_outcome", s.lastOutcome},
             {"reconnects", s.reconnects},
             {"spot_checks", s.spotChecks},
+            {"spot_checks_answered", s.spotChecksAnswered},
+            {"spot_checks_passed", s.spotChecksPassed},
+            {"spot_checks_failed", s.spotChecksFailed},
             {"spot_checks_missed", s.spotChecksMissed}};
 }
 SessionCredit sessionCredit(const ClassSession& cls, const SubjectSummary& summary, Millis now) {
@@ -305,6 +369,9 @@ Task<HttpResponse> HttpApi::attendanceCsv(const User& user, const HttpRequest& r
     const std::string unit = scopedUnit(user, request, tree, "export reports");
     int offset = deps_.config.utcOffsetMinutes();
     auto [from, to] = rangeOf(request, offset, 31 * kDayMs, kDayMs);
+    const auto headers = csvHeadersFor(queryValue(request, "lang"), queryValue(request, "headers"));
+    if (!headers)
+        throw ApiError("bad_request", "'lang' must be zh-CN or en, 'headers' labels or machine");
     std::map<std::string, std::string> unitNames;
     for (const auto& u : co_await deps_.directory.listUnits()) unitNames[u.id] = u.name;
     std::vector<CsvRow> rows;
@@ -327,6 +394,7 @@ Task<HttpResponse> HttpApi::attendanceCsv(const User& user, const HttpRequest& r
             row.minutesCredited = sum.minutesCredited;
             row.reconnects = sum.reconnects;
         }
+        csvPresence(row, r.summary);
         rows.push_back(row);
     }
     const std::string detail =
@@ -334,7 +402,7 @@ Task<HttpResponse> HttpApi::attendanceCsv(const User& user, const HttpRequest& r
     co_await deps_.audit.append(user.id, "export_attendance", unit, detail);
     HttpResponse r;
     r.contentType = "text/csv; charset=utf-8";
-    r.body = buildAttendanceCsv(rows, offset);
+    r.body = buildAttendanceCsv(rows, offset, *headers);
     r.headers.emplace_back("content-disposition",
                            "attachment; filename=\"attendance-" + unit + ".csv\"");
     co_return r;
@@ -344,26 +412,41 @@ Task<HttpResponse> HttpApi::auditLog(const User& user, const HttpRequest& reques
     auto tree = co_await deps_.directory.unitTree();
     if (!access::canAdminister(user, user.unit, tree))
         throw ApiError("forbidden", "only administrators read the audit log");
-    std::string after = request.query.count("after") ? request.query.at("after") : "-";
-    size_t limit = 100;
-    if (request.query.count("limit")) {
-        try {
-            limit = std::clamp<size_t>(std::stoul(request.query.at("limit")), 1, 1000);
-        } catch (const std::exception&) {
-            throw ApiError("bad_request", "'limit' must be a number");
-        }
+    const auto limit = static_cast<size_t>(intParam(request, "limit", 100, 1, 1000));
+    const std::string before = queryValue(request, "before");
+    const std::string after = queryValue(request, "after");
+    if (!before.empty() && !after.empty())
+        throw ApiError("bad_request", "give 'before' or 'after', not both");
+    for (const auto& cursor : {before, after}) {
+        if (!cursor.empty() && !AuditQuery::validEntryId(cursor))
+            throw ApiError("bad_request", "'before' and 'after' must be entry ids");
     }
-    if (after != "-" && after.find_first_not_of("0123456789-") != std::string::npos) {
-        throw ApiError("bad_request", "'after' must be an entry id");
+    std::string order = queryValue(request, "order");
+    // Oldest first unless asked otherwise, as scripts that replay the chain expect.
+    if (order.empty()) order = before.empty() ? "oldest" : "newest";
+    if (order != "newest" && order != "oldest")
+        throw ApiError("bad_request", "'order' must be newest or oldest");
+    if ((order == "newest" && !after.empty()) || (order == "oldest" && !before.empty()))
+        throw ApiError("bad_request", "'before' pages newest first, 'after' oldest first");
+    const AuditFilter filter = auditFilterOf(request, deps_.config.utcOffsetMinutes());
+
+    AuditQuery query(deps_.redis);
+    AuditPage page;
+    if (order == "newest") {
+        page = co_await query.newestFirst(filter, before, limit);
+    } else {
+        page = co_await query.oldestFirst(filter, after, limit);
     }
     json entries = json::array();
-    for (const auto& e : co_await deps_.audit.read(after, limit)) {
+    for (const auto& e : page.entries) {
         json fields = json::object();
         for (const auto& [k, v] : e.fields) fields[k] = v;
         entries.push_back({{"id", e.id}, {"fields", fields}, {"prev", e.prev}, {"hash", e.hash}});
     }
-    co_await deps_.audit.append(user.id, "view_audit", "", "{}");
-    co_return jsonResponse(200, json{{"entries", entries}});
+    co_await deps_.audit.append(user.id, "view_audit", "", auditFilterJson(filter).dump());
+    co_return jsonResponse(200, json{{"entries", entries},
+                                     {"order", order},
+                                     {"next", page.next.empty() ? json() : json(page.next)}});
 }
 
 Task<HttpResponse> HttpApi::auditVerify(const User& user) {

@@ -431,6 +431,15 @@ TEST_F(WebApiTest, ComplianceReportFlagsSubjectsAtRisk) {
     spotCheckResult(classes[0], demo::kSubject01, "k1", at(2025, 3, 5, 10, 0), "failed");
     spotCheckResult(classes[1], demo::kSubject01, "k2", at(2025, 3, 12, 10, 0), "missed");
     spotCheckResult(classes[2], demo::kSubject01, "k3", at(2025, 3, 19, 10, 0), "passed");
+    // Subject01 has no face reference: seen as a face, never checked, never a mismatch.
+    for (int minute : {10, 20}) {
+        const long long ts = at(2025, 3, 5, 9, minute);
+        redis.cli({"XADD", "vigil:att:" + classes[0], "*", "kind", "presence", "subject",
+                   demo::kSubject01, "ts", std::to_string(ts), "outcome", "unenrolled"});
+        redis.cli({"XADD", "vigil:alerts", std::to_string(ts) + "-0", "class", classes[0],
+                   "subject", demo::kSubject01, "unit", "zj-hz-xh-zt", "kind", "unenrolled",
+                   "message", "no face reference", "ts", std::to_string(ts)});
+    }
     // Alerts are stored when raised: their ids carry that time.
     int n = 0;
     for (long long ts : {at(2025, 3, 5, 10, 0), at(2025, 3, 12, 10, 0), at(2025, 4, 2, 10, 0)}) {

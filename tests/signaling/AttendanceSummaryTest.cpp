@@ -742,5 +742,116 @@ TEST(AttendanceSummaryTest, MonthRollUpCountsVerifiedCredit) {
     EXPECT_EQ(h.missedRequiredSessions, 0);
 }
 
+// Unenrolled presence: a face was seen, but the subject has no reference to check it against.
+// Ten connected minutes 0..9 with two samples each:
+//   0-3 verified + verified, 4-5 unenrolled + unenrolled, 6 verified + unenrolled,
+//   7 unenrolled + no_face, 8 not_matched + unenrolled, 9 no_face + no_face.
+std::vector<AttendanceEvent> unenrolledStream() {
+    std::vector<AttendanceEvent> events{ev("join", "s1", m(0), "c1"),
+                                        ev("leave", "s1", m(10), "c1", "leave")};
+    const std::vector<std::pair<const char*, const char*>> minutes{
+        {"verified", "verified"},   {"verified", "verified"},     {"verified", "verified"},
+        {"verified", "verified"},   {"unenrolled", "unenrolled"}, {"unenrolled", "unenrolled"},
+        {"verified", "unenrolled"}, {"unenrolled", "no_face"},    {"not_matched", "unenrolled"},
+        {"no_face", "no_face"}};
+    for (size_t i = 0; i < minutes.size(); ++i) {
+        const Millis start = m(static_cast<Millis>(i));
+        events.push_back(sample("s1", start + 10 * kSec, minutes[i].first));
+        events.push_back(sample("s1", start + 40 * kSec, minutes[i].second));
+    }
+    return events;
+}
+
+TEST(AttendanceSummaryTest, UnenrolledSamplesAreCreditedByDefault) {
+    CreditPolicy policy;
+    EXPECT_TRUE(policy.creditUnenrolled);
+    auto s = summarize(unenrolledStream(), kWindow, m(90), kVerified).at("s1");
+    // Verified on their own: minutes 0-3 and 6 (one of two is the default share).
+    EXPECT_EQ(s.verifiedMs, 5 * kMin);
+    EXPECT_EQ(s.minutesVerified, 5);
+    // Unenrolled samples make up the share in minutes 4, 5, 7 and 8.
+    EXPECT_EQ(s.unenrolledMs, 4 * kMin);
+    EXPECT_EQ(s.minutesUnenrolled, 4);
+    EXPECT_EQ(s.creditedMs, 9 * kMin);
+    EXPECT_EQ(s.minutesCredited, 9);
+}
+
+TEST(AttendanceSummaryTest, UnenrolledSamplesAreNotCreditedWhenTheConfigSaysSo) {
+    CreditPolicy strict{CreditPolicy::Verified, 0.5};
+    strict.creditUnenrolled = false;
+    auto s = summarize(unenrolledStream(), kWindow, m(90), strict).at("s1");
+    EXPECT_EQ(s.creditedMs, 5 * kMin);
+    EXPECT_EQ(s.minutesCredited, 5);
+    // The split is reported the same way whichever way the policy goes.
+    EXPECT_EQ(s.minutesVerified, 5);
+    EXPECT_EQ(s.minutesUnenrolled, 4);
+    // At a share of one, a minute needs every sample to count.
+    strict.minVerifiedShare = 1.0;
+    EXPECT_EQ(summarize(unenrolledStream(), kWindow, m(90), strict).at("s1").minutesCredited, 4);
+    CreditPolicy lenient = strict;
+    lenient.creditUnenrolled = true;
+    auto all = summarize(unenrolledStream(), kWindow, m(90), lenient).at("s1");
+    EXPECT_EQ(all.minutesVerified, 4);    // 0-3
+    EXPECT_EQ(all.minutesUnenrolled, 3);  // 4, 5 and 6
+    EXPECT_EQ(all.minutesCredited, 7);
+}
+
+TEST(AttendanceSummaryTest, UnenrolledIsNeverAMismatch) {
+    auto s = summarize(unenrolledStream(), kWindow, m(90), kVerified).at("s1");
+    EXPECT_EQ(s.samples, 20);
+    EXPECT_EQ(s.samplesVerified, 9);
+    EXPECT_EQ(s.samplesUnenrolled, 7);
+    EXPECT_EQ(s.samplesNotMatched, 1);
+    EXPECT_EQ(s.lastOutcome, "no_face");
+}
+
+TEST(AttendanceSummaryTest, VerifiedMinutesAreReportedInConnectedModeToo) {
+    auto s = summarize(unenrolledStream(), kWindow, m(90), kConnected).at("s1");
+    EXPECT_EQ(s.minutesCredited, 10);  // Every connected minute.
+    EXPECT_EQ(s.minutesVerified, 5);
+    EXPECT_EQ(s.minutesUnenrolled, 4);
+    // Samples while not connected, or outside the class window, verify nothing.
+    auto late = summarize({ev("join", "s1", m(58), "c1"), ev("leave", "s1", m(62), "c1", "leave"),
+                           sample("s1", m(59), "verified"), sample("s1", m(61), "verified"),
+                           sample("s1", m(63), "verified")},
+                          kWindow, m(90), kConnected)
+                    .at("s1");
+    EXPECT_EQ(late.minutesVerified, 1);
+}
+
+TEST(AttendanceSummaryTest, SpotCheckResultsAreCountedByOutcome) {
+    std::vector<AttendanceEvent> events{
+        ev("join", "s1", m(0), "c1"),
+        ev("spot_check", "s1", m(10)),
+        ev("spot_check_result", "s1", m(10) + 20 * kSec, "", "passed"),
+        ev("spot_check", "s1", m(20)),
+        ev("spot_check_result", "s1", m(20) + 20 * kSec, "", "failed"),
+        ev("spot_check", "s1", m(30)),
+        ev("spot_check_result", "s1", m(30) + 20 * kSec, "", "failed"),
+        ev("spot_check", "s1", m(40)),
+        ev("spot_check_result", "s1", m(40) + 5 * kSec, "", "answered"),
+        ev("spot_check", "s1", m(50)),
+        ev("spot_check_result", "s1", m(51), "", "missed"),
+        ev("spot_check", "s1", m(55)),  // Still open.
+    };
+    auto s = summarize(events, kWindow, m(56)).at("s1");
+    EXPECT_EQ(s.spotChecks, 6);
+    EXPECT_EQ(s.spotChecksPassed, 1);
+    EXPECT_EQ(s.spotChecksFailed, 2);
+    EXPECT_EQ(s.spotChecksAnswered, 1);
+    EXPECT_EQ(s.spotChecksMissed, 1);
+}
+
+TEST(AttendanceSummaryTest, PolicyFromTheConfig) {
+    common::Config config;
+    EXPECT_TRUE(config.presence.creditUnenrolled);
+    EXPECT_TRUE(creditPolicyFrom(config).creditUnenrolled);
+    config.presence.creditUnenrolled = false;
+    const CreditPolicy policy = creditPolicyFrom(config);
+    EXPECT_FALSE(policy.creditUnenrolled);
+    EXPECT_EQ(policy.mode,
+              config.vision.enabled ? CreditPolicy::Verified : CreditPolicy::Connected);
+}
+
 }  // namespace
 }  // namespace vigil::signaling

@@ -2,7 +2,7 @@
 // org unit, and the month's attendance as a CSV file.
 import { h, clear, table, toast } from '../dom.js';
 import { get, request } from '../api.js';
-import { t, formatNumber } from '../i18n.js';
+import { t, formatNumber, language } from '../i18n.js';
 import {
   alertBox, showError, hideError, pageFrame, fillUnitSelect, loadUnits,
   thisMonth, monthDates, daysFromToday, isMonth, num, emptyRow,
@@ -102,7 +102,9 @@ export default {
       csv.disabled = true;
       csv.setAttribute('aria-busy', 'true');
       try {
-        const response = await request('GET', '/api/reports/attendance.csv', { query: { unit: state.unit, from, to }, raw: true });
+        // Column headers in the page's language (scripts ask for headers=machine instead).
+        const query = { unit: state.unit, from, to, lang: language() };
+        const response = await request('GET', '/api/reports/attendance.csv', { query, raw: true });
         const blob = await response.blob();
         const url = URL.createObjectURL(blob);
         const a = h('a', { href: url, download: `attendance-${state.unit || 'all'}-${state.month}.csv`, hidden: true });

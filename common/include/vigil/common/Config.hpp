@@ -102,6 +102,8 @@ struct Config {
     } presence;
     struct Log {
         std::string level{"info"};
+        // Verified mode: time seen as a face while no reference is enrolled counts as verified.
+        bool creditUnenrolled{true};
     } log;
 
     // Reads `path` (it must exist), then applies VIGIL_* environment overrides.

@@ -21,11 +21,13 @@ struct AttendanceEvent {
     std::string kind;
     std::string subject;  // User id.
     // leave: leave | disconnect | heartbeat_timeout | class_ended | replaced | server_restart.
-    // spot_check_result: answered | missed.
+    // spot_check_result: answered | missed (a plain check), passed | failed (a liveness
+    // challenge decided from the camera).
     std::string reason;
     std::string conn;  // Connection id of the join this event belongs to.
-    // presence: verified | not_matched | no_face | several_faces | camera_off | poor_image.
-    // Any other value is a sample that is not verified.
+    // presence: verified | not_matched | unenrolled | no_face | several_faces | camera_off |
+    // poor_image. `unenrolled`: one good face, but the subject has no enrolled reference, so
+    // identity could not be checked (never a mismatch). Any other value is not verified.
     std::string outcome;
 };
 
@@ -47,14 +49,26 @@ struct SubjectSummary {
     std::vector<Interval> intervals;  // In time order.
     common::Millis connectedMs{0};    // Union of the intervals; an open one counts until `now`.
     common::Millis creditedMs{0};     // Per the CreditPolicy; see summarize().
-    int minutesConnected{0};          // floor(connectedMs / 60000)
-    int minutesCredited{0};           // floor(creditedMs / 60000)
-    int reconnects{0};                // Joins after the first.
-    int spotChecks{0};                // Spot checks sent to the subject.
-    int spotChecksMissed{0};          // Results recorded as "missed".
-    int samples{0};                   // Presence samples recorded, wherever they fall.
-    int samplesVerified{0};           // Those whose outcome is "verified".
-    std::string lastOutcome;          // Of the latest presence sample; empty if none.
+    // What the Verified rule credits whatever the policy's mode, split by why a minute
+    // qualified; see summarize(). In Verified mode creditedMs is verifiedMs, plus
+    // unenrolledMs when the policy credits unenrolled samples.
+    common::Millis verifiedMs{0};    // Minutes that qualify on `verified` samples alone.
+    common::Millis unenrolledMs{0};  // Minutes that qualify only with `unenrolled` ones.
+    int minutesConnected{0};         // floor(connectedMs / 60000)
+    int minutesCredited{0};          // floor(creditedMs / 60000)
+    int minutesVerified{0};          // floor(verifiedMs / 60000)
+    int minutesUnenrolled{0};        // floor(unenrolledMs / 60000)
+    int reconnects{0};               // Joins after the first.
+    int spotChecks{0};               // Spot checks sent to the subject.
+    int spotChecksMissed{0};         // Results recorded as "missed".
+    int spotChecksAnswered{0};       // "answered": a plain check confirmed in time.
+    int spotChecksPassed{0};         // "passed": a liveness challenge followed.
+    int spotChecksFailed{0};         // "failed": a liveness challenge not followed.
+    int samples{0};                  // Presence samples recorded, wherever they fall.
+    int samplesVerified{0};          // Those whose outcome is "verified".
+    int samplesNotMatched{0};        // "not_matched": the only outcome that is a mismatch.
+    int samplesUnenrolled{0};        // "unenrolled": a face, identity not checkable.
+    std::string lastOutcome;         // Of the latest presence sample; empty if none.
 };
 
 // Which connected time is credited.
@@ -68,10 +82,15 @@ struct CreditPolicy {
     Mode mode = Verified;
     // Share of a minute's presence samples that must be verified for the minute to count.
     double minVerifiedShare = 0.5;
+    // Whether an `unenrolled` sample counts as verified for that share. The missing reference
+    // is the agency's gap, not the subject's, so by default it does; when it does not, the
+    // sample counts as not verified (still never as a mismatch).
+    bool creditUnenrolled = true;
 };
 
-// [presence] credit_policy and credit_min_verified_share; the "connected" rule when presence
-// verification is off ([vision] enabled = false), as then no sample is ever taken.
+// [presence] credit_policy, credit_min_verified_share and credit_unenrolled; the
+// "connected" rule when presence verification is off ([vision] enabled = false), as then no
+// sample is ever taken.
 CreditPolicy creditPolicyFrom(const common::Config& config);
 
 // Keyed by subject id. Accepts any values without throwing: real streams arrive out of order,
@@ -87,9 +106,13 @@ CreditPolicy creditPolicyFrom(const common::Config& config);
 //     1. at least one presence sample of the subject was taken in that minute while the
 //        subject was connected (at or after a join, before its leave), and
 //     2. of those samples, the verified ones make up at least `minVerifiedShare` (with the
-//        default 0.5: one verified sample of two is enough, one of three is not).
+//        default 0.5: one verified sample of two is enough, one of three is not); with
+//        `creditUnenrolled`, `unenrolled` samples count as verified ones.
 //   A minute without such a sample is not credited, however long the subject was connected
 //   in it. Samples taken while the subject was not connected count for nothing.
+// Whatever the mode, verifiedMs is what rule 2 credits counting `verified` samples only, and
+// unenrolledMs what it credits in addition when `unenrolled` ones count too (the minutes
+// that credit_unenrolled decides), both at `minVerifiedShare`.
 // In both modes minutesCredited = floor(creditedMs / 60000): a part minute never rounds up.
 // The default keeps the Connected rule for callers that do not choose.
 std::map<std::string, SubjectSummary> summarize(const std::vector<AttendanceEvent>& events,

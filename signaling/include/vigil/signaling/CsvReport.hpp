@@ -1,6 +1,7 @@
 #pragma once
 // The attendance CSV export, built for Excel and LibreOffice as administrators open it.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,11 +26,30 @@ struct CsvRow {
     int minutesConnected{0};
     int minutesCredited{0};
     int reconnects{0};
+    // Presence, as in SubjectSummary.
+    int minutesVerified{0};
+    int minutesUnenrolled{0};
+    int samples{0};
+    int samplesNotMatched{0};  // The mismatches: `unenrolled` samples are never among them.
+    int samplesUnenrolled{0};
+    int spotChecks{0};
+    int spotChecksPassed{0};  // Challenges passed and plain checks answered in time.
+    int spotChecksFailed{0};
+    int spotChecksMissed{0};
 };
+
+// The header row's words: labels in the reader's language, or stable machine names for
+// scripts. Cell values other than yes/no are the same in all three.
+enum class CsvHeaders { ZhCN, En, Machine };
+
+// From the export's query parameters: `headers` "machine" wins, otherwise `lang` ("zh-CN",
+// the default when empty, or "en"); nullopt for any other value.
+std::optional<CsvHeaders> csvHeadersFor(const std::string& lang, const std::string& headers);
 
 // UTF-8 with a byte-order mark (without it Excel shows Chinese names as mojibake), CRLF line
 // ends, a header row, RFC 4180 quoting, times as ISO 8601 at `utcOffsetMinutes` (empty when
 // 0). Text cells that a spreadsheet would run as a formula get a leading apostrophe.
-std::string buildAttendanceCsv(const std::vector<CsvRow>& rows, int utcOffsetMinutes);
+std::string buildAttendanceCsv(const std::vector<CsvRow>& rows, int utcOffsetMinutes,
+                               CsvHeaders headers);
 
 }  // namespace vigil::signaling
