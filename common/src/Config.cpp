@@ -249,6 +249,8 @@ const std::vector<Key>& keys() {
         doubleKey(
             "presence.credit_min_verified_share",
             [](Config& c) -> double& { return c.presence.creditMinVerifiedShare; }, 0.0, 1.0),
+        boolKey("presence.credit_unenrolled",
+                [](Config& c) -> bool& { return c.presence.creditUnenrolled; }),
         VIGIL_INT(presence, liveness_seconds, presence.livenessSeconds, 5, 600),
         VIGIL_INT(presence, burst_fps, presence.burstFps, 1, 30),
         VIGIL_STR(log, level, log.level, validateLevel),
@@ -293,8 +295,6 @@ int Config::utcOffsetMinutes() const {
     return parseUtcOffset(attendance.utcOffset);
 }
 
-        boolKey("presence.credit_unenrolled",
-                [](Config& c) -> bool& { return c.presence.creditUnenrolled; }),
 Config Config::parse(const std::string& text, const std::string& origin, bool applyEnvironment) {
     Config config;
     toml::table root;

@@ -97,13 +97,13 @@ struct Config {
         int frozenSeconds{60};
         std::string creditPolicy{"verified"};
         double creditMinVerifiedShare{0.5};
+        // Verified mode: time seen as a face while no reference is enrolled counts as verified.
+        bool creditUnenrolled{true};
         int livenessSeconds{20};
         int burstFps{5};
     } presence;
     struct Log {
         std::string level{"info"};
-        // Verified mode: time seen as a face while no reference is enrolled counts as verified.
-        bool creditUnenrolled{true};
     } log;
 
     // Reads `path` (it must exist), then applies VIGIL_* environment overrides.
