@@ -152,10 +152,12 @@ void PresenceMonitor::work(vision::PresenceVerifier& verifier) {
     }
 }
 
-common::Task<signaling::ReferenceCheck> PresenceMonitor::checkReference(std::string imageBytes) {
-    auto gate = [this, bytes = std::move(imageBytes)]() {
+common::Task<signaling::ReferenceCheck> PresenceMonitor::checkReference(std::string imageBytes,
+                                                                        bool liveFrame) {
+    const int minFacePx = liveFrame ? config_.vision.enrolLiveMinFacePx : 0;
+    auto gate = [this, bytes = std::move(imageBytes), minFacePx]() {
         std::lock_guard lock(enrolMutex_);
-        return gateReference(*enrolVerifier_, bytes, recognizer_);
+        return gateReference(*enrolVerifier_, bytes, recognizer_, minFacePx);
     };
     // Named: GCC 12 destroys a lambda temporary inside a co_await expression twice.
     auto run = enrolPool_.run(loop_, std::move(gate));

@@ -39,7 +39,8 @@ public:
     void onFrame(media::Frame frame) override;
 
     // signaling::PresenceService (the loop thread).
-    common::Task<signaling::ReferenceCheck> checkReference(std::string imageBytes) override;
+    common::Task<signaling::ReferenceCheck> checkReference(std::string imageBytes,
+                                                           bool liveFrame) override;
     void referencesChanged(const std::string& subject) override;
     void subjectJoined(const std::string& classId, const std::string& subject,
                        common::Millis ts) override;

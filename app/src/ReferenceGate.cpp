@@ -6,7 +6,8 @@
 namespace vigil::app {
 
 signaling::ReferenceCheck gateReference(vision::PresenceVerifier& verifier,
-                                        const std::string& bytes, const std::string& model) {
+                                        const std::string& bytes, const std::string& model,
+                                        int minFacePx) {
     signaling::ReferenceCheck check;
     check.model = model;
     std::vector<unsigned char> buffer(bytes.begin(), bytes.end());
@@ -21,7 +22,7 @@ signaling::ReferenceCheck gateReference(vision::PresenceVerifier& verifier,
         check.reason = "the photo cannot be decoded (JPEG or PNG)";
         return check;
     }
-    auto result = verifier.enrol(image);
+    auto result = verifier.enrol(image, minFacePx);
     check.code = result.code;
     check.reason = result.reason;
     check.embedding = std::move(result.embedding);

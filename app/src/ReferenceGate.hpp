@@ -11,7 +11,9 @@ namespace vigil::app {
 
 // `model`: the recognizer's name, stored with the embedding. Never throws for bad bytes:
 // they give code "bad_image".
+// `minFacePx` > 0: the smallest face accepted, instead of the verifier's photo minimum.
 signaling::ReferenceCheck gateReference(vision::PresenceVerifier& verifier,
-                                        const std::string& bytes, const std::string& model);
+                                        const std::string& bytes, const std::string& model,
+                                        int minFacePx = 0);
 
 }  // namespace vigil::app

@@ -1,5 +1,6 @@
 #include "vigil/common/Config.hpp"
 
+#include <arpa/inet.h>
 #include <spdlog/spdlog.h>
 #include <toml++/toml.h>
 
@@ -100,6 +101,44 @@ Key boolKey(std::string name, const std::function<bool&(Config&)>& field) {
                     bad("must be true or false");
                 }
             }};
+}
+
+// A TOML array of strings; in the environment, the same strings separated by commas (an
+// empty value is an empty list). `validate` checks each entry.
+Key stringListKey(std::string name, const std::function<std::vector<std::string>&(Config&)>& field,
+                  const std::function<void(const std::string&)>& validate) {
+    return {std::move(name),
+            [field, validate](Config& c, const toml::node& n) {
+                const auto* array = n.as_array();
+                if (array == nullptr) bad("must be an array of strings");
+                std::vector<std::string> values;
+                for (const auto& item : *array) {
+                    auto v = item.value_exact<std::string>();
+                    if (!v) bad("must be an array of strings");
+                    validate(*v);
+                    values.push_back(*v);
+                }
+                field(c) = std::move(values);
+            },
+            [field, validate](Config& c, const std::string& s) {
+                std::vector<std::string> values;
+                std::stringstream ss(s);
+                std::string item;
+                while (std::getline(ss, item, ',')) {
+                    while (!item.empty() && item.front() == ' ') item.erase(item.begin());
+                    while (!item.empty() && item.back() == ' ') item.pop_back();
+                    validate(item);
+                    values.push_back(item);
+                }
+                field(c) = std::move(values);
+            }};
+}
+
+// A numeric IPv4 or IPv6 address: what an ICE agent can gather on. Host names are refused.
+void validateIpAddress(const std::string& s) {
+    unsigned char buffer[sizeof(in6_addr)];
+    if (inet_pton(AF_INET, s.c_str(), buffer) != 1 && inet_pton(AF_INET6, s.c_str(), buffer) != 1)
+        bad("'" + s + "' is not an IP address");
 }
 
 void anyString(const std::string&) {}
@@ -212,6 +251,10 @@ const std::vector<Key>& keys() {
         VIGIL_INT(media, sample_seconds, media.sampleSeconds, 1, 3600),
         VIGIL_INT(media, port_min, media.portMin, 0, 65535),
         VIGIL_INT(media, port_max, media.portMax, 0, 65535),
+        stringListKey(
+            "media.ice_addresses",
+            [](Config& c) -> std::vector<std::string>& { return c.media.iceAddresses; },
+            validateIpAddress),
         VIGIL_STR(ice, stun_urls, ice.stunUrls, validateIceUrls),
         VIGIL_STR(ice, turn_urls, ice.turnUrls, validateIceUrls),
         VIGIL_STR(ice, turn_secret, ice.turnSecret, anyString),
@@ -235,6 +278,7 @@ const std::vector<Key>& keys() {
             "vision.match_threshold", [](Config& c) -> double& { return c.vision.matchThreshold; },
             0.0, 0.99),
         VIGIL_INT(vision, min_face_px, vision.minFacePx, 16, 1000),
+        VIGIL_INT(vision, enrol_live_min_face_px, vision.enrolLiveMinFacePx, 16, 1000),
         VIGIL_INT(vision, workers, vision.workers, 1, 64),
         VIGIL_INT(vision, queue_frames, vision.queueFrames, 1, 100000),
         boolKey("vision.store_reference_images",

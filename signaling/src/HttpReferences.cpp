@@ -125,7 +125,7 @@ Task<HttpResponse> HttpApi::enrolReference(const User& user, const User& subject
             throw ApiError("forbidden", "that is not your active call with this subject");
         }
     }
-    auto check = co_await presence_->checkReference(request.body);
+    auto check = co_await presence_->checkReference(request.body, source != "upload");
     if (!check.ok()) {
         json detail{{"code", check.code}, {"reason", check.reason}, {"source", source}};
         co_await deps_.audit.append(user.id, "reference_refused", subject.id, detail.dump());

@@ -306,7 +306,7 @@ SampleResult PresenceVerifier::check(const cv::Mat& bgr, const std::vector<Embed
                   "similarity " + fixed(r.similarity, 2) + " < " + fixed(o.matchThreshold, 2));
 }
 
-EnrolResult PresenceVerifier::enrol(const cv::Mat& bgr) {
+EnrolResult PresenceVerifier::enrol(const cv::Mat& bgr, int minFacePx) {
     const auto& o = impl_->options;
     EnrolResult r;
     const auto fail = [&](std::string code, std::string reason) {
@@ -339,9 +339,10 @@ EnrolResult PresenceVerifier::enrol(const cv::Mat& bgr) {
     const Face& face = counted.front();
     r.face = scaled(face, frame->scale);
     const float px = sizeOf(r.face);
-    if (px < static_cast<float>(o.enrolMinFacePx)) {
+    const int minPx = minFacePx > 0 ? minFacePx : o.enrolMinFacePx;
+    if (px < static_cast<float>(minPx)) {
         return fail("face_too_small",
-                    "face " + fixed(px) + " px < " + std::to_string(o.enrolMinFacePx) + " px");
+                    "face " + fixed(px) + " px < " + std::to_string(minPx) + " px");
     }
     // The face itself must be lit, not only the room: a backlit reference makes a poor one.
     r.quality.brightness = ImageQualityMeasure::faceBrightness(frame->gray, face.box);

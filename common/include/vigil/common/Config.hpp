@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace vigil::common {
 
@@ -57,6 +58,9 @@ struct Config {
         int sampleSeconds{10};
         int portMin{0};
         int portMax{0};
+        // IP addresses the server's ICE agents gather candidates on. Empty: every address
+        // the host has (libnice's discovery, which leaves out loopback).
+        std::vector<std::string> iceAddresses;
     } media;
     struct Ice {
         std::string stunUrls;
@@ -84,6 +88,7 @@ struct Config {
         double detectThreshold{0.7};
         double matchThreshold{0.40};
         int minFacePx{40};
+        int enrolLiveMinFacePx{64};  // Smallest face of a reference taken from a live camera.
         int workers{1};
         int queueFrames{64};
         bool storeReferenceImages{true};

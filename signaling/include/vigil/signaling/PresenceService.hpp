@@ -56,7 +56,10 @@ public:
 
     // Decodes a JPEG or PNG photo, applies the enrolment quality gate and computes the
     // embedding, off the event loop. Resumes on the loop.
-    virtual common::Task<ReferenceCheck> checkReference(std::string imageBytes) = 0;
+    // `liveFrame`: a frame of the subject's live camera (a class or a call), judged with
+    // [vision] enrol_live_min_face_px instead of the photo minimum.
+    virtual common::Task<ReferenceCheck> checkReference(std::string imageBytes,
+                                                        bool liveFrame = false) = 0;
     // The subject's references changed: drop any cached copy.
     virtual void referencesChanged(const std::string& subject) = 0;
 

@@ -50,7 +50,9 @@ public:
 
     std::vector<Face> detect(const cv::Mat& bgr);
     SampleResult check(const cv::Mat& bgr, const std::vector<Embedding>& references);
-    EnrolResult enrol(const cv::Mat& bgr);
+    // `minFacePx` > 0 replaces the options' enrolMinFacePx (a frame of a live camera comes at
+    // the presence camera's low resolution, where faces are smaller than in a photo).
+    EnrolResult enrol(const cv::Mat& bgr, int minFacePx = 0);
     // The embedding of one detected face; nullopt when it cannot be computed.
     std::optional<Embedding> embed(const cv::Mat& bgr, const Face& face);
     FaceAnalysis analyze(const cv::Mat& bgr, const std::vector<Embedding>& references);
