@@ -42,7 +42,9 @@ const char* verdict(ChunkCheck::Status status) {
 void addList(CLI::App& parent, GlobalOptions& options) {
     static std::string classId, callId;
     auto* list = parent.add_subcommand(
-        "list", "list recordings, newest first: id, start, end, state, chunks, bytes, unit, room");
+        "list",
+        "list recordings, newest first: id, start, end, state (recording, complete or "
+        "interrupted), chunks, bytes, unit, room, segments");
     list->add_option("--class", classId, "only the recordings of this class");
     list->add_option("--call", callId, "only the recordings of this supervision call");
     list->callback([&options]() {
@@ -64,7 +66,7 @@ void addList(CLI::App& parent, GlobalOptions& options) {
                                        << "\t" << common::formatIso8601(r.end, offset) << "\t"
                                        << signaling::toString(r.state) << "\t" << r.chunkCount
                                        << "\t" << r.bytes << "\t" << (r.unit.empty() ? "-" : r.unit)
-                                       << "\t" << r.room << "\n";
+                                       << "\t" << r.room << "\t" << r.segments.size() << "\n";
                          }
                      });
     });
@@ -74,8 +76,9 @@ void addVerify(CLI::App& parent, GlobalOptions& options) {
     static std::string id;
     auto* verify = parent.add_subcommand(
         "verify",
-        "re-hash every chunk of a recording; prints ok, MISMATCH or MISSING per chunk and exits "
-        "0 only if every chunk matches its recorded SHA-256 (1 otherwise, 2 for an unknown id)");
+        "re-hash every chunk of a recording; prints segment, chunk index within it, ok, MISMATCH "
+        "or MISSING, and the file per chunk, and exits 0 only if every chunk matches its "
+        "recorded SHA-256 (1 otherwise, 2 for an unknown id)");
     verify->add_option("ID", id, "recording id")->required();
     verify->callback([&options]() {
         runWithRedis(options,
@@ -93,8 +96,8 @@ void addVerify(CLI::App& parent, GlobalOptions& options) {
                          size_t failed = 0;
                          for (const auto& c : checks) {
                              if (c.status != ChunkCheck::Status::Ok) ++failed;
-                             std::cout << c.index << "\t" << verdict(c.status) << "\t"
-                                       << (c.path.empty() ? "(no chunk recorded)" : c.path);
+                             std::cout << c.segment << "\t" << c.index << "\t" << verdict(c.status)
+                                       << "\t" << (c.path.empty() ? "(no chunk recorded)" : c.path);
                              if (c.status == ChunkCheck::Status::Mismatch) {
                                  std::cout << "\trecorded " << c.expected << " now " << c.actual;
                              }

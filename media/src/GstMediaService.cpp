@@ -31,6 +31,14 @@ constexpr const char* kRequiredElements[] = {
 constexpr int kMaxBurstFps = 30;
 constexpr int kMaxBurstMs = 60000;
 
+// The recording of `source`'s main stream in `room`: derived from both, so that it is the
+// same recording however often the publisher comes back, in this process or the next (see
+// RecordingChunk). Room and user ids hold no newline; 20 hex digits keep the id short for
+// folder names and URLs, with no collision between rooms in practice.
+std::string recordingIdFor(const std::string& room, const std::string& source) {
+    return "r" + common::sha256Hex(room + "\n" + source).substr(0, 20);
+}
+
 class GstMediaService final : public MediaService {
 public:
     GstMediaService(common::EventLoop& loop, MediaOptions options)
@@ -70,7 +78,7 @@ public:
         Room& room = *it->second;
         std::vector<std::string> sessions;
         for (const auto& [id, p] : room.publishers) sessions.push_back(id);
-        for (const auto& id : sessions) removePublisher(room, id, "room_closed", true);
+        for (const auto& id : sessions) removePublisher(room, id, "room_closed");
         for (auto& [id, viewer] : room.viewers) {
             viewer->dropNow();
             sessions_.erase(id);
@@ -88,7 +96,7 @@ public:
     Task<std::string> publish(PublishRequest request) override {
         Room& room = requireRoom(request.room);
         if (auto existing = room.publisherOf(request.source, request.stream)) {
-            removePublisher(room, existing->session(), "replaced", false);
+            removePublisher(room, existing->session(), "replaced");
         } else if (request.stream == StreamKind::Main && room.spec.kind == RoomKind::Class) {
             for (const auto& [id, p] : room.publishers) {
                 if (p->request().stream == StreamKind::Main)
@@ -278,7 +286,7 @@ private:
         Room* room = findRoom(roomId);
         if (room == nullptr) return;
         if (room->publishers.count(session) != 0) {
-            removePublisher(*room, session, "stopped", false);
+            removePublisher(*room, session, "stopped");
             return;
         }
         auto v = room->viewers.find(session);
@@ -288,7 +296,7 @@ private:
         }
     }
 
-    void removePublisher(Room& room, std::string session, std::string reason, bool roomClosing) {
+    void removePublisher(Room& room, std::string session, std::string reason) {
         auto it = room.publishers.find(session);
         if (it == room.publishers.end()) return;
         auto publisher = it->second;
@@ -314,8 +322,9 @@ private:
             room.finishing.push_back(std::move(rec->second));
             room.recorders.erase(rec);
             std::string roomId = room.spec.id;
-            recorder->finish(roomClosing,
-                             [this, roomId, recorder]() { recorderDone(roomId, recorder); });
+            // The segment ends whether the publisher left or the room closed; a publisher
+            // that comes back starts a new segment of the same recording.
+            recorder->finish([this, roomId, recorder]() { recorderDone(roomId, recorder); });
         }
         if (wasReady && ctx_->listener != nullptr) {
             ctx_->listener->onPublisherLeft(room.spec.id, publisher->request().source,
@@ -349,18 +358,18 @@ private:
                     std::make_unique<detail::CameraTap>(*ctx_, room->pipeline, roomId, publisher);
             } else if (ctx_->options.record && room->recorders.count(session) == 0) {
                 // A class records its teacher; a call records each party, side by side in
-                // time, as one recording per party under the same call.
-                std::string key = room->spec.kind == RoomKind::Class ? std::string() : req.source;
-                auto& recording = room->recordings[key];
+                // time, as one recording per party under the same call. Each publisher
+                // session is a new segment of that recording.
+                auto& recording = room->recordings[req.source];
                 if (!recording) {
                     recording = std::make_shared<detail::RecordingInfo>();
-                    recording->id = "r" + common::randomHex(8);
+                    recording->id = recordingIdFor(roomId, req.source);
                     recording->room = roomId;
                     recording->kind = room->spec.kind;
                     recording->participants = room->spec.participants;
                 }
                 room->recorders[session] = std::make_unique<detail::Recorder>(
-                    *ctx_, room->pipeline, recording, *publisher);
+                    *ctx_, room->pipeline, recording, *publisher, nextSegment());
             }
         } catch (const std::exception& e) {
             logger()->error("room {} session {}: {}", roomId, session, e.what());
@@ -374,7 +383,7 @@ private:
         logger()->warn("room {} session {}: failed: {}", roomId, session, reason);
         Room* room = findRoom(roomId);
         if (room != nullptr && room->publishers.count(session) != 0) {
-            removePublisher(*room, session, reason, false);
+            removePublisher(*room, session, reason);
         } else {
             dropSession(roomId, session);
         }
@@ -442,7 +451,15 @@ private:
         if (ctx_->listener != nullptr) ctx_->listener->onRoomFailed(roomId, reason);
     }
 
+    // A new segment id: the wall clock, but always later than the previous one, so that two
+    // segments of one recording never share a folder.
+    std::int64_t nextSegment() {
+        lastSegment_ = std::max(lastSegment_ + 1, detail::wallMillis());
+        return lastSegment_;
+    }
+
     std::unique_ptr<detail::Context> ctx_;
+    std::int64_t lastSegment_{0};
     std::unordered_map<std::string, std::unique_ptr<Room>> rooms_;
     std::set<std::string> closing_;
     std::unordered_map<std::string, std::string> sessions_;  // session -> room
@@ -482,6 +499,13 @@ void initGStreamer() {
 
 std::unique_ptr<MediaService> makeGstMediaService(common::EventLoop& loop, MediaOptions options) {
     initGStreamer();
+    if (options.iceAddresses.empty()) {
+        logger()->info("ICE gathers on every address of this host (media.ice_addresses empty)");
+    } else {
+        std::string list;
+        for (const auto& a : options.iceAddresses) list += (list.empty() ? "" : ", ") + a;
+        logger()->info("ICE gathers only on {}", list);
+    }
     return std::make_unique<GstMediaService>(loop, std::move(options));
 }
 

@@ -54,8 +54,12 @@ gboolean onRecorderBus(GstBus* /*bus*/, GstMessage* message, gpointer data) {
 }  // namespace
 
 Recorder::Recorder(Context& ctx, GstElement* pipeline, std::shared_ptr<RecordingInfo> info,
-                   Publisher& publisher)
-    : ctx_(ctx), pipeline_(pipeline), info_(std::move(info)), source_(publisher.request().source) {
+                   Publisher& publisher, std::int64_t segment)
+    : ctx_(ctx),
+      pipeline_(pipeline),
+      info_(std::move(info)),
+      source_(publisher.request().source),
+      segment_(segment) {
     auto tracks = publisher.tracks();
     std::shared_ptr<Track> video;
     std::shared_ptr<Track> audio;
@@ -66,7 +70,10 @@ Recorder::Recorder(Context& ctx, GstElement* pipeline, std::shared_ptr<Recording
     if (!video && !audio) throw MediaFailure("nothing to record");
     // WebM holds VP8 and Opus; H.264 needs Matroska.
     bool webm = !video || video->codec == "VP8";
-    std::filesystem::path dir = std::filesystem::absolute(ctx_.options.recordDir) / info_->id;
+    // A folder per segment: a segment's chunks are numbered from 0 and must not overwrite
+    // those of the recording's earlier segments.
+    std::filesystem::path dir =
+        std::filesystem::absolute(ctx_.options.recordDir) / info_->id / std::to_string(segment_);
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) throw MediaFailure("cannot create " + dir.string() + ": " + ec.message());
@@ -76,8 +83,8 @@ Recorder::Recorder(Context& ctx, GstElement* pipeline, std::shared_ptr<Recording
     mux_ = makeElement("splitmuxsink");
     g_object_set(mux_, "location", pattern.c_str(), "max-size-time",
                  static_cast<guint64>(ctx_.options.chunkSeconds) * GST_SECOND, "muxer-factory",
-                 webm ? "webmmux" : "matroskamux", "start-index", info_->nextIndex,
-                 "send-keyframe-requests", TRUE, nullptr);
+                 webm ? "webmmux" : "matroskamux", "start-index", 0, "send-keyframe-requests", TRUE,
+                 nullptr);
     gst_bin_add(GST_BIN(recordPipeline_), mux_);
 
     auto branch = [&](const std::shared_ptr<Track>& track, const char* padName) {
@@ -154,8 +161,8 @@ Recorder::Recorder(Context& ctx, GstElement* pipeline, std::shared_ptr<Recording
         if (p) p->requestKeyFrame();
         return static_cast<bool>(p);
     });
-    logger()->info("room {}: recording {} of {} to {}", info_->room, info_->id, source_,
-                   dir.string());
+    logger()->info("room {}: recording {} of {}, segment {}, to {}", info_->room, info_->id,
+                   source_, segment_, dir.string());
 }
 
 Recorder::~Recorder() {
@@ -172,10 +179,11 @@ void Recorder::handleMessage(GstMessage* message) {
                         err != nullptr ? err->message : "error", debug != nullptr ? debug : "");
         if (err != nullptr) g_error_free(err);
         g_free(debug);
-        reportHeld(false);
+        // What was written is reported; its final chunk ends the segment as interrupted.
         for (auto& [location, opened] : openedAt_)
-            reportChunk(location, opened, wallMillis(), false);
+            held_.emplace_back(location, opened, wallMillis());
         openedAt_.clear();
+        reportHeld(true, true);
         // Later: from the loop, not from inside this bus callback.
         ctx_.post([this, alive = ctx_.alive]() {
             if (alive->load()) release();
@@ -184,7 +192,7 @@ void Recorder::handleMessage(GstMessage* message) {
     }
     if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS) {
         // Every chunk has been closed (the bus keeps order): report them, then stop.
-        reportHeld(last_);
+        reportHeld(true, false);
         ctx_.post([this, alive = ctx_.alive]() {
             if (alive->load()) release();
         });
@@ -198,7 +206,7 @@ void Recorder::handleMessage(GstMessage* message) {
     if (location == nullptr) return;
     if (gst_structure_has_name(s, "splitmuxsink-fragment-opened")) {
         openedAt_[location] = wallMillis();
-        indexOf_[location] = info_->nextIndex++;
+        indexOf_[location] = nextIndex_++;
     } else if (gst_structure_has_name(s, "splitmuxsink-fragment-closed")) {
         auto opened = openedAt_.find(location);
         std::int64_t start = opened != openedAt_.end() ? opened->second : wallMillis();
@@ -212,18 +220,21 @@ void Recorder::handleMessage(GstMessage* message) {
 }
 
 void Recorder::reportChunk(const std::string& path, std::int64_t startMs, std::int64_t endMs,
-                           bool last) {
+                           bool last, bool interrupted) {
     RecordingChunk chunk;
     chunk.recording = info_->id;
     chunk.room = info_->room;
     chunk.kind = info_->kind;
     chunk.participants = info_->participants;
     chunk.source = source_;
+    chunk.segment = segment_;
     chunk.index = indexOf_.count(path) != 0 ? indexOf_[path] : 0;
     chunk.path = path;
     chunk.startMs = startMs;
     chunk.endMs = endMs;
-    chunk.last = last;
+    chunk.last = last || interrupted;
+    chunk.interrupted = interrupted;
+    if (chunk.last) ended_ = true;
     Context* ctx = &ctx_;
     auto alive = ctx_.alive;
     ctx_.hashing.submit([ctx, alive, chunk]() mutable {
@@ -237,14 +248,13 @@ void Recorder::reportChunk(const std::string& path, std::int64_t startMs, std::i
     });
 }
 
-void Recorder::finish(bool last, std::function<void()> finished) {
+void Recorder::finish(std::function<void()> finished) {
     if (released_) {
         // Already stopped by an error: nothing will close, so the room must not wait for it.
         if (finished) ctx_.post(std::move(finished));
         return;
     }
     finishing_ = true;
-    last_ = last;
     finished_ = std::move(finished);
     keyFrames_.cancel();
     for (auto& link : links_) releaseTeeLink(link);
@@ -261,10 +271,11 @@ void Recorder::finish(bool last, std::function<void()> finished) {
     });
 }
 
-void Recorder::reportHeld(bool lastIsFinal) {
+void Recorder::reportHeld(bool ending, bool interrupted) {
     for (size_t i = 0; i < held_.size(); ++i) {
         const auto& [location, start, end] = held_[i];
-        reportChunk(location, start, end, lastIsFinal && i + 1 == held_.size());
+        const bool final = ending && i + 1 == held_.size();
+        reportChunk(location, start, end, final, final && interrupted);
     }
     held_.clear();
 }
@@ -272,7 +283,8 @@ void Recorder::reportHeld(bool lastIsFinal) {
 void Recorder::release() {
     if (released_) return;
     released_ = true;
-    reportHeld(false);
+    // Still finishing: the last chunk did not close in time, so the segment ends early.
+    reportHeld(finishing_ && !ended_, true);
     giveUp_.cancel();
     keyFrames_.cancel();
     for (auto& link : links_) releaseTeeLink(link);

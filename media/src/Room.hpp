@@ -34,8 +34,8 @@ struct Room {
     std::map<std::string, std::shared_ptr<Publisher>> publishers;  // by session
     std::map<std::string, std::shared_ptr<Viewer>> viewers;        // by session
     std::map<std::string, std::unique_ptr<CameraTap>> taps;        // by publisher session
-    // A class has one recording (its teacher's main stream); a call one per party. Keyed by
-    // "" for a class, by the party's user id for a call.
+    // One recording per publisher of a main stream (a class's teacher, each party of a
+    // call), by the publisher's user id; each of its publisher sessions is a segment.
     std::map<std::string, std::shared_ptr<RecordingInfo>> recordings;
     std::map<std::string, std::unique_ptr<Recorder>> recorders;  // by publisher session
     std::vector<std::unique_ptr<Recorder>> finishing;

@@ -1,5 +1,6 @@
-// HttpApi's recording endpoints: the list, one recording's metadata with its chunks' digests,
-// and a chunk's bytes with Range support so that a browser's <video> can seek. Officers and
+// HttpApi's recording endpoints: the list, one recording's metadata with its segments and its
+// chunks' digests, and a chunk's bytes with Range support so that a browser's <video> can
+// seek. Each class recording names its class session (title, scheduled times). Officers and
 // administrators see the recordings of their org unit and below, and those they took part
 // in; subjects see none. Every access is audited before anything is sent.
 
@@ -8,6 +9,8 @@
 #include <algorithm>
 #include <climits>
 #include <cstdlib>
+#include <map>
+#include <optional>
 
 #include "vigil/common/Error.hpp"
 #include "vigil/common/Log.hpp"
@@ -59,13 +62,47 @@ bool mayReview(const User& user, const Recording& r, const UnitTree& tree) {
            (access::isStaff(user) && std::find(p.begin(), p.end(), user.id) != p.end());
 }
 
-json chunkJson(const std::string& recording, const RecordedChunk& c, int offset) {
-    return {{"index", c.index},
+// `position`: the chunk's place in the whole recording, which names it in its URL.
+json chunkJson(const std::string& recording, const RecordedChunk& c, size_t position, int offset) {
+    return {{"index", position},
+            {"segment", c.segmentNumber},
+            {"segment_index", c.index},
             {"sha256", c.sha256},
             {"bytes", c.bytes},
             {"start", common::formatIso8601(c.start, offset)},
             {"end", common::formatIso8601(c.end, offset)},
-            {"url", "/api/recordings/" + recording + "/chunks/" + std::to_string(c.index)}};
+            {"url", "/api/recordings/" + recording + "/chunks/" + std::to_string(position)}};
+}
+
+// The class session a class recording belongs to; null for a call's, or a class since
+// deleted.
+json classSessionJson(const std::optional<ClassSession>& cls, int offset) {
+    if (!cls) return nullptr;
+    return {{"id", cls->id},
+            {"title", cls->title},
+            {"start", common::formatIso8601(cls->start, offset)},
+            {"end", common::formatIso8601(cls->end, offset)},
+            {"state", toString(cls->state)}};
+}
+
+// Class sessions looked up once per request: a list holds many recordings of few classes.
+using ClassCache = std::map<std::string, std::optional<ClassSession>>;
+
+// A recording's JSON with `class_session`.
+Task<json> recordingJson(Directory& directory, const Recording& recording, ClassCache& classes,
+                         int offset) {
+    json j = recording.toJson(offset);
+    if (recording.classId.empty()) {
+        j["class_session"] = nullptr;
+        co_return j;
+    }
+    auto known = classes.find(recording.classId);
+    if (known == classes.end()) {
+        auto cls = co_await directory.findClass(recording.classId);
+        known = classes.emplace(recording.classId, std::move(cls)).first;
+    }
+    j["class_session"] = classSessionJson(known->second, offset);
+    co_return j;
 }
 }  // namespace
 
@@ -112,9 +149,11 @@ Task<HttpResponse> HttpApi::recordingList(const User& user, const HttpRequest& r
     auto tree = co_await deps_.directory.unitTree();
     json out = json::array();
     size_t total = 0;
+    ClassCache classes;
     for (const auto& r : co_await recordings_.list(query)) {
         if (!mayReview(user, r, tree)) continue;
-        if (total >= skip && out.size() < limit) out.push_back(r.toJson(offset));
+        if (total >= skip && out.size() < limit)
+            out.push_back(co_await recordingJson(deps_.directory, r, classes, offset));
         ++total;
     }
     const std::string detail =
@@ -131,8 +170,9 @@ Task<HttpResponse> HttpApi::recordingDetail(const User& user, const std::string&
     const int offset = deps_.config.utcOffsetMinutes();
     json chunks = json::array();
     for (const auto& c : co_await recordings_.chunks(id))
-        chunks.push_back(chunkJson(id, c, offset));
-    json j = recording.toJson(offset);
+        chunks.push_back(chunkJson(id, c, chunks.size(), offset));
+    ClassCache classes;
+    json j = co_await recordingJson(deps_.directory, recording, classes, offset);
     j["chunks"] = chunks;
     co_await deps_.audit.append(user.id, "view_recording", id, "{}");
     co_return jsonResponse(200, j);
@@ -146,11 +186,11 @@ Task<HttpResponse> HttpApi::recordingChunk(const User& user, const std::string& 
     }
     const int n = std::atoi(index.c_str());
     co_await visibleRecording(user, id);
-    std::optional<RecordedChunk> chunk;
-    for (auto& c : co_await recordings_.chunks(id)) {
-        if (c.index == n) chunk = std::move(c);
-    }
-    if (!chunk) throw ApiError("not_found", "recording '" + id + "' has no chunk " + index);
+    // Chunks are named by their place in the whole recording, across its segments.
+    auto all = co_await recordings_.chunks(id);
+    if (n >= static_cast<int>(all.size()))
+        throw ApiError("not_found", "recording '" + id + "' has no chunk " + index);
+    std::optional<RecordedChunk> chunk = std::move(all[static_cast<size_t>(n)]);
     auto path = servablePath(chunk->path, deps_.config.recording.dir);
     struct stat st {};
     if (!path || ::stat(path->c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -171,7 +211,10 @@ Task<HttpResponse> HttpApi::recordingChunk(const User& user, const std::string& 
     const bool partial = range.kind == ByteRange::Kind::Partial;
     const std::uint64_t first = partial ? range.first : 0;
     const std::uint64_t length = partial ? range.length() : size;
-    json detail{{"chunk", n}, {"bytes", length}};
+    json detail{{"chunk", n},
+                {"segment", chunk->segmentNumber},
+                {"segment_index", chunk->index},
+                {"bytes", length}};
     if (partial) {
         detail["range"] = request.range.substr(0, 64);
         detail["first"] = first;

@@ -48,6 +48,8 @@ SignalingNode::SignalingNode(common::EventLoop& loop, const common::Config& conf
       attendance_(*redis_),
       sessions_(loop, *redis_, hashing_, directory_, audit_, config.auth),
       recordings_(*redis_, directory_, audit_),
+      recordingRecovery_(
+          RecordingRecovery::Deps{*redis_, directory_, recordings_, config, nodeId_}),
       references_(*redis_, audit_, referenceImageKey(config)),
       hub_(ClassHub::Deps{loop, *redis_, directory_, sessions_, attendance_, config, nodeId_,
                           media}),
@@ -62,7 +64,7 @@ void SignalingNode::storeChunk(media::RecordingChunk chunk) {
     auto task = [](SignalingNode* self, media::RecordingChunk c) -> common::Task<void> {
         for (int attempt = 1;; ++attempt) {
             try {
-                co_await self->recordings_.addChunk(c, "");
+                co_await self->recordings_.addChunk(c, "", self->nodeId_);
                 co_return;
             } catch (const common::RedisError& e) {
                 if (attempt >= 10) throw;
@@ -105,6 +107,9 @@ common::Task<void> SignalingNode::start() {
     redis_->start();
     co_await redis_->waitConnected(std::chrono::milliseconds(config_.redis.connectTimeoutMs) * 3);
     co_await hub_.recoverOnStartup();
+    // Before serving: a segment left open by this node's previous process is closed before
+    // the new one starts recording.
+    co_await recordingRecovery_.run(true);
     co_await hub_.sweep();
 
     subscriber_->subscribe(
@@ -142,6 +147,7 @@ void SignalingNode::runSweep() {
     sweeping_ = true;
     auto task = [](SignalingNode* self) -> common::Task<void> {
         co_await self->hub_.sweep();
+        co_await self->recordingRecovery_.run(false);
         self->sweeping_ = false;
     };
     common::spawn(task(this), [this](const std::exception_ptr& e) {

@@ -251,7 +251,7 @@ test('officer, subject and administrator: class, presence, spot check, call, rev
         const rec = await h.waitUntil(async () => {
             const list = await h.apiGet(stack, adminToken, `/api/recordings?call=${encodeURIComponent(callId)}`);
             const r = list.recordings[0];
-            return r && r.state === 'finished' && r.chunk_count >= 1 ? r : null;
+            return r && r.state === 'complete' && r.chunk_count >= 1 ? r : null;
         }, { timeout: 30000, interval: 1000, message: `a finished recording of call ${callId} (GET /api/recordings?call=...)` });
         recordingId = rec.id;
         const all = (await h.apiGet(stack, adminToken, `/api/recordings?call=${encodeURIComponent(callId)}`)).recordings;

@@ -219,7 +219,16 @@ TEST_F(RecordingsApiTest, MetadataWithChunkDigests) {
     EXPECT_TRUE(r.body["call"].is_null());
     EXPECT_EQ(r.body["unit"], "zj-hz-xh-zt");
     EXPECT_EQ(r.body["room"], "class:" + demo::kClassToday);
-    EXPECT_EQ(r.body["state"], "finished");
+    EXPECT_EQ(r.body["state"], "complete");
+    ASSERT_EQ(r.body["segments"].size(), 1u) << r.raw;
+    EXPECT_EQ(r.body["segments"][0]["number"], 1);
+    EXPECT_EQ(r.body["segments"][0]["chunk_count"], 2);
+    EXPECT_EQ(r.body["segments"][0]["state"], "complete");
+    // The class session it belongs to, as the page names and links it.
+    ASSERT_TRUE(r.body["class_session"].is_object()) << r.raw;
+    EXPECT_EQ(r.body["class_session"]["id"], demo::kClassToday);
+    EXPECT_FALSE(r.body["class_session"].value("title", "").empty()) << r.raw;
+    EXPECT_FALSE(r.body["class_session"].value("start", "").empty()) << r.raw;
     EXPECT_EQ(r.body["complete"], true);
     EXPECT_EQ(r.body["chunk_count"], 2);
     EXPECT_EQ(r.body["bytes"], classChunks[0].bytes + classChunks[1].bytes);
@@ -244,6 +253,7 @@ TEST_F(RecordingsApiTest, MetadataWithChunkDigests) {
     EXPECT_EQ(call.body["call"], "k1");
     EXPECT_EQ(call.body["unit"], "zj-hz-xh");
     EXPECT_EQ(call.body["source"], demo::kOfficerWang) << "the officer's side of the call";
+    EXPECT_TRUE(call.body["class_session"].is_null()) << call.raw;
 
     auto outside = getJson(port(), "/api/recordings/rc1", zhao);
     EXPECT_EQ(outside.status, 404) << outside.raw;
@@ -365,7 +375,7 @@ TEST_F(RecordingsApiTest, CliListAndVerify) {
     auto list = vigilCli(redis, {"recording", "list"});
     ASSERT_EQ(list.exitCode, 0) << list.output;
     EXPECT_TRUE(contains(list.output, "rc1\t")) << list.output;
-    EXPECT_TRUE(contains(list.output, "\tfinished\t2\t")) << list.output;
+    EXPECT_TRUE(contains(list.output, "\tcomplete\t2\t")) << list.output;
     EXPECT_TRUE(contains(list.output, "rk1\t")) << list.output;
     auto byClass = vigilCli(redis, {"recording", "list", "--class", demo::kClassToday});
     ASSERT_EQ(byClass.exitCode, 0) << byClass.output;
@@ -404,4 +414,54 @@ TEST_F(RecordingsApiTest, CliListAndVerify) {
     for (const auto& v : verified) EXPECT_EQ(v["actor"], "cli");
     EXPECT_TRUE(contains(verified[0].value("detail", ""), "\"failed\":0"));
     EXPECT_TRUE(contains(verified[2].value("detail", ""), "\"failed\":2"));
+}
+
+TEST_F(RecordingsApiTest, ChunksAreNumberedAcrossSegmentsInPlayingOrder) {
+    // The teacher's camera restarted: a second segment of rc1, its chunks numbered from 0.
+    const long long t1 = classChunks[1].endMs + 60000;
+    std::vector<RecordingChunk> later;
+    for (int i = 0; i < 2; ++i) {
+        auto c =
+            makeChunk("rc1-s2", "class:" + demo::kClassToday, RoomKind::Class, {demo::kOfficerWang},
+                      i, 3000 + static_cast<size_t>(i), t1 + i * 300000, i == 1);
+        c.recording = "rc1";
+        c.source = demo::kOfficerWang;
+        c.segment = t1;
+        later.push_back(c);
+    }
+    // The second segment's last chunk is reported first: the order is by time, not arrival.
+    storeChunks(redis, {later[1], later[0]});
+
+    auto r = getJson(port(), "/api/recordings/rc1", admin);
+    ASSERT_EQ(r.status, 200) << r.raw;
+    EXPECT_EQ(r.body["state"], "complete");
+    EXPECT_EQ(r.body["chunk_count"], 4);
+    ASSERT_EQ(r.body["segments"].size(), 2u) << r.raw;
+    EXPECT_EQ(r.body["segments"][1]["number"], 2);
+    EXPECT_EQ(r.body["end"], isoAt(later[1].endMs - later[1].endMs % 1000));
+    const json& chunks = r.body["chunks"];
+    ASSERT_EQ(chunks.size(), 4u);
+    const std::vector<RecordingChunk> order{classChunks[0], classChunks[1], later[0], later[1]};
+    for (size_t i = 0; i < order.size(); ++i) {
+        EXPECT_EQ(chunks[i]["index"], i);
+        EXPECT_EQ(chunks[i]["segment"], i < 2 ? 1 : 2);
+        EXPECT_EQ(chunks[i]["segment_index"], i % 2);
+        EXPECT_EQ(chunks[i]["sha256"], order[i].sha256);
+        auto file = chunk(chunks[i].value("url", ""), admin);
+        ASSERT_EQ(file.status, 200) << chunks[i].dump();
+        EXPECT_TRUE(file.body == files[order[i].path]) << "chunk " << i;
+    }
+    EXPECT_EQ(chunk("/api/recordings/rc1/chunks/4", admin).status, 404);
+    // The audit names the segment and the chunk in it.
+    bool named = false;
+    for (const auto& p : auditOf("play_recording", "rc1")) {
+        auto detail = json::parse(p.value("detail", "{}"));
+        named = named || (detail.value("chunk", -1) == 3 && detail.value("segment", 0) == 2 &&
+                          detail.value("segment_index", -1) == 1);
+    }
+    EXPECT_TRUE(named);
+
+    auto verify = vigilCli(redis, {"recording", "verify", "rc1"});
+    EXPECT_EQ(verify.exitCode, 0) << verify.output;
+    EXPECT_TRUE(contains(verify.output, "2\t1\tok\t" + later[1].path)) << verify.output;
 }

@@ -138,7 +138,7 @@ TEST_F(CallMediaTest, OfficerAndSubjectSeeAndHearEachOther) {
             auto list = getJson(port(), byCall, admin);
             if (list.status != 200 || list.body["recordings"].size() != 2) return false;
             for (const auto& r : list.body["recordings"]) {
-                if (r.value("state", "") != "finished") return false;
+                if (r.value("state", "") != "complete") return false;
             }
             recordings = list.body["recordings"];
             return true;

@@ -1,8 +1,8 @@
 // RecordingStore against a real Redis and real files: chunks stored once however often they
-// are reported, the recording's span and state, its source (the publisher it holds), lists by
-// class, call, source and time, the org unit
-// looked up when media does not give one, the audit entries, and verify() finding a changed
-// byte, a deleted file and a chunk that was never reported.
+// are reported, the recording's span and state, its segments (one per publisher start) and
+// segments closed as interrupted, its source (the publisher it holds), lists by class, call,
+// source and time, the org unit looked up when media does not give one, the audit entries,
+// and verify() finding a changed byte, a deleted file and a chunk that was never reported.
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -115,8 +115,15 @@ protected:
         return c;
     }
 
-    void add(const RecordingChunk& c, const std::string& unit = "") {
-        loop.runUntilDone([&]() -> Task<void> { co_await store->addChunk(c, unit); }());
+    // chunk() of `recording` in the class, in segment `segment`.
+    RecordingChunk inSegment(const std::string& recording, Millis segment, int index, bool last) {
+        auto c = chunk(recording, "class:" + classId, RoomKind::Class, index, 100, last);
+        c.segment = segment;
+        return c;
+    }
+
+    void add(const RecordingChunk& c, const std::string& unit = "", const std::string& node = "") {
+        loop.runUntilDone([&]() -> Task<void> { co_await store->addChunk(c, unit, node); }());
     }
 
     std::optional<Recording> find(const std::string& id) {
@@ -182,8 +189,9 @@ TEST_F(RecordingStoreTest, ChunksAreStoredOnceAndAuditedOnce) {
     EXPECT_EQ(r->bytes, 1600u);
     EXPECT_EQ(r->start, c0.startMs);
     EXPECT_EQ(r->end, c1.endMs);
-    EXPECT_EQ(r->state, RecordingState::Finished);
-    EXPECT_EQ(r->lastIndex, 1);
+    EXPECT_EQ(r->state, RecordingState::Complete);
+    ASSERT_EQ(r->segments.size(), 1u);
+    EXPECT_EQ(r->segments[0].lastIndex, 1);
     EXPECT_TRUE(r->complete());
 
     std::vector<signaling::RecordedChunk> chunks;
@@ -443,6 +451,139 @@ TEST_F(RecordingStoreTest, VerifyFindsAChangedByteAMissingFileAndAGap) {
     } catch (const ApiError& e) {
         EXPECT_EQ(e.code(), "not_found");
     }
+}
+
+TEST_F(RecordingStoreTest, APublisherRestartIsANewSegmentOfTheSameRecording) {
+    const std::string room = "class:" + classId;
+    // Segment A: the teacher publishes, then leaves (its last chunk says so).
+    auto a0 = inSegment("rs1", kT0, 0, false);
+    auto a1 = inSegment("rs1", kT0, 1, true);
+    add(a0, "", "node-a");
+    EXPECT_EQ(find("rs1")->state, RecordingState::Recording);
+    add(a1, "", "node-a");
+    EXPECT_EQ(find("rs1")->state, RecordingState::Complete) << "the publisher left";
+
+    // Segment B: the teacher comes back in the same class; its chunks count from 0 again and
+    // live in their own folder.
+    const Millis b = kT0 + 3 * kChunkMs;
+    auto b0 = chunk("rs1-b", room, RoomKind::Class, 0, 200, false);  // its own file
+    b0.recording = "rs1";
+    b0.segment = b;
+    b0.startMs = b;
+    b0.endMs = b + kChunkMs - 1;
+    add(b0, "", "node-a");
+    auto r = find("rs1");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->state, RecordingState::Recording) << "recording again while the teacher is live";
+    ASSERT_EQ(r->segments.size(), 2u);
+    EXPECT_EQ(r->segments[0].state, RecordingState::Complete);
+    EXPECT_EQ(r->segments[1].state, RecordingState::Recording);
+    EXPECT_EQ(r->segments[1].node, "node-a");
+    std::vector<Recording> open;
+    loop.runUntilDone([&]() -> Task<void> { open = co_await store->open(); }());
+    ASSERT_EQ(open.size(), 1u);
+    EXPECT_EQ(open[0].id, "rs1");
+
+    auto b1 = b0;
+    b1.index = 1;
+    b1.startMs = b0.endMs + 1;
+    b1.endMs = b1.startMs + 1000;
+    b1.last = true;
+    add(b1, "", "node-a");
+    r = find("rs1");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->state, RecordingState::Complete);
+    EXPECT_TRUE(r->complete());
+    EXPECT_EQ(r->chunkCount, 4);
+    EXPECT_EQ(r->start, a0.startMs);
+    EXPECT_EQ(r->end, b1.endMs);
+    ASSERT_EQ(r->segments.size(), 2u);
+    EXPECT_EQ(r->segments[0].number, 1);
+    EXPECT_EQ(r->segments[0].chunkCount, 2);
+    EXPECT_EQ(r->segments[1].number, 2);
+    EXPECT_EQ(r->segments[1].start, b0.startMs);
+    EXPECT_EQ(r->segments[1].end, b1.endMs);
+    EXPECT_EQ(r->toJson(0)["segments"].size(), 2u);
+    EXPECT_EQ(r->toJson(0)["state"], "complete");
+    loop.runUntilDone([&]() -> Task<void> { open = co_await store->open(); }());
+    EXPECT_TRUE(open.empty());
+
+    // Playing order: segment by segment, each from its chunk 0.
+    std::vector<signaling::RecordedChunk> chunks;
+    loop.runUntilDone([&]() -> Task<void> { chunks = co_await store->chunks("rs1"); }());
+    ASSERT_EQ(chunks.size(), 4u);
+    EXPECT_EQ(chunks[0].path, a0.path);
+    EXPECT_EQ(chunks[1].path, a1.path);
+    EXPECT_EQ(chunks[2].path, b0.path);
+    EXPECT_EQ(chunks[2].segmentNumber, 2);
+    EXPECT_EQ(chunks[2].index, 0);
+    auto checks = verify("rs1");
+    ASSERT_EQ(checks.size(), 4u);
+    for (const auto& c : checks) EXPECT_EQ(c.status, ChunkCheck::Status::Ok) << c.path;
+    EXPECT_EQ(checks[3].segment, 2);
+    EXPECT_EQ(checks[3].index, 1);
+    EXPECT_EQ(auditEntries("recording_chunk").size(), 4u);
+
+    // The same index in another segment is another chunk; the same one again a retry.
+    add(b0, "", "node-a");
+    EXPECT_EQ(find("rs1")->chunkCount, 4);
+}
+
+TEST_F(RecordingStoreTest, AnOpenSegmentIsClosedAsInterruptedAtItsLastChunk) {
+    auto c0 = inSegment("rs2", kT0, 0, false);
+    auto c1 = inSegment("rs2", kT0, 1, false);
+    add(c0, "", "node-a");
+    add(c1, "", "node-a");
+    bool closed = false;
+    loop.runUntilDone([&]() -> Task<void> {
+        closed = co_await store->interruptSegment("rs2", kT0, "server_restart");
+    }());
+    EXPECT_TRUE(closed);
+    auto r = find("rs2");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->state, RecordingState::Interrupted);
+    EXPECT_FALSE(r->complete());
+    EXPECT_EQ(r->end, c1.endMs) << "it ends at its last chunk";
+    ASSERT_EQ(r->segments.size(), 1u);
+    EXPECT_EQ(r->segments[0].state, RecordingState::Interrupted);
+    EXPECT_EQ(r->segments[0].lastIndex, 1);
+    EXPECT_TRUE(r->segments[0].whole()) << "nothing stored is missing";
+    EXPECT_EQ(r->toJson(0)["state"], "interrupted");
+    auto audited = auditEntries("recording_interrupted");
+    ASSERT_EQ(audited.size(), 1u);
+    EXPECT_EQ(fieldOf(audited[0], "target"), "rs2");
+    EXPECT_NE(fieldOf(audited[0], "detail").find("server_restart"), std::string::npos);
+
+    // Once only; a late chunk of the closed segment does not reopen it.
+    loop.runUntilDone([&]() -> Task<void> {
+        closed = co_await store->interruptSegment("rs2", kT0, "server_restart");
+    }());
+    EXPECT_FALSE(closed);
+    auto late = inSegment("rs2", kT0, 2, true);
+    add(late, "", "node-a");
+    EXPECT_EQ(find("rs2")->state, RecordingState::Interrupted);
+    std::vector<Recording> open;
+    loop.runUntilDone([&]() -> Task<void> { open = co_await store->open(); }());
+    EXPECT_TRUE(open.empty());
+
+    // The publisher comes back in the same class: recording again, and the recording stays
+    // marked interrupted once that segment ends.
+    auto back = inSegment("rs2-back", kT0 + 10 * kChunkMs, 0, false);  // its own file
+    back.recording = "rs2";
+    add(back, "", "node-b");
+    EXPECT_EQ(find("rs2")->state, RecordingState::Recording);
+    loop.runUntilDone([&]() -> Task<void> {
+        closed = co_await store->interruptSegment("rs2", back.segment, "stale");
+    }());
+    EXPECT_TRUE(closed);
+    EXPECT_EQ(find("rs2")->state, RecordingState::Interrupted);
+
+    // A segment that fails in media ends as interrupted through its own last chunk.
+    auto failed = inSegment("rs3", kT0, 0, false);
+    failed.interrupted = true;
+    add(failed);
+    EXPECT_EQ(find("rs3")->state, RecordingState::Interrupted);
+    EXPECT_EQ(find("rs3")->segments[0].lastIndex, 0);
 }
 
 TEST(Sha256FileTest, MatchesTheDigestOfTheContentAndFailsOnAMissingFile) {

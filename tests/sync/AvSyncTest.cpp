@@ -125,7 +125,7 @@ TEST_F(AvSyncTest, RecordingKeepsAudioAndVideoWithin100Milliseconds) {
         [&]() {
             auto list = getJson(port(), "/api/recordings?class=c1", token);
             if (list.status != 200 || !list.body.is_object() || list.body["recordings"].empty() ||
-                list.body["recordings"][0].value("state", "") != "finished") {
+                list.body["recordings"][0].value("state", "") != "complete") {
                 return false;
             }
             recording = list.body["recordings"][0];

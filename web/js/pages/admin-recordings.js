@@ -1,6 +1,7 @@
-// Recordings of classes and supervision calls: a paged list by date range and a player that
-// plays one chunk after another, with each chunk's SHA-256 digest as evidence. Every chunk
-// request is audited by the server.
+// Recordings of classes and supervision calls: a paged list by date range, each class
+// recording linked to its class session, and a player that plays one chunk after another
+// across the recording's segments (one per time the presenter's camera started), with each
+// chunk's SHA-256 digest as evidence. Every chunk request is audited by the server.
 import { h, clear, table } from '../dom.js';
 import { get, mediaUrl } from '../api.js';
 import { t, formatDateTime, formatTime } from '../i18n.js';
@@ -43,8 +44,6 @@ export default {
     view.append(section);
 
     let users = new Map();
-    const classes = new Map();
-    let classesRange = '';
     let token = 0;
     let player = null; // {video, recording, index}
 
@@ -56,13 +55,29 @@ export default {
         const what = t('admin.rec.call', { id: r.call ?? '' });
         return r.source ? `${what} · ${t('admin.rec.sideOf', { name: nameOf(r.source) })}` : what;
       }
-      const c = classes.get(r.class);
-      return c ? t('admin.rec.classTitled', { title: c.title }) : t('admin.rec.class', { id: r.class ?? '' });
+      const c = r.class_session;
+      return c ? t('admin.rec.classSession', { title: c.title || c.id, start: formatDateTime(c.start) })
+        : t('admin.rec.class', { id: r.class ?? '' });
     }
 
-    function stateText(r) {
-      if (r.state === 'recording') return t('admin.rec.recording');
-      return t(r.complete === false ? 'admin.rec.incomplete' : 'admin.rec.finished');
+    // The class session's page, for a class recording whose class still exists.
+    function whatCell(r) {
+      const what = whatOf(r);
+      if (!r.class_session) return what;
+      return h('a', { class: 'session-link', href: `#/admin/session/${encodeURIComponent(r.class_session.id)}`, text: what });
+    }
+
+    // complete: every segment ended normally; interrupted: cut short by a restart or failure
+    // and ended at its last saved chunk; a complete one with a chunk missing is incomplete.
+    function stateText(state, complete) {
+      if (state === 'recording') return t('admin.rec.recording');
+      if (state === 'interrupted') return t('admin.rec.interrupted');
+      return t(complete === false ? 'admin.rec.incomplete' : 'admin.rec.complete');
+    }
+
+    function stateBadge(state, complete) {
+      return h('span', { class: `rec-state ${state}`, text: stateText(state, complete),
+        title: state === 'interrupted' ? t('admin.rec.interruptedHint') : undefined });
     }
 
     async function load() {
@@ -72,12 +87,6 @@ export default {
       prev.disabled = true;
       next.disabled = true;
       let reply;
-      const range = `${state.from}/${state.to}`;
-      if (classesRange !== range) {
-        classesRange = range;
-        const c = await get('/api/classes', { from: state.from, to: state.to }).catch(() => ({ classes: [] }));
-        for (const x of c.classes ?? []) classes.set(x.id, x);
-      }
       try {
         reply = await get('/api/recordings', { from: state.from, to: state.to, limit: pageSize, offset: state.offset });
       } catch (e) {
@@ -103,12 +112,13 @@ export default {
         'aria-label': t('admin.rec.playLabel', { what, start: formatDateTime(r.start) }),
         disabled: !r.chunk_count, on: { click: () => openPlayer(r.id) } });
       return h('tr', { dataset: { recording: r.id, call: r.call ?? undefined, class: r.call ? undefined : (r.class ?? undefined) } },
-        h('th', { scope: 'row' }, what, h('span', { class: 'muted small block', text: r.id })),
+        h('th', { scope: 'row' }, whatCell(r), h('span', { class: 'muted small block', text: r.id })),
         h('td', { text: (r.participants ?? []).map(nameOf).join(t('admin.listSep')) || '—' }),
         h('td', { class: 'nowrap', text: formatDateTime(r.start) }),
         h('td', { class: 'num', text: formatDuration(r.duration_seconds) }),
-        h('td', { class: 'num', text: `${r.chunk_count ?? 0} · ${formatBytes(r.bytes)}` }),
-        h('td', {}, h('span', { class: `rec-state ${r.state}`, text: stateText(r) })),
+        h('td', { class: 'num' }, `${r.chunk_count ?? 0} · ${formatBytes(r.bytes)}`,
+          h('span', { class: 'muted small block rec-segments', text: t('admin.rec.segments', { n: (r.segments ?? []).length }) })),
+        h('td', {}, stateBadge(r.state, r.complete)),
         h('td', {}, play));
     }
 
@@ -135,7 +145,12 @@ export default {
         return;
       }
       if (page.aborted) return;
+      // Playing order: the server numbers chunks across segments, in time.
       const chunks = (rec.chunks ?? []).slice().sort((a, b) => a.index - b.index);
+      const segments = h('ol', { id: 'segment-list', class: 'segment-list' },
+        (rec.segments ?? []).map((sg) => h('li', { dataset: { segment: sg.number } },
+          t('admin.rec.segment', { n: sg.number, start: formatTime(sg.start), end: formatTime(sg.end) }), ' ',
+          stateBadge(sg.state))));
       const video = h('video', { id: 'recording-player', controls: true, playsinline: true, preload: 'auto',
         i18nAttr: { 'aria-label': 'admin.rec.player' } });
       const nowPlaying = h('p', { id: 'recording-now', class: 'muted', 'aria-live': 'polite' });
@@ -147,9 +162,9 @@ export default {
           'aria-label': t('admin.rec.chunkLabel', { n: c.index + 1, start: formatTime(c.start), end: formatTime(c.end) }),
           on: { click: () => playChunk(i, true) } });
         buttons.push(b);
-        list.append(h('li', { dataset: { chunk: c.index } },
+        list.append(h('li', { dataset: { chunk: c.index, segment: c.segment } },
           b,
-          h('span', { class: 'chunk-time', text: `${formatTime(c.start)}–${formatTime(c.end)} · ${formatBytes(c.bytes)}` }),
+          h('span', { class: 'chunk-time', text: `${t('admin.rec.inSegment', { n: c.segment ?? 1 })} · ${formatTime(c.start)}–${formatTime(c.end)} · ${formatBytes(c.bytes)}` }),
           h('span', { class: 'sha' }, h('span', { class: 'muted', text: 'SHA-256 ' }), h('code', { text: c.sha256 ?? '—' }))));
       });
       const heading = h('h2', { id: 'player-heading', tabindex: '-1', text: t('admin.rec.playerOf', { what: whatOf(rec) }) });
@@ -158,9 +173,13 @@ export default {
       clear(playerArea, h('section', { class: 'card player', 'aria-labelledby': 'player-heading' },
         h('div', { class: 'player-head' }, heading, close),
         h('p', { class: 'muted small', text: `${formatDateTime(rec.start)} · ${formatDuration(rec.duration_seconds)} · ${(rec.participants ?? []).map(nameOf).join(t('admin.listSep'))}` }),
+        h('p', { id: 'recording-about' }, stateBadge(rec.state, rec.complete), rec.class_session ? [' · ', whatCell(rec)] : null),
         perr,
         h('div', { class: 'rec-video-box' }, video),
         nowPlaying,
+        h('h3', { i18n: 'admin.rec.segmentsTitle' }),
+        h('p', { class: 'muted small', i18n: 'admin.rec.segmentsHint' }),
+        segments,
         h('h3', { i18n: 'admin.rec.chunks' }),
         h('p', { class: 'muted small', i18n: 'admin.rec.shaHint' }),
         list));

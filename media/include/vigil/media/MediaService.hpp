@@ -50,19 +50,30 @@ struct ViewRequest {
 
 // One closed chunk of a recording: the file is complete, has its duration and index, and
 // its digest was computed from the bytes on disk after the muxer finished with it.
+//
+// A room has one recording per publisher of a main stream (a class: its teacher; a call: each
+// party), whose id is derived from the room and the publisher, so that it is the same
+// recording however often the publisher comes back, in this process or the next. Each time
+// the publisher (re)starts, the recording gets a new segment: chunks numbered from 0 in their
+// own folder. A segment ends when its publisher leaves or the room closes.
 struct RecordingChunk {
     std::string recording;  // recording id
     std::string room;
     RoomKind kind{RoomKind::Class};
     std::vector<std::string> participants;
     std::string source;  // user id of the publisher whose main stream this recording holds
-    int index{0};
+    // The segment: wall clock (Unix ms) when its recorder started, unique within the
+    // recording, so that segments sort in time. 0 for a recording without segments.
+    std::int64_t segment{0};
+    int index{0};      // within the segment, from 0
     std::string path;  // absolute
     std::string sha256;
     std::uint64_t bytes{0};
     std::int64_t startMs{0};  // wall clock (Unix ms) of the chunk's first and last media
     std::int64_t endMs{0};
-    bool last{false};  // the recording ended with this chunk
+    bool last{false};  // the segment ended with this chunk
+    // The segment ended early with this chunk: the recording failed (implies last).
+    bool interrupted{false};
 };
 
 // A decoded picture from a subject's camera, sampled at the configured interval. 8-bit BGR,
@@ -121,10 +132,11 @@ public:
     virtual void setListener(MediaListener* listener) = 0;
     virtual void setFrameSink(FrameSink* sink) = 0;
 
-    // Opens the room if it is not open yet (idempotent); recording starts with the first
-    // publisher when recording is on.
+    // Opens the room if it is not open yet (idempotent); when recording is on, each publisher
+    // of a main stream is recorded from when its media arrives (a new segment each time).
     virtual common::Task<void> openRoom(RoomSpec spec) = 0;
-    // Closes every session, finishes the recording's last chunk, frees the pipeline.
+    // Closes every session, ends the recordings' segments (their last chunks are reported
+    // with `last`), frees the pipeline.
     virtual common::Task<void> closeRoom(std::string room) = 0;
 
     // Returns the answer SDP. Candidates follow through the listener.

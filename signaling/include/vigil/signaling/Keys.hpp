@@ -94,8 +94,8 @@ inline std::string node(const std::string& nodeId) {
     return "vigil:node:" + nodeId;
 }
 
-// Recordings: hash of metadata; hash chunk index -> chunk JSON; set of participants' user
-// ids; set of chunk indexes whose audit entry is written.
+// Recordings: hash of metadata; hash "<segment>:<index>" -> chunk JSON; set of participants'
+// user ids; set of "<segment>:<index>" whose audit entry is written.
 inline std::string recording(const std::string& id) {
     return "vigil:rec:" + id;
 }
@@ -108,7 +108,12 @@ inline std::string recordingParticipants(const std::string& id) {
 inline std::string recordingAudited(const std::string& id) {
     return "vigil:rec:" + id + ":audited";
 }
-inline const std::string kRecordings = "vigil:recs";  // zset: recording id by start ms
+// A recording's segments: hash "<segment>:<field>" (start, end, chunks, last, state, node).
+inline std::string recordingSegments(const std::string& id) {
+    return "vigil:rec:" + id + ":segments";
+}
+inline const std::string kOpenRecordings = "vigil:recs:open";  // set: ids with an open segment
+inline const std::string kRecordings = "vigil:recs";           // zset: recording id by start ms
 // zset: recording id by start ms, per class or call ("class" | "call", its id).
 inline std::string recordingsOf(const std::string& kind, const std::string& id) {
     return "vigil:recs:" + kind + ":" + id;

@@ -15,6 +15,7 @@
 #include "vigil/signaling/Directory.hpp"
 #include "vigil/signaling/HttpApi.hpp"
 #include "vigil/signaling/PresenceService.hpp"
+#include "vigil/signaling/RecordingRecovery.hpp"
 #include "vigil/signaling/RecordingStore.hpp"
 #include "vigil/signaling/ReferenceStore.hpp"
 #include "vigil/signaling/Sessions.hpp"
@@ -67,6 +68,7 @@ private:
     AttendanceStore attendance_;
     Sessions sessions_;
     RecordingStore recordings_;
+    RecordingRecovery recordingRecovery_;
     ReferenceStore references_;
     ClassHub hub_;
     HttpApi api_;
