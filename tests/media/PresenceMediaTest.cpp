@@ -79,6 +79,33 @@ protected:
         }
         return status;
     }
+
+    // subject01 enrolled, his camera showing `options`, judged at least once.
+    ::testing::AssertionResult startEnrolledCamera(const PeerOptions& options) {
+        std::string refused;
+        if (enrolSubject01FromCap13(&refused) != 201)
+            return ::testing::AssertionFailure() << "not enrolled: " << refused;
+        if (auto started = startCamera(options); !started) return started;
+        if (!waitForPush(*teacher, "presence", {{"subject", demo::kSubject01}}, 20s))
+            return ::testing::AssertionFailure() << "no presence sample within 20 s";
+        return ::testing::AssertionSuccess();
+    }
+
+    // The teacher orders `challenge`; returns the check's id ("" if refused). With `shown`,
+    // the subject's page confirms the instruction is on screen, as the web app does.
+    std::string orderChallenge(const std::string& challenge, int seconds, bool shown) {
+        json reply = teacher->request({{"type", "spot_check"},
+                                       {"subject", demo::kSubject01},
+                                       {"challenge", challenge},
+                                       {"seconds", seconds}});
+        EXPECT_EQ(outcome(reply), "ok") << reply.dump();
+        std::string check = reply.value("check", "");
+        if (!shown || check.empty()) return check;
+        EXPECT_TRUE(waitForPush(*subject, "spot_check", {{"check", check}}, 5s));
+        json ack = subject->request({{"type", "spot_check_reply"}, {"check", check}});
+        EXPECT_EQ(ack.value("outcome", ""), "pending") << ack.dump();
+        return check;
+    }
 };
 
 json attendanceOf(int port, const std::string& token, const std::string& subject) {
@@ -270,23 +297,12 @@ TEST_F(PresenceMediaTest, SomeoneElseOnCameraIsNotMatchedAndRaisesTheAlert) {
 }
 
 TEST_F(PresenceMediaTest, TheEnrolledManTurningHisHeadPassesTheLivenessSpotCheck) {
-    std::string refused;
-    ASSERT_EQ(enrolSubject01FromCap13(&refused), 201) << refused;
     auto options = camera();
     options.imageSequence = testdataPath("video/cap12/%05d.jpg");
-    ASSERT_TRUE(startCamera(options));
-    ASSERT_TRUE(waitForPush(*teacher, "presence", {{"subject", demo::kSubject01}}, 20s));
-    // The clip (53 s, looped) turns right twice; a minute covers a whole loop.
-    json reply = teacher->request({{"type", "spot_check"},
-                                   {"subject", demo::kSubject01},
-                                   {"challenge", "turn_right"},
-                                   {"seconds", 60}});
-    ASSERT_EQ(outcome(reply), "ok") << reply.dump();
-    std::string check = reply.value("check", "");
-    ASSERT_TRUE(waitForPush(*subject, "spot_check", {{"check", check}}, 5s));
-    // The page shows the instruction: only frames from now on are judged.
-    json ack = subject->request({{"type", "spot_check_reply"}, {"check", check}});
-    EXPECT_EQ(ack.value("outcome", ""), "pending") << ack.dump();
+    ASSERT_TRUE(startEnrolledCamera(options));
+    // The clip (53 s, looped) turns right twice; a minute covers a whole loop. The page shows
+    // the instruction at once: only frames from then on are judged.
+    std::string check = orderChallenge("turn_right", 60, true);
     auto result = waitForPush(*teacher, "spot_check_result", {{"check", check}}, 70s);
     ASSERT_TRUE(result);
     EXPECT_EQ((*result).value("outcome", ""), "passed") << result->dump();
@@ -302,18 +318,10 @@ TEST_F(PresenceMediaTest, TheEnrolledManTurningHisHeadPassesTheLivenessSpotCheck
 // The instruction never reached the subject's screen (no reply from the page): nothing the
 // camera showed meanwhile can pass the check.
 TEST_F(PresenceMediaTest, AChallengeNeverShownFailsAsNotShown) {
-    std::string refused;
-    ASSERT_EQ(enrolSubject01FromCap13(&refused), 201) << refused;
     auto options = camera();
     options.imageSequence = testdataPath("video/cap12/%05d.jpg");
-    ASSERT_TRUE(startCamera(options));
-    ASSERT_TRUE(waitForPush(*teacher, "presence", {{"subject", demo::kSubject01}}, 20s));
-    json reply = teacher->request({{"type", "spot_check"},
-                                   {"subject", demo::kSubject01},
-                                   {"challenge", "turn_right"},
-                                   {"seconds", 6}});
-    ASSERT_EQ(outcome(reply), "ok") << reply.dump();
-    std::string check = reply.value("check", "");
+    ASSERT_TRUE(startEnrolledCamera(options));
+    std::string check = orderChallenge("turn_right", 6, false);
     auto result = waitForPush(*teacher, "spot_check_result", {{"check", check}}, 15s);
     ASSERT_TRUE(result);
     EXPECT_EQ((*result).value("outcome", ""), "failed") << result->dump();
@@ -323,20 +331,10 @@ TEST_F(PresenceMediaTest, AChallengeNeverShownFailsAsNotShown) {
 // Someone else in front of the subject's camera: the spot check fails on identity, whatever
 // the movement.
 TEST_F(PresenceMediaTest, AnImpostorFailsTheSpotCheck) {
-    std::string refused;
-    ASSERT_EQ(enrolSubject01FromCap13(&refused), 201) << refused;
     auto options = camera();
     options.stillImage = testdataPath("photos/audrey.jpg");
-    ASSERT_TRUE(startCamera(options));
-    ASSERT_TRUE(waitForPush(*teacher, "presence", {{"subject", demo::kSubject01}}, 20s));
-    json reply = teacher->request({{"type", "spot_check"},
-                                   {"subject", demo::kSubject01},
-                                   {"challenge", "blink"},
-                                   {"seconds", 6}});
-    ASSERT_EQ(outcome(reply), "ok") << reply.dump();
-    std::string check = reply.value("check", "");
-    ASSERT_TRUE(waitForPush(*subject, "spot_check", {{"check", check}}, 5s));
-    subject->request({{"type", "spot_check_reply"}, {"check", check}});
+    ASSERT_TRUE(startEnrolledCamera(options));
+    std::string check = orderChallenge("blink", 6, true);
     EXPECT_TRUE(waitForPush(*subject, "spot_check_progress",
                             {{"check", check}, {"hint", "not_matched"}}, 10s))
         << "the guidance never said the face is not the subject's";
