@@ -1,5 +1,7 @@
 #include "vigil/signaling/ClassHub.hpp"
 
+#include <string_view>
+
 #include "vigil/common/Error.hpp"
 #include "vigil/common/Log.hpp"
 #include "vigil/signaling/Keys.hpp"
@@ -297,25 +299,62 @@ void ClassHub::scheduleRoster(const std::string& classId) {
     });
 }
 
+namespace {
+
+// Who on this node receives a bus event's `message`. Events that do more than deliver
+// (class_ended, kick, spot_check_shown) also have a few lines of their own in onBusMessage.
+enum class Audience { Nobody, Everyone, Teachers };
+struct BusRoute {
+    std::string_view event;
+    Audience audience;  // In the event's class.
+    bool subject;       // Also the subject it is about: his own verdict, check or result.
+    bool roster;        // The roster changed: refresh it for the teachers.
+};
+constexpr BusRoute kBusRoutes[] = {
+    {"roster", Audience::Nobody, false, true},
+    {"chat", Audience::Everyone, false, false},
+    {"class_started", Audience::Everyone, false, false},
+    {"class_ended", Audience::Everyone, false, false},
+    {"hand", Audience::Teachers, false, true},
+    // The subject sees his own verdict too, so that he can fix his camera himself.
+    {"presence", Audience::Teachers, true, true},
+    {"alert", Audience::Teachers, false, false},
+    {"spot_check", Audience::Nobody, true, false},
+    {"spot_check_progress", Audience::Nobody, true, false},
+    // The subject learns the decision and why; his dialog closes on it.
+    {"spot_check_result", Audience::Teachers, true, false},
+    {"kick", Audience::Nobody, false, false},
+    {"spot_check_shown", Audience::Nobody, false, false},
+};
+
+const BusRoute* busRoute(std::string_view event) {
+    for (const auto& route : kBusRoutes) {
+        if (route.event == event) return &route;
+    }
+    return nullptr;
+}
+
+}  // namespace
+
 void ClassHub::onBusMessage(const std::string& text) {
     auto event = json::parse(text, nullptr, false);
     if (!event.is_object() || !event.contains("event") || !event["event"].is_string()) return;
-    std::string kind = event["event"];
-    std::string classId = event.value("class", "");
-    if (kind == "roster") {
-        scheduleRoster(classId);
-    } else if (kind == "chat" || kind == "class_started") {
-        pushToClass(classId, event["message"], false);
-    } else if (kind == "hand") {
-        pushToClass(classId, event["message"], true);
-        scheduleRoster(classId);
-    } else if (kind == "presence") {
-        pushToClass(classId, event["message"], true);
-        // The subject sees his own verdict too, so that he can fix his camera himself.
-        pushToSubject(classId, event["message"].value("subject", ""), event["message"]);
-        scheduleRoster(classId);
-    } else if (kind == "class_ended") {
-        pushToClass(classId, event["message"], false);
+    const std::string kind = event["event"];
+    const BusRoute* route = busRoute(kind);
+    if (route == nullptr) return;
+    const std::string classId = event.value("class", "");
+    static const json kNoMessage = json::object();
+    const json& message =
+        event.contains("message") && event["message"].is_object() ? event["message"] : kNoMessage;
+    if (route->audience != Audience::Nobody)
+        pushToClass(classId, message, route->audience == Audience::Teachers);
+    if (route->subject) {
+        std::string subject = event.value("subject", message.value("subject", ""));
+        pushToSubject(classId, subject, message);
+    }
+    if (route->roster) scheduleRoster(classId);
+
+    if (kind == "class_ended") {
         closeMediaRoom("class:" + classId);
         auto it = members_.find(classId);
         if (it != members_.end()) {
@@ -332,19 +371,10 @@ void ClassHub::onBusMessage(const std::string& text) {
         push(conn,
              json{{"type", "kicked"}, {"class", classId}, {"reason", event.value("reason", "")}});
         forgetMembership(conn);
-    } else if (kind == "spot_check") {
-        pushToSubject(classId, event.value("subject", ""), event["message"]);
-    } else if (kind == "spot_check_result") {
-        pushToClass(classId, event["message"], true);
-        // The subject learns the decision and why, and his dialog closes on it.
-        pushToSubject(classId, event.value("subject", ""), event["message"]);
-    } else if (kind == "spot_check_progress") {
-        pushToSubject(classId, event.value("subject", ""), event["message"]);
     } else if (kind == "spot_check_shown") {
+        // The subject's page shows a challenge: the node that runs it judges from now on.
         if (presence_ != nullptr && event.contains("ts") && event["ts"].is_number_integer())
             presence_->livenessShown(event.value("check", ""), event["ts"].get<common::Millis>());
-    } else if (kind == "alert") {
-        pushToClass(classId, event["message"], true);
     }
 }
 
