@@ -35,9 +35,12 @@ Server::Server(ServerSpec spec) : spec_(std::move(spec)) {
     for (std::string arg :
          {spec_.vigil, std::string("serve"), std::string("--config"), spec_.config})
         s.argv.push_back(arg);
+    // Media on loopback as well as signaling: libnice would otherwise gather on the host's
+    // other interfaces.
     s.env = {"VIGIL_REDIS_URL=" + redis_.url(),
              "VIGIL_SERVER_PORT=" + std::to_string(port_),
              "VIGIL_SERVER_LISTEN=127.0.0.1",
+             "VIGIL_MEDIA_ICE_ADDRESSES=127.0.0.1",
              "VIGIL_SERVER_ROLES=signaling,media",
              "VIGIL_RECORDING_ENABLED=false",
              "VIGIL_LOG_LEVEL=info",

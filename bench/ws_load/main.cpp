@@ -73,7 +73,8 @@ Child startServer(const Options& opt, const std::string& redisUrl, int port,
     SpawnSpec spec;
     spec.argv = {opt.vigil, "serve", "--config", opt.config};
     spec.env = {"VIGIL_REDIS_URL=" + redisUrl, "VIGIL_SERVER_PORT=" + std::to_string(port),
-                "VIGIL_SERVER_LISTEN=127.0.0.1", "VIGIL_LOG_LEVEL=warn",
+                "VIGIL_SERVER_LISTEN=127.0.0.1", "VIGIL_MEDIA_ICE_ADDRESSES=127.0.0.1",
+                "VIGIL_LOG_LEVEL=warn",
                 // glibc's "double free" and similar reports go to the log, not to a tty.
                 "LIBC_FATAL_STDERR_=1"};
     // As scripts/run does: relative paths in the configuration (web_root) resolve here.

@@ -80,6 +80,46 @@ void onPadAdded(GstElement* /*webrtc*/, GstPad* pad, gpointer data) {
     if (shared->callbacks.padAdded) shared->callbacks.padAdded(pad);
 }
 
+// libnice's UPnP port mapping looks for a router on the LAN (SSDP multicast from every
+// interface) while it gathers. Off wherever the ICE addresses are named: traffic on other
+// interfaces is what naming them rules out. False when the agent is not libnice's.
+bool turnOffUpnp(GstWebRTCICE* ice) {
+    if (g_object_class_find_property(G_OBJECT_GET_CLASS(ice), "agent") == nullptr) return false;
+    GObject* agent = nullptr;
+    g_object_get(ice, "agent", &agent, nullptr);
+    if (agent == nullptr) return false;
+    const bool found = g_object_class_find_property(G_OBJECT_GET_CLASS(agent), "upnp") != nullptr;
+    if (found) g_object_set(agent, "upnp", FALSE, nullptr);
+    g_object_unref(agent);
+    return found;
+}
+
+// The agent's port range and local addresses, before anything is gathered. Naming an address
+// stops libnice's own discovery, which would otherwise use every interface except loopback.
+void configureIceAgent(GstElement* webrtc, const MediaOptions& options,
+                       const std::string& session) {
+    const bool portRange = options.portMin > 0 && options.portMax >= options.portMin;
+    if (!portRange && options.iceAddresses.empty()) return;
+    GstWebRTCICE* ice = nullptr;
+    g_object_get(webrtc, "ice-agent", &ice, nullptr);
+    if (ice == nullptr) {
+        logger()->warn("session {}: webrtcbin has no ICE agent to configure", session);
+        return;
+    }
+    if (portRange) {
+        g_object_set(ice, "min-rtp-port", static_cast<guint>(options.portMin), "max-rtp-port",
+                     static_cast<guint>(options.portMax), nullptr);
+    }
+    if (!options.iceAddresses.empty() && !turnOffUpnp(ice))
+        logger()->warn("session {}: cannot turn off the ICE agent's UPnP", session);
+    for (const auto& address : options.iceAddresses) {
+        gboolean added = FALSE;
+        g_signal_emit_by_name(ice, "add-local-ip-address", address.c_str(), &added);
+        if (added == FALSE) logger()->warn("session {}: ICE cannot gather on {}", session, address);
+    }
+    gst_object_unref(ice);
+}
+
 void connect(GstElement* webrtc, const char* signal, GCallback cb, const SharedRef& shared) {
     g_signal_connect_data(webrtc, signal, cb, new SharedRef(shared), freeSharedRef,
                           static_cast<GConnectFlags>(0));
@@ -99,15 +139,7 @@ Endpoint::Endpoint(Context& ctx, GstElement* pipeline, std::string session, Call
                  static_cast<guint>(ctx.options.jitterMs), nullptr);
     if (!ctx.options.stunServer.empty())
         g_object_set(webrtc_, "stun-server", ctx.options.stunServer.c_str(), nullptr);
-    if (ctx.options.portMin > 0 && ctx.options.portMax >= ctx.options.portMin) {
-        GstWebRTCICE* ice = nullptr;
-        g_object_get(webrtc_, "ice-agent", &ice, nullptr);
-        if (ice != nullptr) {
-            g_object_set(ice, "min-rtp-port", static_cast<guint>(ctx.options.portMin),
-                         "max-rtp-port", static_cast<guint>(ctx.options.portMax), nullptr);
-            gst_object_unref(ice);
-        }
-    }
+    configureIceAgent(webrtc_, ctx.options, session_);
     connect(webrtc_, "on-ice-candidate", G_CALLBACK(onIceCandidate), shared_);
     connect(webrtc_, "notify::ice-connection-state", G_CALLBACK(onIceConnectionState), shared_);
     connect(webrtc_, "notify::connection-state", G_CALLBACK(onConnectionState), shared_);

@@ -477,6 +477,7 @@ MediaOptions mediaOptionsFrom(const common::Config& config) {
     o.sampleSeconds = config.media.sampleSeconds;
     o.portMin = config.media.portMin;
     o.portMax = config.media.portMax;
+    o.iceAddresses = config.media.iceAddresses;
     return o;
 }
 

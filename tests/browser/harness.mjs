@@ -9,6 +9,9 @@
 //                            (default build/browser-artifacts)
 //   VIGIL_CHROMIUM           the Chromium executable (default /usr/bin/chromium)
 
+// First: it may run this process again in a network namespace that has only loopback.
+import './loopback-netns.mjs';
+
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -31,6 +34,9 @@ export const CHROMIUM_FLAGS = [
     '--disable-background-networking',
     '--disable-component-update',
     '--disable-sync',
+    // Chromium leaves loopback out of ICE unless told; with it, a 127.0.0.1 candidate pairs
+    // with the server's (which gathers only there) and media stays on loopback.
+    '--allow-loopback-in-peer-connection',
 ];
 
 // ---- small utilities ----------------------------------------------------------------------
@@ -227,6 +233,7 @@ export function writeConfig(file, overrides) {
 
 function tomlValue(v) {
     if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+    if (Array.isArray(v)) return `[${v.map((item) => JSON.stringify(String(item))).join(', ')}]`;
     return JSON.stringify(String(v));
 }
 
@@ -289,6 +296,8 @@ export async function startStack({ name = 'stack', overrides = {} } = {}) {
             // Samples every 2 s so that presence is judged within seconds, and a short
             // liveness deadline for the spot check.
             'media.sample_seconds': 2,
+            // The server's ICE gathers on loopback only, as in every test stack.
+            'media.ice_addresses': ['127.0.0.1'],
             'presence.liveness_seconds': 8,
             'log.level': 'info',
             ...overrides,
@@ -776,3 +785,31 @@ export function classMainFrames(page, kind) {
 
 // Frames decoded so far of the teacher's video in a class (see classMainFrames).
 export const teacherFrames = (page) => classMainFrames(page, 'view');
+
+// The ICE route of each live peer connection of the page, from getStats: every remote
+// candidate's address (the server's candidates as Chromium knows them, trickled, in the SDP
+// or learnt from its checks), the local candidates, and the addresses of the selected pair.
+// [{kind, stream, call, remote: [address], local: [address], selected: {local, remote} | null}]
+export function iceRoutes(page) {
+    return page.evaluate(async () => {
+        const routes = [];
+        for (const p of window.vigilDebug?.peers?.() ?? []) {
+            if (p.pc.connectionState === 'closed') continue;
+            const stats = new Map();
+            (await p.pc.getStats()).forEach((s) => stats.set(s.id, s));
+            const route = { kind: p.kind, stream: p.stream, call: p.call || null, remote: [], local: [], selected: null };
+            for (const s of stats.values()) {
+                if (s.type === 'remote-candidate') route.remote.push(s.address ?? s.ip);
+                if (s.type === 'local-candidate') route.local.push(s.address ?? s.ip);
+                if (s.type === 'transport' && s.selectedCandidatePairId) {
+                    const pair = stats.get(s.selectedCandidatePairId);
+                    const local = pair && stats.get(pair.localCandidateId);
+                    const remote = pair && stats.get(pair.remoteCandidateId);
+                    if (local && remote) route.selected = { local: local.address ?? local.ip, remote: remote.address ?? remote.ip };
+                }
+            }
+            routes.push(route);
+        }
+        return routes;
+    });
+}

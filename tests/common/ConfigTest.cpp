@@ -4,6 +4,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "vigil/common/Config.hpp"
 
@@ -225,6 +226,41 @@ TEST(ConfigTest, VisionAndPresenceSections) {
     EXPECT_NE(errorOf("[presence]\ncredit_min_verified_share = 1.5\n")
                   .find("presence.credit_min_verified_share"),
               std::string::npos);
+}
+
+TEST(ConfigTest, IceAddressesAreIpAddresses) {
+    EXPECT_TRUE(Config::parse("", "test.toml", false).media.iceAddresses.empty());
+    EXPECT_TRUE(Config::parse("[media]\nice_addresses = []\n", "test.toml", false)
+                    .media.iceAddresses.empty());
+    Config c = Config::parse("[media]\nice_addresses = [\"127.0.0.1\", \"::1\", \"10.0.0.5\"]\n",
+                             "test.toml", false);
+    EXPECT_EQ(c.media.iceAddresses, (std::vector<std::string>{"127.0.0.1", "::1", "10.0.0.5"}));
+
+    for (const char* text :
+         {"[media]\nice_addresses = [\"localhost\"]\n",
+          "[media]\nice_addresses = [\"127.0.0.1\", \"300.1.2.3\"]\n",
+          "[media]\nice_addresses = [\"\"]\n", "[media]\nice_addresses = \"127.0.0.1\"\n",
+          "[media]\nice_addresses = [127]\n"}) {
+        EXPECT_NE(errorOf(text).find("media.ice_addresses"), std::string::npos) << text;
+    }
+    EXPECT_NE(errorOf("[media]\nice_addresses = [\"eth0\"]\n").find("'eth0' is not an IP"),
+              std::string::npos);
+
+    {
+        ScopedEnv env("VIGIL_MEDIA_ICE_ADDRESSES", "127.0.0.1, ::1");
+        EXPECT_EQ(Config::parse("[media]\nice_addresses = [\"10.0.0.5\"]\n", "test.toml", true)
+                      .media.iceAddresses,
+                  (std::vector<std::string>{"127.0.0.1", "::1"}));
+    }
+    {
+        ScopedEnv env("VIGIL_MEDIA_ICE_ADDRESSES", "");
+        EXPECT_TRUE(Config::parse("[media]\nice_addresses = [\"10.0.0.5\"]\n", "test.toml", true)
+                        .media.iceAddresses.empty());
+    }
+    ScopedEnv bad("VIGIL_MEDIA_ICE_ADDRESSES", "127.0.0.1,host.example");
+    std::string msg = errorOf("", true);
+    EXPECT_NE(msg.find("VIGIL_MEDIA_ICE_ADDRESSES"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("host.example"), std::string::npos) << msg;
 }
 
 TEST(ConfigTest, ParseUtcOffset) {

@@ -29,8 +29,8 @@ TEST_F(MediaLeakTest, ViewerCyclesReturnThreadsAndMemory) {
     auto teacher = joinC1("officer.wang");
     auto publisher = MediaPeer::publish(*teacher, "main");
     ASSERT_TRUE(publisher->lastError().empty()) << publisher->lastError();
-    auto student = joinC1("subject01");
-    ASSERT_TRUE(waitForPush(*student, "publisher_ready", {{"source", "u3"}}, 10s));
+    auto student = joinC1Watching("subject01", "u3");
+    ASSERT_FALSE(HasFailure());
 
     int failures = 0;
     auto cycle = [&]() {

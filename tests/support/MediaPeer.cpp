@@ -15,6 +15,8 @@
 #include <thread>
 #include <utility>
 
+#include "LoopbackIce.hpp"
+
 namespace vigil::testing {
 
 namespace {
@@ -785,6 +787,7 @@ bool MediaPeer::applyRemote(const std::string& sdp, bool isOffer) {
 }
 
 void MediaPeer::connectWebrtcSignals() {
+    if (!restrictIceToLoopback(webrtc_)) fail("gst: the ICE agent refused 127.0.0.1");
     webrtcHandlers_.push_back(
         g_signal_connect_data(webrtc_, "on-ice-candidate", G_CALLBACK(onLocalCandidate),
                               boxState(state_), unboxStateClosure, static_cast<GConnectFlags>(0)));

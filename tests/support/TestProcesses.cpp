@@ -67,6 +67,8 @@ std::map<std::string, std::string> baseEnv(const std::string& redisUrl) {
     return {{"VIGIL_REDIS_URL", redisUrl},
             {"VIGIL_LOG_LEVEL", "info"},
             {"VIGIL_SERVER_LISTEN", "127.0.0.1"},
+            // Media stays on loopback too: without it libnice gathers on every other interface.
+            {"VIGIL_MEDIA_ICE_ADDRESSES", "127.0.0.1"},
             {"VIGIL_SERVER_WEB_ROOT", std::string(VIGIL_SOURCE_DIR) + "/web"},
             // The models scripts/setup installed; the reference key in the build tree.
             {"VIGIL_VISION_MODELS_DIR", std::string(VIGIL_SOURCE_DIR) + "/var/models"},

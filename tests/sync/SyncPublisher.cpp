@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "LoopbackIce.hpp"
+
 namespace vigil::testing {
 
 namespace {
@@ -405,6 +407,10 @@ bool SyncPublisher::start() {
     g_object_set(rtpbin, "rtcp-sync-send-time", FALSE, nullptr);
     gst_object_unref(rtpbin);
     addProbes(pipeline_, state_);
+    if (!restrictIceToLoopback(webrtc_)) {
+        state_->recordError("gst: the ICE agent refused 127.0.0.1");
+        return false;
+    }
 
     // Send-only transceivers, as a browser publishes.
     GArray* transceivers = nullptr;

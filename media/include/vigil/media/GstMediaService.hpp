@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "vigil/common/Config.hpp"
 #include "vigil/common/EventLoop.hpp"
@@ -21,6 +22,8 @@ struct MediaOptions {
     int sampleSeconds{10};
     int portMin{0};
     int portMax{0};
+    // The only local addresses ICE gathers on; empty: every address libnice discovers.
+    std::vector<std::string> iceAddresses;
     std::string stunServer;  // stun://host:port for the server's own candidates, or empty
 };
 
