@@ -438,13 +438,13 @@ export async function closeBrowsers() {
 export async function newPage(browser, label, { stack, viewport = { width: 1280, height: 800 }, timezoneId } = {}) {
     const context = await browser.newContext({
         viewport,
+        timezoneId,
         acceptDownloads: true,
         baseURL: stack?.baseUrl,
         permissions: stack ? ['camera', 'microphone'] : [],
     });
     const page = await context.newPage();
     page.setDefaultTimeout(15000);
-        timezoneId,
     const record = { label, console: [], pageErrors: [], unlabelled: [], accessibility: [] };
     page.vigil = record;
     page.on('console', (msg) => {
@@ -471,16 +471,16 @@ export function assertNoPageErrors(page) {
     if (unlabelled.length > 0) {
         throw new Error(`controls without an accessible name in the ${page.vigil.label} page:\n${unlabelled.join('\n')}`);
     }
+    const accessibility = page.vigil?.accessibility || [];
+    if (accessibility.length > 0) {
+        throw new Error(`serious or critical accessibility violations (axe-core) in the ${page.vigil.label} page:\n${accessibility.join('\n')}`);
+    }
 }
 
 // Writes each page's console errors to the artifacts folder; on failure, also a screenshot of
 // every page still open, named after the failed step.
 export async function saveDiagnostics(failedStep = null) {
     fs.mkdirSync(artifactsDir, { recursive: true });
-    const accessibility = page.vigil?.accessibility || [];
-    if (accessibility.length > 0) {
-        throw new Error(`serious or critical accessibility violations (axe-core) in the ${page.vigil.label} page:\n${accessibility.join('\n')}`);
-    }
     for (const page of pages) {
         const { label, console: lines, pageErrors } = page.vigil;
         const text = [...lines, ...pageErrors.map((e) => `pageerror: ${e}`)].join('\n');
@@ -504,17 +504,11 @@ export async function screenshot(page, name) {
     await page.screenshot({ path: file, fullPage: true, timeout: 15000 });
     const unnamed = await unlabelledControls(page);
     if (page.vigil && unnamed.length > 0) page.vigil.unlabelled.push(`${name}: ${unnamed.join(' | ')}`);
+    const violations = await accessibilityViolations(page);
+    if (page.vigil && violations.length > 0) page.vigil.accessibility.push(`${name}: ${violations.join(' | ')}`);
     return file;
 }
 
-export async function unlabelledControls(page) {
-    return page.evaluate(() => {
-        const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
-    const violations = await accessibilityViolations(page);
-    if (page.vigil && violations.length > 0) page.vigil.accessibility.push(`${name}: ${violations.join(' | ')}`);
-        const nameOf = (el) => {
-            const byIds = (el.getAttribute('aria-labelledby') || '').split(/\s+/).filter(Boolean)
-                .map((id) => document.getElementById(id)?.textContent || '').join(' ');
 // axe-core (a devDependency at the repository root) run on the page as it is: its violations
 // of impact serious or critical, each as "rule (impact): selectors of up to three nodes".
 let axeSource = null;
@@ -534,6 +528,12 @@ export async function accessibilityViolations(page) {
     });
 }
 
+export async function unlabelledControls(page) {
+    return page.evaluate(() => {
+        const visible = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+        const nameOf = (el) => {
+            const byIds = (el.getAttribute('aria-labelledby') || '').split(/\s+/).filter(Boolean)
+                .map((id) => document.getElementById(id)?.textContent || '').join(' ');
             const labels = el.labels ? [...el.labels].map((l) => l.textContent).join(' ') : '';
             const own = ['BUTTON', 'A', 'SUMMARY'].includes(el.tagName) ? el.textContent : '';
             return [el.getAttribute('aria-label'), byIds, labels, own, el.getAttribute('title')]
