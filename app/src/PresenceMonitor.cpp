@@ -280,7 +280,7 @@ bool PresenceMonitor::receivingCamera(const std::string& classId, const std::str
 
 bool PresenceMonitor::startLiveness(const std::string& classId, const std::string& subject,
                                     const std::string& check, const std::string& challenge,
-                                    common::Millis deadline) {
+                                    common::Millis deadline, int fps) {
     auto parsed = vision::challengeFromString(challenge);
     if (!parsed) return false;
     vision::LivenessOptions options;
@@ -296,9 +296,8 @@ bool PresenceMonitor::startLiveness(const std::string& classId, const std::strin
         std::lock_guard lock(sharedMutex_);
         livenessKeys_[classId + "\n" + subject] = check;
     }
-    bool receiving = media_ != nullptr &&
-                     media_->burstCamera(kClassPrefix + classId, subject, config_.presence.burstFps,
-                                         static_cast<int>(duration));
+    bool receiving = media_ != nullptr && media_->burstCamera(kClassPrefix + classId, subject, fps,
+                                                              static_cast<int>(duration));
     liveness->deadline = loop_.after(std::chrono::milliseconds(duration), [this, check] {
         auto it = liveness_.find(check);
         if (it == liveness_.end()) return;

@@ -48,7 +48,7 @@ public:
     bool receivingCamera(const std::string& classId, const std::string& subject) override;
     bool startLiveness(const std::string& classId, const std::string& subject,
                        const std::string& check, const std::string& challenge,
-                       common::Millis deadline) override;
+                       common::Millis deadline, int fps) override;
     bool livenessShown(const std::string& check, common::Millis shownAt) override;
 
 private:

@@ -297,6 +297,7 @@ const std::vector<Key>& keys() {
                 [](Config& c) -> bool& { return c.presence.creditUnenrolled; }),
         VIGIL_INT(presence, liveness_seconds, presence.livenessSeconds, 5, 600),
         VIGIL_INT(presence, burst_fps, presence.burstFps, 1, 30),
+        VIGIL_INT(presence, blink_burst_fps, presence.blinkBurstFps, 1, 30),
         VIGIL_STR(log, level, log.level, validateLevel),
     };
     return table;

@@ -292,6 +292,9 @@ Task<json> ClassHub::onSpotCheck(ConnPtr conn, const Request& request) {
         {"officer", conn->user->id},
         {"challenge", challenge}};
     co_await deps_.attendance.appendEvent(classId, std::move(fields11));
+    // The frames a second judged, and asked of the subject's camera while the challenge runs.
+    const int fps =
+        challenge == "blink" ? deps_.config.presence.blinkBurstFps : deps_.config.presence.burstFps;
     json message{{"type", "spot_check"},
                  {"class", classId},
                  {"check", check},
@@ -300,11 +303,12 @@ Task<json> ClassHub::onSpotCheck(ConnPtr conn, const Request& request) {
     if (liveness) {
         message["challenge"] = challenge;
         message["instruction"] = instructionFor(challenge);
+        message["camera_fps"] = fps;
     }
     // Watching starts before the subject can see the instruction, so that the page's "shown"
     // always finds the challenge running.
     bool watching =
-        liveness && presence_->startLiveness(classId, subject, check, challenge, deadline);
+        liveness && presence_->startLiveness(classId, subject, check, challenge, deadline, fps);
     json event6{
         {"event", "spot_check"}, {"class", classId}, {"subject", subject}, {"message", message}};
     co_await publish(std::move(event6));

@@ -101,7 +101,12 @@ protected:
         EXPECT_EQ(outcome(reply), "ok") << reply.dump();
         std::string check = reply.value("check", "");
         if (!shown || check.empty()) return check;
-        EXPECT_TRUE(waitForPush(*subject, "spot_check", {{"check", check}}, 5s));
+        auto told = waitForPush(*subject, "spot_check", {{"check", check}}, 5s);
+        EXPECT_TRUE(told);
+        // The camera is asked for the challenge's rate: a blink needs 10 frames a second.
+        if (told) {
+            EXPECT_EQ(told->value("camera_fps", 0), challenge == "blink" ? 10 : 5);
+        }
         json ack = subject->request({{"type", "spot_check_reply"}, {"check", check}});
         EXPECT_EQ(ack.value("outcome", ""), "pending") << ack.dump();
         return check;

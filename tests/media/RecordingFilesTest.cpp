@@ -275,8 +275,11 @@ TEST_F(RecordingFilesTest, ARecordingLeftOpenByACrashIsClosedAsInterruptedAtItsL
     ASSERT_TRUE(publisher->waitForFrames(15 * 4, 15s));
     json ended = teacher->request({{"type", "end_class"}, {"class", "c1"}});
     ASSERT_EQ(ended.value("type", ""), "ok") << ended.dump();
-    list =
-        c1RecordingsWhen(admin, [](const json& l) { return oneRecordingIn(l, "interrupted", 2); });
+    // The recording reads interrupted from its first segment on: wait for the second to close.
+    auto secondClosed = [](const json& l) {
+        return oneRecordingIn(l, "interrupted", 2) && l[0]["segments"][1]["state"] != "recording";
+    };
+    list = c1RecordingsWhen(admin, secondClosed);
     ASSERT_TRUE(oneRecordingIn(list, "interrupted", 2)) << list.dump();
     EXPECT_EQ(list[0]["id"], id);
     EXPECT_EQ(list[0]["segments"][0]["state"], "interrupted");

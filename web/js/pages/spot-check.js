@@ -33,6 +33,7 @@ function setText(el, key, args) {
 export function spotCheckDialog(signal, classId, cameraStream) {
   let current = null; // the running check's push
   let timer = null;
+  let restoreRate = null; // puts the camera back to its presence rate after a challenge
   const instruction = h('p', { id: 'spot-check-instruction', class: 'big' });
   const guidance = h('p', { id: 'spot-check-guidance', role: 'status', 'aria-live': 'polite' });
   const progress = h('progress', { id: 'spot-check-progress', max: 1, value: 0, i18nAttr: { 'aria-label': 'spot.progress' } });
@@ -49,10 +50,24 @@ export function spotCheckDialog(signal, classId, cameraStream) {
   // What the last check decided, until the next one: stays on the page after the dialog closes.
   const result = h('p', { id: 'spot-check-result', role: 'status', 'aria-live': 'polite', hidden: true });
 
+  // A challenge may need more frames a second than presence sampling (a blink lasts a frame
+  // or two at 10 fps): the camera runs at the server's rate while it lasts.
+  async function raiseRate(fps) {
+    const track = cameraStream()?.getVideoTracks()[0];
+    if (!track || !fps || restoreRate) return;
+    const before = track.getConstraints();
+    try {
+      await track.applyConstraints({ ...before, frameRate: { ideal: fps } });
+      restoreRate = () => track.applyConstraints(before).catch(() => {});
+    } catch { /* the camera keeps its rate; the server judges what comes */ }
+  }
+
   function stop() {
     clearInterval(timer);
     timer = null;
     if (dialog.open) dialog.close();
+    restoreRate?.();
+    restoreRate = null;
   }
 
   function showResult(msg) {
@@ -106,7 +121,10 @@ export function spotCheckDialog(signal, classId, cameraStream) {
     if (stream) attach(preview, stream, { muted: true });
     if (!dialog.open) dialog.showModal();
     // The instruction is on screen now: from here on the camera is judged.
-    if (msg.challenge) answer(msg);
+    if (msg.challenge) {
+      raiseRate(msg.camera_fps);
+      answer(msg);
+    }
   }
 
   const offs = [

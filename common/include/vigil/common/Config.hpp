@@ -106,6 +106,7 @@ struct Config {
         bool creditUnenrolled{true};
         int livenessSeconds{20};
         int burstFps{5};
+        int blinkBurstFps{10};  // A blink closes the eyes for a frame or two at 10 fps.
     } presence;
     struct Log {
         std::string level{"info"};

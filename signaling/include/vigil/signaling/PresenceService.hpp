@@ -73,9 +73,10 @@ public:
     // Starts a liveness challenge (turn_left | turn_right | look_up | blink) on the subject's
     // camera in the class until `deadline`; the verdict comes back through
     // ClassHub::onLivenessVerdict. False when the subject's camera is not being received.
+    // `fps`: the frames a second to judge (the camera is asked for as many).
     virtual bool startLiveness(const std::string& classId, const std::string& subject,
                                const std::string& check, const std::string& challenge,
-                               common::Millis deadline) = 0;
+                               common::Millis deadline, int fps) = 0;
     // The subject's page says the challenge's instruction is on screen since `shownAt`: only
     // frames captured from then on are judged (none before it ever are). False when no such
     // challenge runs on this node.
