@@ -6,8 +6,10 @@ import zhCN from './lang/zh-CN.js';
 import en from './lang/en.js';
 import adminZhCN from './lang/admin.zh-CN.js';
 import adminEn from './lang/admin.en.js';
+import supervisionZhCN from './lang/supervision.zh-CN.js';
+import supervisionEn from './lang/supervision.en.js';
 
-const tables = { 'zh-CN': { ...zhCN, ...adminZhCN }, en: { ...en, ...adminEn } };
+const tables = { 'zh-CN': { ...zhCN, ...adminZhCN, ...supervisionZhCN }, en: { ...en, ...adminEn, ...supervisionEn } };
 const storageKey = 'vigil.lang';
 const listeners = new Set();
 

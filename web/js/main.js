@@ -6,6 +6,7 @@ import { session, onSessionExpired, post } from './api.js';
 import { h, clear } from './dom.js';
 import { Signal } from './signal.js';
 import { installCalls, callPageShown } from './calls.js';
+import { installCheckins, hideOrderBanner } from './checkins.js';
 import { loadClock } from './time.js';
 
 const routes = [
@@ -13,11 +14,16 @@ const routes = [
   { path: 'subject', module: './pages/subject-home.js', roles: ['subject'] },
   { path: 'subject/class/:id', module: './pages/subject-class.js', roles: ['subject'] },
   { path: 'subject/history', module: './pages/subject-history.js', roles: ['subject'] },
+  { path: 'subject/checkin', module: './pages/subject-checkin.js', roles: ['subject'] },
+  { path: 'subject/checkin/:order', module: './pages/subject-checkin.js', roles: ['subject'] },
   { path: 'call/:id', module: './pages/call.js', roles: ['subject', 'officer', 'administrator'] },
   { path: 'officer', module: './pages/officer-dashboard.js', roles: ['officer', 'administrator'] },
   { path: 'officer/schedule', module: './pages/officer-schedule.js', roles: ['officer', 'administrator'] },
   { path: 'officer/class/:id', module: './pages/officer-console.js', roles: ['officer', 'administrator'] },
   { path: 'officer/references/:id', module: './pages/officer-references.js', roles: ['officer', 'administrator'] },
+  { path: 'officer/subject/:id', module: './pages/officer-subject.js', roles: ['officer', 'administrator'] },
+  { path: 'officer/checkin/:id', module: './pages/officer-checkin.js', roles: ['officer', 'administrator'] },
+  { path: 'admin/supervision', module: './pages/admin-supervision.js', roles: ['officer', 'administrator'] },
   { path: 'admin/attendance', module: './pages/admin-attendance.js', roles: ['officer', 'administrator'] },
   { path: 'admin/session/:id', module: './pages/admin-session.js', roles: ['officer', 'administrator'] },
   { path: 'admin/reports', module: './pages/admin-reports.js', roles: ['officer', 'administrator'] },
@@ -28,11 +34,11 @@ const routes = [
 ];
 
 const navByRole = {
-  subject: [['subject', 'nav.home'], ['subject/history', 'nav.history']],
+  subject: [['subject', 'nav.home'], ['subject/checkin', 'nav.checkin'], ['subject/history', 'nav.history']],
   officer: [['officer', 'nav.dashboard'], ['officer/schedule', 'nav.schedule'],
     ['admin/attendance', 'nav.attendance'], ['admin/reports', 'nav.reports'],
-    ['admin/compliance', 'nav.compliance'], ['admin/recordings', 'nav.recordings']],
-  administrator: [['admin/attendance', 'nav.attendance'], ['admin/reports', 'nav.reports'],
+    ['admin/compliance', 'nav.compliance'], ['admin/supervision', 'nav.supervision'], ['admin/recordings', 'nav.recordings']],
+  administrator: [['admin/attendance', 'nav.attendance'], ['admin/supervision', 'nav.supervision'], ['admin/reports', 'nav.reports'],
     ['admin/compliance', 'nav.compliance'], ['admin/recordings', 'nav.recordings'],
     ['admin/audit', 'nav.audit'], ['admin/users', 'nav.users'], ['officer', 'nav.dashboard'],
     ['officer/schedule', 'nav.schedule']],
@@ -72,6 +78,7 @@ function ensureSignal() {
   signal.on('state', (state) => showConnection(state));
   signal.on('auth_failed', () => expire('login.expired'));
   installCalls(signal, { navigate, user: () => session.user });
+  installCheckins(signal, { navigate, user: () => session.user });
   signal.start();
   // For the browser tests and support staff: what the connection is doing, and a way to
   // drop it as a network failure would (the app must reconnect and recover by itself).
@@ -91,6 +98,7 @@ function showConnection(state) {
 
 function expire(noticeKey) {
   loginNotice = noticeKey;
+  hideOrderBanner();
   signal?.stop();
   signal = null;
   session.clear();
@@ -163,6 +171,7 @@ async function render() {
   }
   if (found.route.path === 'login' && user) { navigate(homeOf(user)); return; }
   await leaveCurrent();
+  if (found.route.path.startsWith('subject/checkin')) hideOrderBanner();
   await loadClock(); // pages show times in the agency's zone
   renderNav(user);
   if (user) ensureSignal();

@@ -27,13 +27,14 @@ function bindSignal(signal) {
 // For the browser tests and support: the live peer connections of this tab.
 window.vigilDebug = {
   peers: () => [...sessions].filter((s) => s.pc).map((s) => ({
-    pc: s.pc, kind: s.kind, source: s.source, stream: s.stream, session: s.id, call: s.call,
+    pc: s.pc, kind: s.kind, source: s.source, stream: s.stream, session: s.id, call: s.call, checkin: s.checkin,
   })),
 };
 
 export class MediaSession {
-  // options: {kind: 'publish'|'view', stream, source, call, mediaStream, iceServers,
+  // options: {kind: 'publish'|'view', stream, source, call, checkin, mediaStream, iceServers,
   //           onTrack(MediaStream), onState(state), label: for 'call' | 'class'}
+  // `checkin`: a self-service check-in's id; its camera is published to that check-in.
   constructor(signal, options) {
     bindSignal(signal);
     this.signal = signal;
@@ -41,6 +42,7 @@ export class MediaSession {
     this.stream = options.stream ?? 'main';
     this.source = options.source ?? '';
     this.call = options.call;
+    this.checkin = options.checkin;
     this.mediaStream = options.mediaStream;
     this.iceServers = options.iceServers ?? [];
     this.onTrack = options.onTrack ?? (() => {});
@@ -110,6 +112,7 @@ export class MediaSession {
     await pc.setLocalDescription(offer);
     const fields = { sdp: pc.localDescription.sdp, stream: this.stream };
     if (this.call) fields.call = this.call;
+    if (this.checkin) fields.checkin = this.checkin;
     const reply = await this.signal.request('offer', fields);
     if (this.closed) { this.release(reply.session); return; }
     this.adopt(reply.session);

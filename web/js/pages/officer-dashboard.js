@@ -1,20 +1,14 @@
-// The officer's dashboard: today's classes (to open their console), open alerts, and the
-// caseload's compliance this month with a call button and the face-reference page.
+// The officer's dashboard: first the overdue list (脱管 prevention: who has not been seen,
+// the latest first) with check-ins to order, then today's classes (to open their console),
+// the alerts to acknowledge and resolve, and the caseload's compliance this month with a
+// call button and the face-reference page.
 import { h, clear, table, toast } from '../dom.js';
 import { get, readableError } from '../api.js';
 import { formatNumber } from '../i18n.js';
+import { alertsPanel, levelBadge, orderCheckins, formatWhen } from './supervision-common.js';
 import { formatDateTime, formatHourMinute, today, isToday } from '../time.js';
 import { startCall } from '../calls.js';
 import { readableSignalError } from '../errors.js';
-
-// An alert names its subject: by the name the server sent, else one this page knows.
-export function alertItem(alert, names) {
-  const name = alert.subject_name || names.get(alert.subject) || '';
-  return h('li', { class: `alert ${alert.kind}`, dataset: { kind: alert.kind, subject: alert.subject } },
-    h('time', { datetime: alert.time ?? '', text: formatDateTime(alert.time ?? alert.ts) }), ' ',
-    name ? h('strong', { text: name }) : null, ' ',
-    h('span', { i18n: `alert.${alert.kind}` }));
-}
 
 // The officer's own caseload, and every subject the officer may see (alerts name them all).
 async function caseloadRows(user) {
@@ -29,7 +23,13 @@ export default {
   title: 'nav.dashboard',
   async render(view, ctx) {
     const classList = h('ul', { class: 'cards', id: 'today-classes' });
-    const alertsList = h('ul', { id: 'alerts-list', class: 'alerts', 'aria-live': 'polite' });
+    const names = new Map();
+    const alerts = alertsPanel({ id: 'alerts-list', query: { limit: 100 }, names });
+    const { table: overdueTable, tbody: overdueBody } = table('overdue', 'sv.overdue_caption',
+      ['dashboard.subject', 'sv.level', 'sv.last_contact', 'sv.due_by', 'sv.days_late', 'sv.open_alerts', 'dashboard.actions']);
+    const orderMinutes = h('input', { id: 'order-minutes', type: 'number', min: 1, max: 1440, value: 30, inputMode: 'numeric' });
+    const orderAll = h('button', { type: 'button', id: 'order-caseload', class: 'primary', i18n: 'sv.order_caseload',
+      on: { click: async () => { orderAll.disabled = true; await orderCheckins({ caseload: true }, orderMinutes.value); orderAll.disabled = false; } } });
     // Subjects whose presence can only be `unenrolled` until a reference is enrolled.
     const unenrolledList = h('ul', { id: 'unenrolled-list', class: 'cards' });
     const { table: caseTable, tbody } = table('caseload', 'dashboard.caseload_caption',
@@ -37,18 +37,38 @@ export default {
     view.append(
       h('div', { class: 'class-head' }, h('h1', { i18n: 'nav.dashboard' }),
         h('a', { href: '#/officer/schedule', class: 'button primary', id: 'nav-schedule-link', i18n: 'dashboard.schedule' })),
+      h('section', { 'aria-labelledby': 'overdue-heading', class: 'overdue-section' },
+        h('h2', { id: 'overdue-heading', i18n: 'sv.overdue' }),
+        h('div', { class: 'order-bar' },
+          h('div', { class: 'field' }, h('label', { for: 'order-minutes', i18n: 'sv.order_minutes' }), orderMinutes), orderAll),
+        overdueTable),
       h('div', { class: 'grid-2' },
         h('section', { 'aria-labelledby': 'today-heading' }, h('h2', { id: 'today-heading', i18n: 'dashboard.today' }), classList),
-        h('section', { 'aria-labelledby': 'alerts-heading' }, h('h2', { id: 'alerts-heading', i18n: 'dashboard.alerts' }), alertsList)),
+        h('section', { 'aria-labelledby': 'alerts-heading' }, h('h2', { id: 'alerts-heading', i18n: 'dashboard.alerts' }), alerts.element)),
       h('section', { 'aria-labelledby': 'caseload-heading' }, h('h2', { id: 'caseload-heading', i18n: 'dashboard.caseload' }), caseTable),
       h('section', { 'aria-labelledby': 'unenrolled-heading' },
         h('h2', { id: 'unenrolled-heading', i18n: 'dashboard.unenrolled' }),
         h('p', { class: 'muted small', i18n: 'dashboard.unenrolled_hint' }), unenrolledList));
 
-    const names = new Map();
     // Today in the agency's time zone, and a class still live from an earlier day.
     const day = today();
     const loads = [
+      get('/api/supervision/overdue').then(({ subjects }) => {
+        // The server sorts by lateness; kept here too so that the latest is always first.
+        const rows = [...subjects].sort((a, b) => (b.days_late ?? 0) - (a.days_late ?? 0));
+        clear(overdueBody, rows.map((s) => h('tr', { class: s.overdue ? 'overdue' : null, dataset: { subject: s.subject, overdue: String(Boolean(s.overdue)) } },
+          h('th', { scope: 'row' }, h('a', { href: `#/officer/subject/${encodeURIComponent(s.subject)}`, class: 'subject-link', text: s.name })),
+          h('td', {}, levelBadge(s.level)),
+          h('td', {}, s.last_contact ? formatWhen(s.last_contact.ts) : h('span', { class: 'muted', i18n: 'sv.never' })),
+          h('td', { text: formatWhen(s.due_by) }),
+          h('td', { class: s.overdue ? 'late' : null },
+            s.overdue ? h('span', { class: 'badge overdue', i18n: 'sv.days_late_n', i18nArgs: { n: s.days_late } }) : h('span', { class: 'ok', i18n: 'sv.on_time' })),
+          h('td', { text: String(s.open_alerts ?? 0) }),
+          h('td', { class: 'actions' },
+            h('button', { type: 'button', class: 'order-checkin', i18n: 'sv.order_one', i18nAttr: { 'aria-label': 'sv.order_named' }, i18nArgs: { name: s.name },
+              on: { click: async (e) => { const b = e.currentTarget; b.disabled = true; await orderCheckins({ subjects: [s.subject] }, orderMinutes.value); b.disabled = false; } } })))));
+        if (!rows.length) overdueBody.append(h('tr', {}, h('td', { colspan: '7', class: 'muted', i18n: 'sv.none_overdue' })));
+      }).catch((e) => overdueBody.append(h('tr', {}, h('td', { colspan: '7', class: 'error', role: 'alert', text: readableError(e) })))),
       get('/api/classes', { from: new Date(day.start - 86400000).toISOString(), to: new Date(day.end).toISOString() }).then(({ classes }) => {
         const shown = classes.filter((c) => isToday(c.start) || c.state === 'live');
         clear(classList, shown.length ? shown.map((c) => h('li', { class: `class-card ${c.state}`, dataset: { class: c.id } },
@@ -72,7 +92,8 @@ export default {
             h('td', { class: 'actions' },
               h('button', { type: 'button', class: 'call-subject', i18n: 'dashboard.call', i18nAttr: { 'aria-label': 'dashboard.call_named' }, i18nArgs: { name: s.name },
                 on: { click: (e) => call(s, e.currentTarget) } }),
-              h('a', { class: 'enrol-face button', href: `#/officer/references/${encodeURIComponent(s.id)}`, i18n: 'dashboard.face' })));
+              h('a', { class: 'enrol-face button', href: `#/officer/references/${encodeURIComponent(s.id)}`, i18n: 'dashboard.face' }),
+              h('a', { class: 'supervision button', href: `#/officer/subject/${encodeURIComponent(s.id)}`, i18n: 'sv.record' })));
         }));
         if (!subjects.length) tbody.append(h('tr', {}, h('td', { colspan: '5', class: 'muted', i18n: 'dashboard.no_subjects' })));
       }).catch((e) => tbody.append(h('tr', {}, h('td', { colspan: '5', class: 'error', role: 'alert', text: readableError(e) })))),
@@ -83,17 +104,8 @@ export default {
       }).catch((e) => clear(unenrolledList, h('li', {}, h('span', { class: 'error', role: 'alert', text: readableError(e) })))),
     ];
     await Promise.all(loads);
-    try {
-      const { alerts } = await get('/api/alerts');
-      const recent = alerts.slice(-50).reverse();
-      clear(alertsList, recent.length ? recent.map((a) => alertItem(a, names)) : h('li', { class: 'muted', i18n: 'dashboard.no_alerts' }));
-    } catch (e) {
-      clear(alertsList, h('li', {}, h('span', { class: 'error', role: 'alert', text: readableError(e) })));
-    }
-    const off = ctx.signal.on('alert', (msg) => {
-      alertsList.querySelector('.muted')?.remove();
-      alertsList.prepend(alertItem({ ...msg, time: new Date(msg.ts).toISOString() }, names));
-    });
+    await alerts.load();
+    const off = ctx.signal.on('alert', (msg) => alerts.add({ ...msg, time: msg.time ?? (msg.ts ? new Date(msg.ts).toISOString() : undefined) }));
 
     async function call(subject, button) {
       button.disabled = true;

@@ -27,6 +27,24 @@ function classCard(cls, navigate) {
     open ? null : h('p', { id: `opens-${cls.id}`, class: 'muted', i18n: 'class.opens_at', i18nArgs: { time: formatDateTime(start - joinEarlyMs) } }));
 }
 
+// Check-ins due now: the scheduled window by level and any ordered by the officer, each with
+// its deadline and a big button to the check-in page.
+function dueCheckins(due) {
+  const items = [
+    ...(due.orders ?? []).map((o) => h('li', { class: 'class-card checkin-due ordered', dataset: { order: o.order } },
+      h('h3', { i18n: 'ck.due_ordered_title' }),
+      h('p', { i18n: 'ck.deadline', i18nArgs: { time: formatDateTime(o.deadline) } }),
+      h('p', { class: 'muted', i18n: 'ck.attempts_left', i18nArgs: { n: o.attempts_left } }),
+      h('a', { class: 'button primary checkin-go', href: `#/subject/checkin/${encodeURIComponent(o.order)}`, i18n: 'ck.check_in_now' }))),
+    ...(due.windows ?? []).map((w) => h('li', { class: 'class-card checkin-due scheduled', dataset: { last: w.last } },
+      h('h3', { i18n: 'ck.due_scheduled_title' }),
+      h('p', {}, h('time', { datetime: w.first, text: formatDateTime(w.first) }), ' – ', h('time', { datetime: w.last, text: formatDateTime(w.last) })),
+      h('p', { class: 'muted', i18n: 'ck.attempts_left', i18nArgs: { n: w.attempts_left } }),
+      h('a', { class: 'button primary checkin-go', href: '#/subject/checkin', i18n: 'ck.check_in_now' }))),
+  ];
+  return items.length ? items : [h('li', { class: 'muted', i18n: 'ck.nothing_due' })];
+}
+
 function hoursPanel(hours) {
   const required = hours.required_hours || 0;
   const credited = hours.credited_hours || 0;
@@ -45,14 +63,22 @@ export default {
   async render(view, ctx) {
     const classesList = h('ul', { class: 'cards', id: 'class-list', 'aria-live': 'polite' });
     const hoursSlot = h('div', { class: 'hours-slot' }, h('p', { class: 'muted', i18n: 'common.loading' }));
+    const dueList = h('ul', { class: 'cards', id: 'checkins-due', 'aria-live': 'polite' }, h('li', { class: 'muted', i18n: 'common.loading' }));
     view.append(
       h('h1', { i18n: 'subject.welcome', i18nArgs: { name: ctx.user.name } }),
+      h('section', { 'aria-labelledby': 'due-heading' },
+        h('h2', { id: 'due-heading', i18n: 'ck.due_heading' }), dueList),
       h('div', { class: 'grid-2' },
         h('section', { 'aria-labelledby': 'classes-heading' },
           h('h2', { id: 'classes-heading', i18n: 'subject.classes' }), classesList),
         hoursSlot),
       h('p', {}, h('a', { href: '#/subject/history', id: 'nav-history-link', i18n: 'subject.history_link' })));
 
+    const loadDue = () => get('/api/checkins/due').then((due) => clear(dueList, dueCheckins(due)))
+      .catch((e) => clear(dueList, h('li', {}, h('span', { class: 'error', role: 'alert', text: readableError(e) }))));
+    loadDue();
+    // An order pushed while the subject is here shows in the list too.
+    const offOrdered = ctx.signal?.on('checkin_ordered', () => loadDue());
     const from = new Date(today().start).toISOString();
     const to = new Date(Date.now() + 14 * 86400000).toISOString();
     try {
@@ -71,5 +97,6 @@ export default {
       clear(hoursSlot, h('p', { class: 'error', role: 'alert', text: readableError(e) }));
     }
     if (new URLSearchParams(location.search).has('left')) toast(t('class.left'));
+    return offOrdered;
   },
 };
