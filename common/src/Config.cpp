@@ -134,6 +134,33 @@ Key stringListKey(std::string name, const std::function<std::vector<std::string>
             }};
 }
 
+void validateFrequency(const std::string& s) {
+    if (s != "daily" && s != "weekly" && s != "biweekly" && s != "monthly")
+        bad("must be daily, weekly, biweekly or monthly");
+}
+
+void validateManagementLevel(const std::string& s) {
+    if (s != "strict" && s != "ordinary" && s != "lenient")
+        bad("must be strict, ordinary or lenient");
+}
+
+// Tags are stored and matched as given: short lowercase words.
+void validateTag(const std::string& s) {
+    if (s.empty() || s.size() > 32 ||
+        s.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") != std::string::npos)
+        bad("tags are 1 to 32 lowercase letters, digits, '_' or '-'");
+}
+
+void validateChallenge(const std::string& s) {
+    if (s != "turn_left" && s != "turn_right" && s != "look_up" && s != "blink")
+        bad("challenges are turn_left, turn_right, look_up or blink");
+}
+
+void validateWebhookUrl(const std::string& s) {
+    if (!s.empty() && s.rfind("http://", 0) != 0 && s.rfind("https://", 0) != 0)
+        bad("must be empty or an http:// or https:// URL");
+}
+
 // A numeric IPv4 or IPv6 address: what an ICE agent can gather on. Host names are refused.
 void validateIpAddress(const std::string& s) {
     unsigned char buffer[sizeof(in6_addr)];
@@ -298,6 +325,41 @@ const std::vector<Key>& keys() {
         VIGIL_INT(presence, liveness_seconds, presence.livenessSeconds, 5, 600),
         VIGIL_INT(presence, burst_fps, presence.burstFps, 1, 30),
         VIGIL_INT(presence, blink_burst_fps, presence.blinkBurstFps, 1, 30),
+        doubleKey(
+            "levels.strict_hours_per_month",
+            [](Config& c) -> double& { return c.levels.strict.hoursPerMonth; }, 0.0, 744.0),
+        VIGIL_STR(levels, strict_checkin, levels.strict.checkin, validateFrequency),
+        VIGIL_STR(levels, strict_call, levels.strict.call, validateFrequency),
+        VIGIL_INT(levels, strict_max_gap_days, levels.strict.maxGapDays, 1, 366),
+        doubleKey(
+            "levels.ordinary_hours_per_month",
+            [](Config& c) -> double& { return c.levels.ordinary.hoursPerMonth; }, 0.0, 744.0),
+        VIGIL_STR(levels, ordinary_checkin, levels.ordinary.checkin, validateFrequency),
+        VIGIL_STR(levels, ordinary_call, levels.ordinary.call, validateFrequency),
+        VIGIL_INT(levels, ordinary_max_gap_days, levels.ordinary.maxGapDays, 1, 366),
+        doubleKey(
+            "levels.lenient_hours_per_month",
+            [](Config& c) -> double& { return c.levels.lenient.hoursPerMonth; }, 0.0, 744.0),
+        VIGIL_STR(levels, lenient_checkin, levels.lenient.checkin, validateFrequency),
+        VIGIL_STR(levels, lenient_call, levels.lenient.call, validateFrequency),
+        VIGIL_INT(levels, lenient_max_gap_days, levels.lenient.maxGapDays, 1, 366),
+        VIGIL_STR(levels, default_level, levels.defaultLevel, validateManagementLevel),
+        stringListKey(
+            "supervision.tags",
+            [](Config& c) -> std::vector<std::string>& { return c.supervision.tags; }, validateTag),
+        VIGIL_INT(checkin, attempts_per_window, checkin.attemptsPerWindow, 1, 20),
+        VIGIL_INT(checkin, order_minutes, checkin.orderMinutes, 1, 24L * 60),
+        VIGIL_INT(checkin, report_max_chars, checkin.reportMaxChars, 0, 20000),
+        VIGIL_INT(checkin, evidence_frames, checkin.evidenceFrames, 1, 10),
+        stringListKey(
+            "checkin.challenges",
+            [](Config& c) -> std::vector<std::string>& { return c.checkin.challenges; },
+            validateChallenge),
+        VIGIL_INT(alerts, escalate_after_minutes, alerts.escalateAfterMinutes, 1, 30L * 24 * 60),
+        VIGIL_STR(notify, webhook_url, notify.webhookUrl, validateWebhookUrl),
+        VIGIL_INT(notify, attempts, notify.attempts, 1, 20),
+        VIGIL_INT(notify, backoff_ms, notify.backoffMs, 10, 600000),
+        VIGIL_INT(notify, timeout_ms, notify.timeoutMs, 100, 60000),
         VIGIL_STR(log, level, log.level, validateLevel),
     };
     return table;

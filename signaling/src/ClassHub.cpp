@@ -195,8 +195,14 @@ Task<json> ClassHub::dispatch(ConnPtr conn, const Request& request) {
             co_return co_await onCallDecline(conn, request);
         case MessageType::CallEnd:
             co_return co_await onCallEnd(conn, request);
+        default:
+            break;
     }
-    throw ApiError("bad_request", "unknown message type");
+    // A component's own message (check-ins).
+    if (auto it = routes_.find(request.type); it != routes_.end())
+        co_return co_await it->second(WsCaller{*conn->user, conn->key}, request);
+    throw ApiError("not_available", std::string("'") + std::string(toString(request.type)) +
+                                        "' is not served on this node");
 }
 
 void ClassHub::OnWsClose(std::uint64_t connId) {
@@ -206,6 +212,12 @@ void ClassHub::OnWsClose(std::uint64_t connId) {
     conn->authTimer.cancel();
     conns_.erase(connId);
     connByKey_.erase(conn->key);
+    if (checkinRooms_ != nullptr) {
+        for (const auto& [session, media] : conn->media) {
+            if (auto checkinId = checkinOfRoom(media.room); !checkinId.empty())
+                checkinRooms_->connectionClosed(checkinId);
+        }
+    }
     closeMedia(conn, "");
     if (!conn->callId.empty() && !stopping_) {
         common::spawn(finishCall(conn->callId, "ended", "disconnect"),
@@ -325,6 +337,8 @@ constexpr BusRoute kBusRoutes[] = {
     {"spot_check_result", Audience::Teachers, true, false},
     {"kick", Audience::Nobody, false, false},
     {"spot_check_shown", Audience::Nobody, false, false},
+    // A message for one account wherever it is connected (check-in orders and results).
+    {"user", Audience::Nobody, false, false},
 };
 
 const BusRoute* busRoute(std::string_view event) {
@@ -371,11 +385,24 @@ void ClassHub::onBusMessage(const std::string& text) {
         push(conn,
              json{{"type", "kicked"}, {"class", classId}, {"reason", event.value("reason", "")}});
         forgetMembership(conn);
+    } else if (kind == "user") {
+        pushToUser(event.value("user", ""), message);
     } else if (kind == "spot_check_shown") {
         // The subject's page shows a challenge: the node that runs it judges from now on.
         if (presence_ != nullptr && event.contains("ts") && event["ts"].is_number_integer())
             presence_->livenessShown(event.value("check", ""), event["ts"].get<common::Millis>());
     }
+}
+
+void ClassHub::sendToUser(const std::string& userId, json message) {
+    json event{{"event", "user"}, {"user", userId}, {"message", std::move(message)}};
+    common::spawn(publish(std::move(event)), [userId](const std::exception_ptr& e) {
+        try {
+            if (e) std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+            logger()->error("a message for {} was not sent: {}", userId, ex.what());
+        }
+    });
 }
 
 void ClassHub::pushToSubject(const std::string& classId, const std::string& subject,

@@ -38,17 +38,6 @@ int statusFor(const std::string& code) {
     return 500;
 }
 
-std::vector<std::string> splitPath(const std::string& path) {
-    std::vector<std::string> parts;
-    size_t start = 0;
-    while (start <= path.size()) {
-        size_t slash = path.find('/', start);
-        if (slash == std::string::npos) slash = path.size();
-        if (slash > start) parts.push_back(path.substr(start, slash - start));
-        start = slash + 1;
-    }
-    return parts;
-}
 }  // namespace
 
 HttpResponse jsonResponse(int status, const json& body) {
@@ -101,106 +90,85 @@ Task<User> HttpApi::authenticate(const HttpRequest& request, bool allowQueryToke
     co_return *user;
 }
 
-namespace {
-// The methods a path under /api takes: "GET", "POST" or "GET or POST". The method is checked
-// before the token, the path after it: an unknown path is 401 without a token and 404 with
-// one.
-std::string methodsOf(const std::vector<std::string>& parts) {
-    const size_t n = parts.size();
-    auto is = [&parts](size_t i, const char* name) { return parts[i] == name; };
-    if (n == 2 && (is(1, "classes") || is(1, "users") || is(1, "units"))) return "GET or POST";
-    if (n == 4 && is(1, "classes") && is(3, "enrolments")) return "POST";
-    if (n == 4 && is(1, "users") && is(3, "disabled")) return "POST";
-    return "GET";
+void HttpApi::addRoutes() {
+    using P = const RouteContext&;
+    auto add = [this](const char* method, const char* pattern, Caller caller,
+                      std::function<Task<HttpResponse>(HttpApi*, P)> handler,
+                      bool queryToken = false) {
+        router_.add(Route{method, pattern, caller,
+                          [this, handler](P c) { return handler(this, c); }, queryToken});
+    };
+    // Before sign-in: health, login, and the clock (every page shows dates and times in the
+    // agency's time zone).
+    add("GET", "/healthz", Caller::Public, [](HttpApi* a, P) { return a->health(); });
+    add("POST", "/api/login", Caller::Public, [](HttpApi* a, P c) { return a->login(c.request); });
+    add("GET", "/api/clock", Caller::Public,
+        [](HttpApi* a, P) -> Task<HttpResponse> { co_return a->clock(); });
+    add("POST", "/api/logout", Caller::Anyone, [](HttpApi* a, P c) { return a->logout(c); });
+    add("GET", "/api/me", Caller::Anyone, [](HttpApi* a, P c) { return a->me(c.caller()); });
+    add("GET", "/api/units", Caller::Anyone, [](HttpApi* a, P c) { return a->units(c.caller()); });
+    add("POST", "/api/units", Caller::Administrator,
+        [](HttpApi* a, P c) { return a->createUnit(c.caller(), c.request); });
+    add("GET", "/api/users", Caller::Staff,
+        [](HttpApi* a, P c) { return a->users(c.caller(), c.request); });
+    add("POST", "/api/users", Caller::Staff,
+        [](HttpApi* a, P c) { return a->createUser(c.caller(), c.request); });
+    add("POST", "/api/users/{}/disabled", Caller::Administrator,
+        [](HttpApi* a, P c) { return a->setUserDisabled(c.caller(), c.params[0], c.request); });
+    add("GET", "/api/classes", Caller::Anyone,
+        [](HttpApi* a, P c) { return a->classes(c.caller(), c.request); });
+    add("POST", "/api/classes", Caller::Staff,
+        [](HttpApi* a, P c) { return a->scheduleClass(c.caller(), c.request); });
+    add("GET", "/api/classes/{}", Caller::Anyone,
+        [](HttpApi* a, P c) { return a->classDetail(c.caller(), c.params[0]); });
+    add("POST", "/api/classes/{}/enrolments", Caller::Staff,
+        [](HttpApi* a, P c) { return a->enrolSubjects(c.caller(), c.params[0], c.request); });
+    add("GET", "/api/classes/{}/attendance", Caller::Anyone,
+        [](HttpApi* a, P c) { return a->classAttendance(c.caller(), c.params[0]); });
+    add("GET", "/api/classes/{}/timeline", Caller::Anyone,
+        [](HttpApi* a, P c) { return a->classTimeline(c.caller(), c.params[0], c.request); });
+    add("GET", "/api/attendance", Caller::Anyone,
+        [](HttpApi* a, P c) { return a->attendanceTable(c.caller(), c.request); });
+    add("GET", "/api/subjects/{}/attendance", Caller::Anyone,
+        [](HttpApi* a, P c) { return a->subjectAttendance(c.caller(), c.params[0], c.request); });
+    add("GET", "/api/subjects/{}/hours", Caller::Anyone,
+        [](HttpApi* a, P c) { return a->subjectHours(c.caller(), c.params[0], c.request); });
+    add("GET", "/api/reports/attendance.csv", Caller::Anyone,
+        [](HttpApi* a, P c) { return a->attendanceCsv(c.caller(), c.request); });
+    add("GET", "/api/reports/compliance", Caller::Anyone,
+        [](HttpApi* a, P c) { return a->complianceReport(c.caller(), c.request); });
+    add("GET", "/api/audit", Caller::Administrator,
+        [](HttpApi* a, P c) { return a->auditLog(c.caller(), c.request); });
+    add("GET", "/api/audit/verify", Caller::Administrator,
+        [](HttpApi* a, P c) { return a->auditVerify(c.caller()); });
+    add("GET", "/api/alerts", Caller::Staff,
+        [](HttpApi* a, P c) { return a->alerts(c.caller(), c.request); });
+    add("GET", "/api/references/missing", Caller::Staff,
+        [](HttpApi* a, P c) { return a->missingReferences(c.caller()); });
+    // Face references: the handler checks that the caller may enrol for that subject.
+    for (const char* method : {"GET", "POST"}) {
+        add(method, "/api/subjects/{}/references", Caller::Staff,
+            [](HttpApi* a, P c) { return a->references(c.caller(), c.params, c.request); });
+    }
+    add("DELETE", "/api/subjects/{}/references/{}", Caller::Staff,
+        [](HttpApi* a, P c) { return a->references(c.caller(), c.params, c.request); });
+    add("GET", "/api/subjects/{}/references/{}/image", Caller::Staff,
+        [](HttpApi* a, P c) { return a->references(c.caller(), c.params, c.request); });
+    add("GET", "/api/recordings", Caller::Staff,
+        [](HttpApi* a, P c) { return a->recordingList(c.caller(), c.request); });
+    add("GET", "/api/recordings/{}", Caller::Staff,
+        [](HttpApi* a, P c) { return a->recordingDetail(c.caller(), c.params[0]); });
+    // A <video> element fetches chunks itself: the token may come in the URL.
+    add(
+        "GET", "/api/recordings/{}/chunks/{}", Caller::Staff,
+        [](HttpApi* a, P c) {
+            return a->recordingChunk(c.caller(), c.params[0], c.params[1], c.request);
+        },
+        true);
 }
-}  // namespace
 
 Task<HttpResponse> HttpApi::route(const HttpRequest& request) {
-    auto parts = splitPath(request.path);
-    const std::string& m = request.method;
-    if (parts.size() == 1 && parts[0] == "healthz") co_return co_await health();
-    if (parts.empty() || parts[0] != "api") throw ApiError("not_found", "no such resource");
-    if (parts.size() == 2 && parts[1] == "login") {
-        if (m != "POST") throw ApiError("bad_request", "use POST");
-        co_return co_await login(request);
-    }
-    if (parts.size() == 2 && parts[1] == "clock") {
-        // Before sign-in too: every page shows dates and times in the agency's time zone.
-        if (m != "GET") throw ApiError("bad_request", "this resource is read-only");
-        co_return clock();
-    }
-    if (parts.size() == 2 && parts[1] == "logout") {
-        if (m != "POST") throw ApiError("bad_request", "use POST");
-        co_return co_await logout(request);
-    }
-    if (parts.size() >= 4 && parts[1] == "subjects" && parts[3] == "references") {
-        User user = co_await authenticate(request, false);
-        co_return co_await references(user, parts, request);
-    }
-    const std::string methods = methodsOf(parts);
-    if (m != "GET" && m != "POST") throw ApiError("bad_request", "use " + methods);
-    if (methods.find(m) == std::string::npos) {
-        throw ApiError("bad_request", methods == "GET" ? std::string("this resource is read-only")
-                                                       : "use " + methods);
-    }
-    const bool chunkUrl =
-        m == "GET" && parts.size() == 5 && parts[1] == "recordings" && parts[3] == "chunks";
-    User user = co_await authenticate(request, chunkUrl);
-    if (m == "POST") co_return co_await routePost(user, parts, request);
-    co_return co_await routeGet(user, parts, request);
-}
-
-Task<HttpResponse> HttpApi::routeGet(const User& user, const std::vector<std::string>& parts,
-                                     const HttpRequest& request) {
-    const size_t n = parts.size();
-    const std::string& what = n >= 2 ? parts[1] : parts[0];
-    if (n == 2 && what == "me") co_return co_await me(user);
-    if (n == 2 && what == "units") co_return co_await units(user);
-    if (n == 2 && what == "users") co_return co_await users(user, request);
-    if (n == 2 && what == "classes") co_return co_await classes(user, request);
-    if (n == 3 && what == "classes") co_return co_await classDetail(user, parts[2]);
-    if (n == 4 && what == "classes" && parts[3] == "attendance") {
-        co_return co_await classAttendance(user, parts[2]);
-    }
-    if (n == 4 && what == "classes" && parts[3] == "timeline") {
-        co_return co_await classTimeline(user, parts[2], request);
-    }
-    if (n == 2 && what == "attendance") co_return co_await attendanceTable(user, request);
-    if (n == 4 && what == "subjects" && parts[3] == "attendance") {
-        co_return co_await subjectAttendance(user, parts[2], request);
-    }
-    if (n == 4 && what == "subjects" && parts[3] == "hours") {
-        co_return co_await subjectHours(user, parts[2], request);
-    }
-    if (n == 3 && what == "reports" && parts[2] == "attendance.csv") {
-        co_return co_await attendanceCsv(user, request);
-    }
-    if (n == 3 && what == "reports" && parts[2] == "compliance") {
-        co_return co_await complianceReport(user, request);
-    }
-    if (n == 2 && what == "audit") co_return co_await auditLog(user, request);
-    if (n == 3 && what == "audit" && parts[2] == "verify") co_return co_await auditVerify(user);
-    if (n == 2 && what == "alerts") co_return co_await alerts(user, request);
-    if (n == 3 && what == "references" && parts[2] == "missing") {
-        co_return co_await missingReferences(user);
-    }
-    if (n == 2 && what == "recordings") co_return co_await recordingList(user, request);
-    if (n == 3 && what == "recordings") co_return co_await recordingDetail(user, parts[2]);
-    if (n == 5 && what == "recordings" && parts[3] == "chunks") {
-        co_return co_await recordingChunk(user, parts[2], parts[4], request);
-    }
-    throw ApiError("not_found", "no such resource");
-}
-
-Task<HttpResponse> HttpApi::routePost(const User& user, const std::vector<std::string>& parts,
-                                      const HttpRequest& request) {
-    const size_t n = parts.size();
-    if (n == 2 && parts[1] == "classes") co_return co_await scheduleClass(user, request);
-    if (n == 4 && parts[1] == "classes") co_return co_await enrolSubjects(user, parts[2], request);
-    if (n == 2 && parts[1] == "users") co_return co_await createUser(user, request);
-    if (n == 4 && parts[1] == "users") co_return co_await setUserDisabled(user, parts[2], request);
-    if (n == 2 && parts[1] == "units") co_return co_await createUnit(user, request);
-    throw ApiError("not_found", "no such resource");
+    co_return co_await router_.dispatch(request);
 }
 
 Task<HttpResponse> HttpApi::health() {
@@ -239,9 +207,9 @@ HttpResponse HttpApi::clock() const {
              {"now", common::formatIso8601(common::nowMillis(), deps_.config.utcOffsetMinutes())}});
 }
 
-Task<HttpResponse> HttpApi::logout(const HttpRequest& request) {
-    User user = co_await authenticate(request, false);
-    co_await deps_.sessions.logout(request.authorization.substr(7));
+Task<HttpResponse> HttpApi::logout(const RouteContext& context) {
+    const User& user = context.caller();
+    co_await deps_.sessions.logout(context.request.authorization.substr(7));
     co_await deps_.audit.append(user.id, "logout", user.id, "{}");
     co_return jsonResponse(200, json{{"ok", true}});
 }

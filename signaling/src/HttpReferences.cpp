@@ -56,26 +56,27 @@ Task<User> HttpApi::enrollableSubject(const User& user, const std::string& subje
 
 Task<HttpResponse> HttpApi::references(const User& user, const std::vector<std::string>& parts,
                                        const HttpRequest& request) {
-    User subject = co_await enrollableSubject(user, parts[2]);
+    // parts: the subject, then the reference when the path names one.
+    User subject = co_await enrollableSubject(user, parts[0]);
     const std::string& m = request.method;
     const int offset = deps_.config.utcOffsetMinutes();
-    if (parts.size() == 4 && m == "POST") co_return co_await enrolReference(user, subject, request);
-    if (parts.size() == 4 && m == "GET") {
+    if (parts.size() == 1 && m == "POST") co_return co_await enrolReference(user, subject, request);
+    if (parts.size() == 1 && m == "GET") {
         json list = json::array();
         for (const auto& r : co_await deps_.references.list(subject.id))
             list.push_back(referenceJson(r, offset));
         co_return jsonResponse(200, json{{"subject", subject.id}, {"references", list}});
     }
-    if (parts.size() == 5 && m == "DELETE") {
-        bool removed = co_await deps_.references.remove(subject.id, parts[4], user.id);
+    if (parts.size() == 2 && m == "DELETE") {
+        bool removed = co_await deps_.references.remove(subject.id, parts[1], user.id);
         if (!removed) throw ApiError("not_found", "no such reference");
         if (presence_ != nullptr) presence_->referencesChanged(subject.id);
-        co_return jsonResponse(200, json{{"removed", parts[4]}});
+        co_return jsonResponse(200, json{{"removed", parts[1]}});
     }
-    if (parts.size() == 6 && parts[5] == "image" && m == "GET") {
-        auto image = co_await deps_.references.image(subject.id, parts[4]);
+    if (parts.size() == 2 && m == "GET") {
+        auto image = co_await deps_.references.image(subject.id, parts[1]);
         if (!image) throw ApiError("not_found", "no photo is kept for this reference");
-        json detail{{"reference", parts[4]}};
+        json detail{{"reference", parts[1]}};
         co_await deps_.audit.append(user.id, "reference_view", subject.id, detail.dump());
         HttpResponse response;
         response.contentType =

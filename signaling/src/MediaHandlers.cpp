@@ -60,6 +60,12 @@ json ClassHub::publishersFor(const std::string& room, bool teacher) const {
 }
 
 std::string ClassHub::mediaRoomFor(const ConnPtr& conn, const Request& request) const {
+    if (request.body.contains("checkin")) {
+        std::string checkinId = request.body["checkin"];
+        if (checkinRooms_ == nullptr || !checkinRooms_->mayPublish(conn->user->id, checkinId))
+            throw ApiError("bad_request", "no check-in '" + checkinId + "' of yours is running");
+        return kCheckinRoomPrefix + checkinId;
+    }
     if (request.body.contains("call")) {
         std::string callId = request.body["call"];
         auto it = calls_.find(callId);
@@ -74,7 +80,10 @@ std::string ClassHub::mediaRoomFor(const ConnPtr& conn, const Request& request) 
 Task<void> ClassHub::ensureMediaRoom(std::string room) {
     media::RoomSpec spec;
     spec.id = room;
-    if (auto callId = callOfRoom(room); !callId.empty()) {
+    if (auto checkinId = checkinOfRoom(room); !checkinId.empty() && checkinRooms_ != nullptr) {
+        spec = checkinRooms_->roomSpec(checkinId);
+        spec.id = room;
+    } else if (auto callId = callOfRoom(room); !callId.empty()) {
         spec.kind = media::RoomKind::Call;
         auto it = calls_.find(callId);
         if (it != calls_.end()) spec.participants = {it->second.officer, it->second.subject};
@@ -96,7 +105,10 @@ Task<json> ClassHub::onOffer(ConnPtr conn, const Request& request) {
     const User& user = *conn->user;
     StreamKind stream = parseStream(request.body);
     std::string room = mediaRoomFor(conn, request);
-    if (!classOfRoom(room).empty()) {
+    if (!checkinOfRoom(room).empty()) {
+        if (stream != StreamKind::Camera)
+            throw ApiError("bad_request", "a check-in carries only the subject's camera");
+    } else if (!classOfRoom(room).empty()) {
         if (stream == StreamKind::Main && !conn->teacher)
             throw ApiError("forbidden", "only a teacher publishes the class's main stream");
         if (stream == StreamKind::Camera && conn->teacher)
@@ -288,6 +300,10 @@ json roomFields(const std::string& room) {
 
 void ClassHub::onPublisherReady(const std::string& room, const std::string& source,
                                 StreamKind stream) {
+    if (auto checkinId = checkinOfRoom(room); !checkinId.empty()) {
+        if (checkinRooms_ != nullptr) checkinRooms_->cameraReady(checkinId);
+        return;
+    }
     json message = roomFields(room);
     message["type"] = "publisher_ready";
     message["source"] = source;
@@ -297,6 +313,8 @@ void ClassHub::onPublisherReady(const std::string& room, const std::string& sour
 
 void ClassHub::onPublisherLeft(const std::string& room, const std::string& source,
                                StreamKind stream, const std::string& reason) {
+    if (auto checkinId = checkinOfRoom(room); !checkinId.empty() && checkinRooms_ != nullptr)
+        checkinRooms_->cameraLeft(checkinId, reason);
     // Its viewers' sessions are gone on the media side: forget them here too.
     for (auto& [id, conn] : conns_) {
         for (auto it = conn->media.begin(); it != conn->media.end();) {

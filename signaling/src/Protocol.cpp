@@ -47,6 +47,7 @@ constexpr Field kOffer[] = {
     {"sdp", Kind::String, true, 1, 60000},
     {"stream", Kind::String, false, 1, 16},
     {"call", Kind::String, false, 1, 64},
+    {"checkin", Kind::String, false, 1, 64},
 };
 constexpr Field kAnswer[] = {
     {"session", Kind::String, true, 1, 64},
@@ -66,6 +67,16 @@ constexpr Field kSubscribe[] = {
 };
 constexpr Field kCallSubject[] = {{"subject", Kind::String, true, 1, 64}};
 constexpr Field kCallId[] = {{"call", Kind::String, true, 1, 64}};
+// A self-service check-in: `order` answers an officer's ordered check-in, else the due
+// window's. The report's configured limit ([checkin] report_max_chars) is checked by the
+// handler; `location` is {lat, lon, accuracy} from the Geolocation API, checked there too.
+constexpr Field kCheckinStart[] = {
+    {"order", Kind::String, false, 1, 64},
+    {"report", Kind::String, false, 0, 20000},
+    {"location", Kind::Object, false},
+    {"location_refused", Kind::Boolean, false},
+};
+constexpr Field kCheckinId[] = {{"checkin", Kind::String, true, 1, 64}};
 
 // In enum order, so toString is an index (checked below).
 constexpr Message kMessages[] = {
@@ -91,13 +102,16 @@ constexpr Message kMessages[] = {
     {MessageType::CallAccept, "call_accept", kCallId},
     {MessageType::CallDecline, "call_decline", kCallId},
     {MessageType::CallEnd, "call_end", kCallId},
+    {MessageType::CheckinStart, "checkin_start", kCheckinStart},
+    {MessageType::CheckinShown, "checkin_shown", kCheckinId},
+    {MessageType::CheckinCancel, "checkin_cancel", kCheckinId},
 };
 
 constexpr bool tableInEnumOrder() {
     for (std::size_t i = 0; i < std::size(kMessages); ++i) {
         if (static_cast<std::size_t>(kMessages[i].type) != i) return false;
     }
-    return std::size(kMessages) == static_cast<std::size_t>(MessageType::CallEnd) + 1;
+    return std::size(kMessages) == static_cast<std::size_t>(MessageType::CheckinCancel) + 1;
 }
 static_assert(tableInEnumOrder(), "kMessages must list every MessageType in enum order");
 

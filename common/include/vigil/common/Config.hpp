@@ -108,6 +108,42 @@ struct Config {
         int burstFps{5};
         int blinkBurstFps{10};  // A blink closes the eyes for a frame or two at 10 fps.
     } presence;
+    // What each management level requires (LevelPolicy). Frequencies: daily | weekly |
+    // biweekly | monthly.
+    struct LevelRule {
+        double hoursPerMonth{8.0};
+        std::string checkin{"weekly"};
+        std::string call{"biweekly"};
+        int maxGapDays{10};
+    };
+    struct Levels {
+        LevelRule strict{12.0, "daily", "weekly", 3};
+        LevelRule ordinary{8.0, "weekly", "biweekly", 10};
+        LevelRule lenient{4.0, "monthly", "monthly", 35};
+        std::string defaultLevel{"ordinary"};
+    } levels;
+    struct Supervision {
+        // Special groups a subject may be tagged with (专项教育 enrols classes by tag).
+        std::vector<std::string> tags{"minor",   "female", "elderly", "fraud",     "traffic",
+                                      "violent", "drugs",  "theft",   "duty_crime"};
+    } supervision;
+    struct Checkin {
+        int attemptsPerWindow{3};
+        int orderMinutes{30};  // an ordered check-in's default deadline
+        int reportMaxChars{2000};
+        int evidenceFrames{3};  // frames kept sealed with each decided check-in
+        // The liveness challenges drawn from at random for each attempt.
+        std::vector<std::string> challenges{"turn_left", "turn_right", "look_up", "blink"};
+    } checkin;
+    struct Alerts {
+        int escalateAfterMinutes{1440};  // open this long: escalated to the next unit up
+    } alerts;
+    struct Notify {
+        std::string webhookUrl;  // empty: no webhook
+        int attempts{5};
+        int backoffMs{2000};  // doubled after each failed attempt
+        int timeoutMs{5000};
+    } notify;
     struct Log {
         std::string level{"info"};
     } log;

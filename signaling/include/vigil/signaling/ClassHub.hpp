@@ -23,9 +23,11 @@
 #include "vigil/signaling/AttendanceStore.hpp"
 #include "vigil/signaling/AuditLog.hpp"
 #include "vigil/signaling/Directory.hpp"
+#include "vigil/signaling/HubExtension.hpp"
 #include "vigil/signaling/PresenceService.hpp"
 #include "vigil/signaling/Protocol.hpp"
 #include "vigil/signaling/Sessions.hpp"
+#include "vigil/signaling/SupervisionStore.hpp"
 #include "vigil/signaling/WebServer.hpp"
 
 namespace vigil::signaling {
@@ -72,12 +74,24 @@ public:
 
     size_t connectionCount() const { return conns_.size(); }
 
+    // A component's own WebSocket message type (HubExtension.hpp); set before serving.
+    void addMessageRoute(MessageType type, MessageRoute route) { routes_[type] = std::move(route); }
+    // Self-service check-in rooms; null: offers naming a check-in are refused.
+    void setCheckinRooms(CheckinRooms* rooms) { checkinRooms_ = rooms; }
+    // Delivers `message` to every connection of `userId` on every node (through the bus).
+    void sendToUser(const std::string& userId, nlohmann::json message);
+    // Ends every media session of the room on this node (a check-in is decided).
+    void closeRoomMedia(const std::string& room) { closeMediaRoom(room); }
+
     // Where closed recording chunks go (the recording store); set before serving.
     void onRecordingChunks(std::function<void(const media::RecordingChunk&)> handler) {
         chunkHandler_ = std::move(handler);
     }
     // Presence verification (PresenceHandlers.cpp); null: none on this node.
     void setPresence(PresenceService* presence) { presence_ = presence; }
+    // Where verified contacts (a verified presence sample, an accepted call) are noted; null:
+    // not noted.
+    void setSupervision(SupervisionStore* store) { supervision_ = store; }
     // A judged sample, an alert, a liveness verdict (loop thread): recorded, then pushed to
     // the class's teachers.
     void onPresenceSample(PresenceSample sample);
@@ -212,6 +226,7 @@ private:
     Deps deps_;
     WebServer* server_{nullptr};          // Passed by argument (attach).
     PresenceService* presence_{nullptr};  // Passed by argument (setPresence).
+    SupervisionStore* supervision_{nullptr};  // Passed by argument (setSupervision).
     std::unordered_map<std::uint64_t, ConnPtr> conns_;
     std::unordered_map<std::string, std::uint64_t> connByKey_;
     std::map<std::string, std::set<std::uint64_t>> members_;  // class -> local connections
@@ -220,6 +235,8 @@ private:
     std::unordered_map<std::string, std::uint64_t> sessionConn_;  // media session -> connection
     std::map<std::string, LiveCall> calls_;
     std::function<void(const media::RecordingChunk&)> chunkHandler_;
+    std::map<MessageType, MessageRoute> routes_;
+    CheckinRooms* checkinRooms_{nullptr};  // Passed by argument (setCheckinRooms).
     std::uint64_t keySeq_{0};
     bool stopping_{false};
     std::shared_ptr<bool> alive_{std::make_shared<bool>(true)};

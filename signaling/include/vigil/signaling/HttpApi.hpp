@@ -15,6 +15,7 @@
 #include "vigil/signaling/PresenceService.hpp"
 #include "vigil/signaling/RecordingStore.hpp"
 #include "vigil/signaling/ReferenceStore.hpp"
+#include "vigil/signaling/RestRouter.hpp"
 #include "vigil/signaling/Sessions.hpp"
 #include "vigil/signaling/WebServer.hpp"
 
@@ -33,7 +34,15 @@ public:
     };
 
     explicit HttpApi(const Deps& deps)
-        : deps_(deps), recordings_(deps.redis, deps.directory, deps.audit) {}
+        : deps_(deps),
+          recordings_(deps.redis, deps.directory, deps.audit),
+          router_([this](const HttpRequest& request, bool allowQueryToken) {
+              return authenticate(request, allowQueryToken);
+          }) {
+        addRoutes();
+    }
+    // The route table: components with REST routes of their own add them here.
+    RestRouter& router() { return router_; }
     void attach(WebServer* server) { server_ = server; }
     // Presence verification for enrolment; null: references cannot be enrolled here.
     void setPresence(PresenceService* presence) { presence_ = presence; }
@@ -62,16 +71,14 @@ private:
 
     common::Task<void> serve(std::uint64_t requestId, HttpRequest request);
     common::Task<HttpResponse> route(const HttpRequest& request);
-    common::Task<HttpResponse> routeGet(const User& user, const std::vector<std::string>& parts,
-                                        const HttpRequest& request);
-    common::Task<HttpResponse> routePost(const User& user, const std::vector<std::string>& parts,
-                                         const HttpRequest& request);
+    // The routes this class serves itself.
+    void addRoutes();
     // The Bearer token of the Authorization header; with `allowQueryToken`, failing that the
     // `token` query parameter (for URLs a browser fetches without headers, as <video src>).
     common::Task<User> authenticate(const HttpRequest& request, bool allowQueryToken);
 
     common::Task<HttpResponse> login(const HttpRequest& request);
-    common::Task<HttpResponse> logout(const HttpRequest& request);
+    common::Task<HttpResponse> logout(const RouteContext& context);
     // The agency's UTC offset (attendance.utc_offset) and the server's time, without a token.
     HttpResponse clock() const;
     common::Task<HttpResponse> me(const User& user);
@@ -154,6 +161,7 @@ private:
     Deps deps_;
     PresenceService* presence_{nullptr};  // Passed by argument (setPresence).
     RecordingStore recordings_;
+    RestRouter router_;
     WebServer* server_{nullptr};  // Passed by argument (attach).
 };
 

@@ -124,6 +124,50 @@ inline const std::string kAuditHead = "vigil:audit:head";
 // Writers waiting for their turn to extend the chain: list of "token|deadline ms".
 inline const std::string kAuditQueue = "vigil:audit:queue";
 
+// Supervision programme (SupervisionStore): record hash, level history list, tag sets,
+// last verified contact.
+inline std::string supervision(const std::string& subject) {
+    return "vigil:sup:" + subject;
+}
+inline std::string levelHistory(const std::string& subject) {
+    return "vigil:levels:" + subject;
+}
+inline std::string tagged(const std::string& tag) {
+    return "vigil:tag:" + tag;
+}
+inline std::string contact(const std::string& subject) {
+    return "vigil:contact:" + subject;
+}
+// Self-service check-ins (CheckinService): hash per check-in (subject, unit, kind, window,
+// outcome, reason, challenge, score, attempts, location, report, frames, times); zset of a
+// subject's check-ins by start ms; zset of all by start ms; the sealed evidence frames.
+inline std::string checkin(const std::string& id) {
+    return "vigil:checkin:" + id;
+}
+inline std::string checkinsOf(const std::string& subject) {
+    return "vigil:checkins:" + subject;
+}
+inline const std::string kCheckins = "vigil:checkins";
+inline std::string checkinFrame(const std::string& id, int index) {
+    return "vigil:checkinimg:" + id + ":" + std::to_string(index);
+}
+// Alerts with a life cycle (AlertBook).
+inline std::string alert(const std::string& id) {
+    return "vigil:alert:" + id;
+}
+inline const std::string kOpenAlerts = "vigil:alerts:open";  // zset: id by raised ms
+inline std::string alertsOfUnit(const std::string& unit) {
+    return "vigil:alerts:unit:" + unit;  // zset: id by raised ms
+}
+// A deduplication key -> the id of the unresolved alert raised with it.
+inline std::string alertDedupe(const std::string& key) {
+    return "vigil:alert_key:" + key;
+}
+
+// The webhook notifier's delivery log (Notifier): a stream capped by MAXLEN, one entry per
+// attempt, give-up and drop.
+inline const std::string kNotifyLog = "vigil:notify:log";
+
 inline const std::string kBusChannel = "vigil:bus";
 inline const std::string kDemoSeeded = "vigil:demo:seeded";
 

@@ -38,6 +38,9 @@ enum class MessageType {
     CallAccept,
     CallDecline,
     CallEnd,
+    CheckinStart,
+    CheckinShown,
+    CheckinCancel,
 };
 
 // The wire name ("auth", "spot_check_reply", ...); "unknown" for a value outside the enum.

@@ -1,0 +1,71 @@
+#pragma once
+// The REST route table: one entry per method and path, with who may call it and its handler.
+// HttpApi and the components that own a concern (check-ins, supervision, alerts) each add
+// their entries; the router matches, checks the caller's role, and runs the handler.
+//
+// Path patterns are literal segments and "{}" for one parameter, e.g.
+// "/api/checkins/{}/frames/{}". Matching is on whole segments.
+//
+// Order of checks (unchanged from the first API): a path no route knows is 401 without a
+// token and 404 with one; a known path with another method is bad_request ("use POST");
+// then the token; then the caller rule (forbidden); then the handler.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "vigil/common/Task.hpp"
+#include "vigil/signaling/Model.hpp"
+#include "vigil/signaling/WebServer.hpp"
+
+namespace vigil::signaling {
+
+// Who may call a route. The handler still checks scope (unit, own records).
+enum class Caller {
+    Public,         // no token needed (login, clock, healthz)
+    Anyone,         // any signed-in account
+    Subject,        // subjects only
+    Staff,          // officers and administrators
+    Administrator,  // administrators only
+};
+
+struct RouteContext {
+    const User* user{nullptr};  // Null for Public routes.
+    const HttpRequest& request;
+    std::vector<std::string> params;  // The "{}" segments, in order.
+
+    const User& caller() const { return *user; }
+};
+
+using RouteHandler = std::function<common::Task<HttpResponse>(const RouteContext&)>;
+
+struct Route {
+    std::string method;   // GET, POST, PUT, DELETE
+    std::string pattern;  // "/api/checkins/{}"
+    Caller caller{Caller::Anyone};
+    RouteHandler handler;
+    // The token may come as the `token` query parameter (URLs a browser fetches itself).
+    bool queryToken{false};
+};
+
+class RestRouter {
+public:
+    // Resolves a token to the account as it is now; throws unauthenticated.
+    using Authenticator =
+        std::function<common::Task<User>(const HttpRequest& request, bool allowQueryToken)>;
+
+    explicit RestRouter(Authenticator authenticate) : authenticate_(std::move(authenticate)) {}
+
+    void add(Route route);
+    common::Task<HttpResponse> dispatch(const HttpRequest& request);
+    const std::vector<Route>& routes() const { return routes_; }
+
+private:
+    Authenticator authenticate_;
+    std::vector<Route> routes_;
+};
+
+// Whether `user` satisfies `rule` (Public and Anyone: always).
+bool callerAllowed(Caller rule, const User& user);
+
+}  // namespace vigil::signaling

@@ -1,0 +1,102 @@
+#include "vigil/signaling/RestRouter.hpp"
+
+#include "vigil/common/Error.hpp"
+
+namespace vigil::signaling {
+
+using common::ApiError;
+using common::Task;
+
+namespace {
+
+std::vector<std::string> splitPath(const std::string& path) {
+    std::vector<std::string> parts;
+    size_t start = 0;
+    while (start <= path.size()) {
+        size_t slash = path.find('/', start);
+        if (slash == std::string::npos) slash = path.size();
+        if (slash > start) parts.push_back(path.substr(start, slash - start));
+        start = slash + 1;
+    }
+    return parts;
+}
+
+// The "{}" segments of `path` when it matches `pattern`, else nullopt.
+std::optional<std::vector<std::string>> match(const std::vector<std::string>& pattern,
+                                              const std::vector<std::string>& path) {
+    if (pattern.size() != path.size()) return std::nullopt;
+    std::vector<std::string> params;
+    for (size_t i = 0; i < pattern.size(); ++i) {
+        if (pattern[i] == "{}") {
+            params.push_back(path[i]);
+        } else if (pattern[i] != path[i]) {
+            return std::nullopt;
+        }
+    }
+    return params;
+}
+
+std::string allowedMethods(const std::vector<const Route*>& routes) {
+    std::string out;
+    for (const Route* r : routes) {
+        if (out.find(r->method) != std::string::npos) continue;
+        out += out.empty() ? r->method : " or " + r->method;
+    }
+    return out;
+}
+
+}  // namespace
+
+bool callerAllowed(Caller rule, const User& user) {
+    switch (rule) {
+        case Caller::Public:
+        case Caller::Anyone:
+            return true;
+        case Caller::Subject:
+            return user.role == Role::Subject;
+        case Caller::Staff:
+            return user.role == Role::Officer || user.role == Role::Administrator;
+        case Caller::Administrator:
+            return user.role == Role::Administrator;
+    }
+    return false;
+}
+
+void RestRouter::add(Route route) {
+    routes_.push_back(std::move(route));
+}
+
+Task<HttpResponse> RestRouter::dispatch(const HttpRequest& request) {
+    const auto path = splitPath(request.path);
+    std::vector<const Route*> onPath;
+    const Route* chosen = nullptr;
+    std::vector<std::string> params;
+    for (const auto& route : routes_) {
+        auto found = match(splitPath(route.pattern), path);
+        if (!found) continue;
+        onPath.push_back(&route);
+        if (route.method == request.method && chosen == nullptr) {
+            chosen = &route;
+            params = std::move(*found);
+        }
+    }
+    if (onPath.empty()) {
+        // An unknown path says nothing to a caller without a token.
+        (void)co_await authenticate_(request, false);
+        throw ApiError("not_found", "no such resource");
+    }
+    if (chosen == nullptr) {
+        std::string methods = allowedMethods(onPath);
+        throw ApiError("bad_request", methods == "GET" ? std::string("this resource is read-only")
+                                                       : "use " + methods);
+    }
+    if (chosen->caller == Caller::Public) {
+        co_return co_await chosen->handler(RouteContext{nullptr, request, std::move(params)});
+    }
+    User user = co_await authenticate_(request, chosen->queryToken);
+    if (!callerAllowed(chosen->caller, user))
+        throw ApiError("forbidden", "your role may not use this resource");
+    co_return co_await chosen->handler(RouteContext{&user, request, std::move(params)});
+}
+
+}  // namespace vigil::signaling
