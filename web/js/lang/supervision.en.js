@@ -161,7 +161,7 @@ export default {
   'sv.month': 'Month',
   'sv.show': 'Show',
   'sv.csv': 'Export CSV',
-  'sv.by_level_caption': 'Compliance by level this month',
+  'sv.by_level_caption': 'Compliance by unit and level this month',
   'sv.programme_caption': 'Each subject’s month',
   'sv.subjects': 'Subjects',
   'sv.compliant': 'Compliant',

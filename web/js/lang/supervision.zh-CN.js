@@ -161,7 +161,7 @@ export default {
   'sv.month': '月份',
   'sv.show': '查看',
   'sv.csv': '导出 CSV',
-  'sv.by_level_caption': '本月各等级的合规情况',
+  'sv.by_level_caption': '本月各单位、各等级的合规情况',
   'sv.programme_caption': '每名矫正对象本月情况',
   'sv.subjects': '人数',
   'sv.compliant': '合规',

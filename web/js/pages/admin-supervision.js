@@ -13,19 +13,24 @@ function count(line, group, name) {
   return Number(line[group]?.[name] ?? line[`${group}_${name}`] ?? 0);
 }
 
-function byLevel(lines) {
-  const totals = new Map(LEVELS.map((l) => [l, { subjects: 0, compliant: 0, checkinsDue: 0, checkinsVerified: 0, callsDue: 0, callsMade: 0 }]));
-  for (const line of lines) {
-    const row = totals.get(line.level);
-    if (!row || line.compliant === null || line.compliant === undefined) continue; // not active that month
-    row.subjects += 1;
-    if (line.compliant) row.compliant += 1;
-    row.checkinsDue += count(line, 'checkins', 'due');
-    row.checkinsVerified += count(line, 'checkins', 'verified');
-    row.callsDue += count(line, 'calls', 'due');
-    row.callsMade += count(line, 'calls', 'made');
+// Totals by unit and level: the server's per-unit totals, else summed here from the lines.
+function totalsRows(report) {
+  const rows = [];
+  for (const u of report.units ?? []) {
+    for (const level of LEVELS) {
+      const r = u.levels?.[level];
+      if (r && r.subjects) rows.push({ unit: u.name || u.unit, level, ...r });
+    }
   }
-  return totals;
+  if (rows.length || report.units) return rows;
+  for (const level of LEVELS) {
+    const lines = (report.subjects ?? []).filter((l) => l.level === level && l.compliant !== null && l.compliant !== undefined);
+    if (!lines.length) continue;
+    const sum = (group, name) => lines.reduce((n, l) => n + count(l, group, name), 0);
+    rows.push({ unit: '', level, subjects: lines.length, compliant: lines.filter((l) => l.compliant).length,
+      checkins_due: sum('checkins', 'due'), checkins_verified: sum('checkins', 'verified'), calls_due: sum('calls', 'due'), calls_made: sum('calls', 'made') });
+  }
+  return rows;
 }
 
 export default {
@@ -38,7 +43,7 @@ export default {
     const show = h('button', { type: 'submit', id: 'programme-show', class: 'primary', i18n: 'sv.show' });
     const csv = h('button', { type: 'button', id: 'programme-csv', i18n: 'sv.csv', on: { click: exportCsv } });
     const { table: levelTable, tbody: levelBody } = table('programme-levels', 'sv.by_level_caption',
-      ['sv.level', 'sv.subjects', 'sv.compliant', 'sv.checkins', 'sv.calls']);
+      ['sv.unit', 'sv.level', 'sv.subjects', 'sv.compliant', 'sv.checkins', 'sv.calls']);
     const { table: linesTable, tbody: linesBody } = table('programme-subjects', 'sv.programme_caption',
       ['dashboard.subject', 'sv.level', 'sv.hours', 'sv.checkins', 'sv.calls', 'sv.compliant']);
     const form = h('form', { class: 'filters', id: 'programme-form' }, field('sv.month', month), h('div', { class: 'field filter-actions' }, show, csv));
@@ -77,12 +82,14 @@ export default {
       try {
         const report = await get('/api/reports/programme', { month: m });
         const lines = report.subjects ?? [];
-        clear(levelBody, [...byLevel(lines)].map(([level, r]) => h('tr', { dataset: { level } },
-          h('th', { scope: 'row' }, levelBadge(level)),
+        clear(levelBody, totalsRows(report).map((r) => h('tr', { dataset: { level: r.level } },
+          h('th', { scope: 'row', text: r.unit || '—' }),
+          h('td', {}, levelBadge(r.level)),
           h('td', { text: String(r.subjects) }),
-          h('td', { text: r.subjects ? `${r.compliant} (${formatNumber((100 * r.compliant) / r.subjects, 0)}%)` : '—' }),
-          h('td', { text: `${r.checkinsVerified} / ${r.checkinsDue}` }),
-          h('td', { text: `${r.callsMade} / ${r.callsDue}` }))));
+          h('td', { text: `${r.compliant} (${formatNumber((100 * r.compliant) / r.subjects, 0)}%)` }),
+          h('td', { text: `${count(r, 'checkins', 'verified')} / ${count(r, 'checkins', 'due')}` }),
+          h('td', { text: `${count(r, 'calls', 'made')} / ${count(r, 'calls', 'due')}` }))));
+        if (!levelBody.childElementCount) levelBody.append(h('tr', {}, h('td', { colspan: '6', class: 'muted', i18n: 'admin.empty' })));
         clear(linesBody, lines.map((s) => h('tr', { dataset: { subject: s.subject ?? s.id } },
           h('th', { scope: 'row' }, h('a', { href: `#/officer/subject/${encodeURIComponent(s.subject ?? s.id)}`, text: s.name ?? s.subject_name ?? s.subject })),
           h('td', {}, levelBadge(s.level)),

@@ -11,7 +11,7 @@ export const LEVELS = ['strict', 'ordinary', 'lenient'];
 // A date ("YYYY-MM-DD") as it is, a time in the agency's zone, or a dash for none.
 export function formatWhen(value) {
   if (!value) return '—';
-  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
+  if (typeof value === 'string' && (/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value)))) return value;
   return formatDateTime(value);
 }
 
