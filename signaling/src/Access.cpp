@@ -1,5 +1,7 @@
 #include "vigil/signaling/Access.hpp"
 
+#include "vigil/common/Error.hpp"
+
 namespace vigil::signaling::access {
 
 bool isStaff(const User& viewer) {
@@ -8,6 +10,14 @@ bool isStaff(const User& viewer) {
 
 bool canSeeUnit(const User& viewer, const std::string& unit, const UnitTree& tree) {
     return isStaff(viewer) && tree.isWithin(unit, viewer.unit);
+}
+
+std::string requestedUnit(const User& viewer, std::string unit, const UnitTree& tree) {
+    if (unit.empty()) unit = viewer.unit;
+    if (!tree.contains(unit)) throw common::ApiError("not_found", "no unit '" + unit + "'");
+    if (!canSeeUnit(viewer, unit, tree))
+        throw common::ApiError("forbidden", "that unit is outside your scope");
+    return unit;
 }
 
 bool canSeeSubject(const User& viewer, const User& subject, const UnitTree& tree) {

@@ -108,6 +108,9 @@ Task<json> ClassHub::onCallAccept(ConnPtr conn, const Request& request) {
     common::Millis now = common::nowMillis();
     co_await deps_.redis.cmd("HSET", keys::call(callId), "state", "active", "accepted",
                              std::to_string(now));
+    // An accepted supervision call is a verified contact (脱管 prevention).
+    if (supervision_ != nullptr)
+        co_await supervision_->noteContact(conn->user->id, Contact{now, "call", callId});
     co_await ensureMediaRoom("call:" + callId);
     json state{
         {"type", "call_state"}, {"call", callId}, {"state", "accepted"}, {"by", conn->user->id}};

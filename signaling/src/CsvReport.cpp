@@ -1,6 +1,7 @@
 #include "vigil/signaling/CsvReport.hpp"
 
 #include <array>
+#include <cstdio>
 #include <string_view>
 
 namespace vigil::signaling {
@@ -46,6 +47,27 @@ constexpr auto kColumns = std::to_array<Column>({
 });
 using Record = std::array<std::string, kColumns.size()>;
 
+// In the order of the cells in buildProgrammeCsv; new columns at the end.
+constexpr auto kProgrammeColumns = std::to_array<Column>({
+    {"unit_id", "机构编号", "Unit ID"},
+    {"unit", "机构", "Unit"},
+    {"subject_id", "矫正对象编号", "Subject ID"},
+    {"username", "用户名", "Username"},
+    {"subject", "矫正对象", "Subject"},
+    {"month", "月份", "Month"},
+    {"status", "矫正状态", "Status"},
+    {"levels", "管理等级", "Levels"},
+    {"required_hours", "应修学时", "Required hours"},
+    {"credited_hours", "计入学时", "Credited hours"},
+    {"checkins_due", "应报到次数", "Check-ins due"},
+    {"checkins_verified", "报到核验通过", "Check-ins verified"},
+    {"checkins_missed", "未报到次数", "Check-ins missed"},
+    {"calls_due", "应谈话次数", "Calls due"},
+    {"calls_made", "已谈话次数", "Calls made"},
+    {"compliant", "本月合规", "Compliant"},
+});
+using ProgrammeRecord = std::array<std::string, kProgrammeColumns.size()>;
+
 const char* wordOf(const Column& c, CsvHeaders headers) {
     switch (headers) {
         case CsvHeaders::ZhCN:
@@ -88,12 +110,46 @@ std::string yesNo(bool value, CsvHeaders headers) {
     return value ? "yes" : "no";
 }
 
-void appendRecord(std::string& out, const Record& cells) {
+template <size_t N>
+void appendRecord(std::string& out, const std::array<std::string, N>& cells) {
     for (size_t i = 0; i < cells.size(); ++i) {
         if (i > 0) out += ',';
         out += cells[i];
     }
     out += kEol;
+}
+
+// The byte-order mark and the header row.
+template <size_t N>
+std::string headerRow(const std::array<Column, N>& columns, CsvHeaders headers) {
+    std::string out = kBom;
+    std::array<std::string, N> names;
+    for (size_t i = 0; i < N; ++i) names[i] = wordOf(columns[i], headers);
+    appendRecord(out, names);
+    return out;
+}
+
+std::string levelWord(const std::string& level, CsvHeaders headers) {
+    if (headers != CsvHeaders::ZhCN) return level;
+    if (level == "strict") return "严管";
+    if (level == "lenient") return "宽管";
+    if (level == "ordinary") return "普管";
+    return level;
+}
+
+std::string statusWord(const std::string& status, CsvHeaders headers) {
+    if (headers != CsvHeaders::ZhCN) return status;
+    if (status == "active") return "在矫";
+    if (status == "released") return "解除矫正";
+    if (status == "pending") return "未开始";
+    if (status == "no_term") return "未登记矫正期";
+    return status;
+}
+
+std::string hoursCell(double hours) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", hours);
+    return buf;
 }
 
 }  // namespace
@@ -108,10 +164,7 @@ std::optional<CsvHeaders> csvHeadersFor(const std::string& lang, const std::stri
 
 std::string buildAttendanceCsv(const std::vector<CsvRow>& rows, int utcOffsetMinutes,
                                CsvHeaders headers) {
-    std::string out = kBom;
-    Record names;
-    for (size_t i = 0; i < kColumns.size(); ++i) names[i] = wordOf(kColumns[i], headers);
-    appendRecord(out, names);
+    std::string out = headerRow(kColumns, headers);
     for (const auto& r : rows) {
         const Record cells = {
             textCell(r.unitId),
@@ -138,6 +191,37 @@ std::string buildAttendanceCsv(const std::vector<CsvRow>& rows, int utcOffsetMin
             std::to_string(r.spotChecksPassed),
             std::to_string(r.spotChecksFailed),
             std::to_string(r.spotChecksMissed),
+        };
+        appendRecord(out, cells);
+    }
+    return out;
+}
+
+std::string buildProgrammeCsv(const std::vector<ProgrammeCsvRow>& rows, CsvHeaders headers) {
+    std::string out = headerRow(kProgrammeColumns, headers);
+    for (const auto& r : rows) {
+        std::string levels;
+        for (const auto& level : r.levels) {
+            if (!levels.empty()) levels += ';';
+            levels += levelWord(level, headers);
+        }
+        const ProgrammeRecord cells = {
+            textCell(r.unitId),
+            textCell(r.unitName),
+            textCell(r.subjectId),
+            textCell(r.username),
+            textCell(r.subjectName),
+            r.month,
+            statusWord(r.status, headers),
+            quoted(levels),
+            hoursCell(r.requiredHours),
+            hoursCell(r.creditedHours),
+            std::to_string(r.checkinsDue),
+            std::to_string(r.checkinsVerified),
+            std::to_string(r.checkinsMissed),
+            std::to_string(r.callsDue),
+            std::to_string(r.callsMade),
+            r.compliant ? yesNo(*r.compliant, headers) : std::string(),
         };
         appendRecord(out, cells);
     }

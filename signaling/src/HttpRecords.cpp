@@ -332,12 +332,7 @@ std::string HttpApi::scopedUnit(const User& user, const HttpRequest& request, co
                                 const char* what) const {
     if (!access::isStaff(user))
         throw ApiError("forbidden", std::string("only officers and administrators ") + what);
-    std::string unit = queryValue(request, "unit");
-    if (unit.empty()) unit = user.unit;
-    if (!tree.contains(unit)) throw ApiError("not_found", "no unit '" + unit + "'");
-    if (!access::canSeeUnit(user, unit, tree))
-        throw ApiError("forbidden", "that unit is outside your scope");
-    return unit;
+    return access::requestedUnit(user, queryValue(request, "unit"), tree);
 }
 
 Task<std::vector<HttpApi::AttendanceRow>> HttpApi::unitAttendance(const UnitTree& tree,

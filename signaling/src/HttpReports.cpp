@@ -7,6 +7,7 @@
 
 #include "vigil/common/Error.hpp"
 #include "vigil/signaling/Access.hpp"
+#include "vigil/signaling/ClassCredits.hpp"
 #include "vigil/signaling/HttpApi.hpp"
 #include "vigil/signaling/Keys.hpp"
 
@@ -121,38 +122,16 @@ Task<HttpResponse> HttpApi::complianceReport(const User& user, const HttpRequest
     const Millis windowEnd = common::monthRange(months.back(), tz)->second;
 
     // The subjects in scope, and their figures per month.
-    std::vector<User> subjects;
-    for (const auto& u : co_await deps_.directory.listUsers()) {
-        if (u.role == Role::Subject && !u.disabled && tree.isWithin(u.unit, unit))
-            subjects.push_back(u);
-    }
+    std::vector<User> subjects = co_await subjectsWithin(deps_.directory, tree, unit);
     std::map<std::string, std::vector<MonthFigures>> figures;
-    for (const auto& s : subjects) figures[s.id].resize(months.size());
-
-    const CreditPolicy policy = creditPolicyFrom(deps_.config);
-    for (const auto& cls : co_await deps_.directory.listClasses(windowStart, windowEnd)) {
-        auto m = monthIndex.find(common::monthOf(cls.start, tz));
-        if (m == monthIndex.end()) continue;
-        auto explicitIds = co_await deps_.directory.explicitlyEnrolled(cls.id);
-        std::vector<const User*> enrolled;
-        for (const auto& s : subjects) {
-            if (access::isEnrolled(s, cls, explicitIds, tree)) enrolled.push_back(&s);
-        }
-        if (enrolled.empty()) continue;
-        auto events = co_await deps_.attendance.events(cls.id);
-        auto summaries = summarize(events, ClassWindow{cls.start, cls.creditEnd(now)}, now, policy);
-        std::map<std::string, int> failedChecks;
-        for (const auto& e : events) {
-            if (e.kind == "spot_check_result" && (e.reason == "failed" || e.reason == "missed"))
-                ++failedChecks[e.subject];
-        }
-        for (const User* s : enrolled) {
-            SubjectSummary summary;
-            summary.subject = s->id;
-            if (auto it = summaries.find(s->id); it != summaries.end()) summary = it->second;
-            MonthFigures& f = figures[s->id][m->second];
-            f.sessions.push_back(sessionCredit(cls, summary, now));
-            f.spotChecksFailed += failedChecks[s->id];
+    auto credits = co_await creditsByMonth(deps_.directory, deps_.attendance, deps_.config, tree,
+                                           subjects, months, now);
+    for (const auto& s : subjects) {
+        auto& perMonth = figures[s.id];
+        perMonth.resize(months.size());
+        for (size_t i = 0; i < months.size(); ++i) {
+            perMonth[i].sessions = std::move(credits[s.id][i].sessions);
+            perMonth[i].spotChecksFailed = credits[s.id][i].spotChecksFailed;
         }
     }
 

@@ -54,6 +54,9 @@ void ClassHub::onPresenceSample(PresenceSample sample) {
         co_await self->deps_.redis.cmd("HSET", keys::lastSample(s.classId), s.subject,
                                        std::to_string(s.ts));
         co_await self->deps_.redis.cmd("HINCRBY", keys::sampleCount(s.classId), s.subject, "1");
+        // Verified presence in a class is a verified contact (脱管 prevention).
+        if (s.outcome == "verified" && self->supervision_ != nullptr)
+            co_await self->supervision_->noteContact(s.subject, Contact{s.ts, "class", s.classId});
         if (!*alive) co_return;
         json message{{"type", "presence"}, {"class", s.classId},   {"subject", s.subject},
                      {"state", s.state},   {"outcome", s.outcome}, {"score", s.score},

@@ -19,6 +19,9 @@ bool canSeeClass(const User& viewer, const ClassSession& cls, bool viewerEnrolle
                  const UnitTree& tree);
 // Teach (start, end, roster, spot checks): the class's officer, or staff over its unit.
 bool canTeach(const User& viewer, const ClassSession& cls, const UnitTree& tree);
+// The unit a staff request names (`unit`, or the viewer's own when empty): throws not_found
+// when no such unit exists, forbidden when it is outside the viewer's scope.
+std::string requestedUnit(const User& viewer, std::string unit, const UnitTree& tree);
 // Accounts, org units, audit log: administrators over the unit.
 bool canAdminister(const User& viewer, const std::string& unit, const UnitTree& tree);
 

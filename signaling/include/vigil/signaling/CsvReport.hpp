@@ -52,4 +52,28 @@ std::optional<CsvHeaders> csvHeadersFor(const std::string& lang, const std::stri
 std::string buildAttendanceCsv(const std::vector<CsvRow>& rows, int utcOffsetMinutes,
                                CsvHeaders headers);
 
+// One subject's month in the programme report (ProgrammeReport).
+struct ProgrammeCsvRow {
+    std::string unitId;
+    std::string unitName;
+    std::string subjectId;
+    std::string username;
+    std::string subjectName;
+    std::string month;                // "YYYY-MM"
+    std::string status;               // active | released | pending | no_term
+    std::vector<std::string> levels;  // strict | ordinary | lenient, in the month's order
+    double requiredHours{0};
+    double creditedHours{0};
+    int checkinsDue{0};
+    int checkinsVerified{0};
+    int checkinsMissed{0};
+    int callsDue{0};
+    int callsMade{0};
+    std::optional<bool> compliant;  // empty cell when not judged (no term that month)
+};
+
+// The programme report in the same form as the attendance export. Levels and yes/no are in
+// the reader's language with labelled headers; machine names otherwise.
+std::string buildProgrammeCsv(const std::vector<ProgrammeCsvRow>& rows, CsvHeaders headers);
+
 }  // namespace vigil::signaling
