@@ -45,6 +45,7 @@ Server::Server(ServerSpec spec) : spec_(std::move(spec)) {
              "VIGIL_RECORDING_ENABLED=false",
              "VIGIL_LOG_LEVEL=info",
              "LIBC_FATAL_STDERR_=1"};
+    s.env.insert(s.env.end(), spec_.env.begin(), spec_.env.end());
     s.workDir = spec_.sourceDir;
     s.logPath = log_;
     s.openFiles = spec_.openFiles;

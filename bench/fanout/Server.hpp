@@ -18,6 +18,7 @@ struct ServerSpec {
     std::string dir;        // Redis data and every log
     int core = -1;          // pin the server to this CPU; -1: leave it free
     long openFiles = 0;
+    std::vector<std::string> env;  // more "NAME=value" settings for the server
 };
 
 struct Login {

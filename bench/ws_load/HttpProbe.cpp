@@ -87,16 +87,17 @@ HttpResult readResponse(int fd) {
 
 HttpResult httpRequest(const std::string& host, int port, const std::string& method,
                        const std::string& path, const std::string& jsonBody,
-                       std::chrono::milliseconds timeout) {
+                       std::chrono::milliseconds timeout, const std::string& token,
+                       const std::string& contentType) {
     HttpResult r;
     int fd = connectTo(host, port, timeout, &r.error);
     if (fd < 0) return r;
     std::string request = method + " " + path + " HTTP/1.1\r\nHost: " + host + ":" +
                           std::to_string(port) + "\r\nConnection: close\r\n";
-    if (!jsonBody.empty() || method == "POST") {
-        request +=
-            "Content-Type: application/json\r\nContent-Length: " + std::to_string(jsonBody.size()) +
-            "\r\n";
+    if (!token.empty()) request += "Authorization: Bearer " + token + "\r\n";
+    if (!jsonBody.empty() || method == "POST" || method == "PUT") {
+        request += "Content-Type: " + contentType +
+                   "\r\nContent-Length: " + std::to_string(jsonBody.size()) + "\r\n";
     }
     request += "\r\n" + jsonBody;
     if (!sendAll(fd, request)) {

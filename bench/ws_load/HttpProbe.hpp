@@ -15,6 +15,7 @@ struct HttpResult {
 
 HttpResult httpRequest(const std::string& host, int port, const std::string& method,
                        const std::string& path, const std::string& jsonBody,
-                       std::chrono::milliseconds timeout);
+                       std::chrono::milliseconds timeout, const std::string& token = "",
+                       const std::string& contentType = "application/json");
 
 }  // namespace ws_load

@@ -663,6 +663,7 @@ bool MediaPeer::startPublisher(const std::string& stream, const PeerOptions& opt
     registerListener();
     nlohmann::json message = {{"type", "offer"}, {"stream", stream}, {"sdp", sdp}};
     if (!call.empty()) message["call"] = call;
+    if (!opts.checkin.empty()) message["checkin"] = opts.checkin;
     auto answer = request(std::move(message));
     if (!answer) return false;
     session_ = stringField(*answer, "session");

@@ -43,6 +43,8 @@ struct PeerOptions {
     // ViewOptions::readStamps to measure glass-to-glass latency. Needs width >= 768. Works
     // with an image source too: the blocks cover the top rows of the picture.
     bool stampTime = false;
+    // Publishes the camera of this self-service check-in (the offer's "checkin") when set.
+    std::string checkin;
 };
 
 struct ViewOptions {
