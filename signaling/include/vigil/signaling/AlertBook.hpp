@@ -49,7 +49,7 @@ struct Alert {
     std::string resolvedBy;
     std::string note;
     common::Millis escalatedAt{0};
-    std::string dedupeKey;    // see AlertBook::raise; not shown
+    std::string dedupeKey;  // see AlertBook::raise; not shown
 
     nlohmann::json toJson(int utcOffsetMinutes) const;
 };
