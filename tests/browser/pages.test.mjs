@@ -188,8 +188,9 @@ test(`times in the agency's zone (+08:00) with the browser in ${ELSEWHERE}`, { t
 
 // Every page each role can reach (the live pages with media have their own test below).
 function pagesOf(role, d) {
-    const subject = ['#/subject', '#/subject/history'];
-    const staff = ['#/officer', '#/officer/schedule', `#/officer/references/${d.subject.id}`, '#/admin/attendance',
+    const subject = ['#/subject', '#/subject/checkin', '#/subject/history'];
+    const staff = ['#/officer', '#/officer/schedule', `#/officer/references/${d.subject.id}`, `#/officer/subject/${d.subject.id}`,
+        '#/admin/supervision', '#/admin/attendance',
         `#/admin/session/${d.today.id}`, '#/admin/reports', '#/admin/compliance', '#/admin/recordings', '#/admin/users'];
     return { subject, officer: staff, administrator: [...staff, '#/admin/audit'] }[role];
 }

@@ -43,7 +43,7 @@ export default {
   'ck.outcome.missed': 'Missed: the time to check in has passed',
   'ck.outcome.pending': 'In progress',
   'ck.outcome.cancelled': 'Stopped',
-  'ck.reason.not_matched': 'the face does not match your enrolled photo.',
+  'ck.reason.not_matched': 'the face does not match the enrolled photo.',
   'ck.reason.liveness_failed': 'the movement asked for was not seen.',
   'ck.reason.no_face': 'no face was seen: face the camera.',
   'ck.reason.several_faces': 'more than one person was in the picture.',
