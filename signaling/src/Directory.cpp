@@ -1,6 +1,7 @@
 #include "vigil/signaling/Directory.hpp"
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "vigil/common/Error.hpp"
 #include "vigil/signaling/Access.hpp"
@@ -30,6 +31,17 @@ common::Millis millisField(const std::map<std::string, std::string>& h, const ch
         return 0;
     }
 }
+
+// The members of the tag sets KEYS, each with its unit, in one round trip (a join checks
+// enrolment): [id, unit, id, unit, ...]. ARGV[1] is the user key prefix.
+const char* const kTaggedUnitsScript = R"lua(
+local out = {}
+for _, id in ipairs(redis.call('SUNION', unpack(KEYS))) do
+  out[#out + 1] = id
+  out[#out + 1] = redis.call('HGET', ARGV[1] .. id, 'unit') or ''
+end
+return out
+)lua";
 
 ClassState parseState(const std::string& s) {
     if (s == "live") return ClassState::Live;
@@ -75,6 +87,12 @@ ClassSession classFromHash(const std::map<std::string, std::string>& h) {
     c.end = millisField(h, "end");
     c.required = field(h, "required") != "0";
     c.enrolUnit = field(h, "enrol_unit");
+    auto tags = nlohmann::json::parse(field(h, "enrol_tags"), nullptr, false);
+    if (tags.is_array()) {
+        for (const auto& t : tags) {
+            if (t.is_string()) c.enrolTags.push_back(t.get<std::string>());
+        }
+    }
     c.state = parseState(field(h, "state"));
     c.startedAt = millisField(h, "started_at");
     c.endedAt = millisField(h, "ended_at");
@@ -241,7 +259,8 @@ Task<ClassSession> Directory::addClass(ClassSession c) {
     co_await redis_.cmd("HSET", keys::classInfo(c.id), "id", c.id, "title", c.title, "unit", c.unit,
                         "officer", c.officer, "start", std::to_string(c.start), "end",
                         std::to_string(c.end), "required", c.required ? "1" : "0", "enrol_unit",
-                        c.enrolUnit, "state", "scheduled");
+                        c.enrolUnit, "enrol_tags", nlohmann::json(c.enrolTags).dump(), "state",
+                        "scheduled");
     co_await redis_.cmd("ZADD", keys::kClasses, std::to_string(c.start), c.id);
     co_return c;
 }
@@ -290,7 +309,24 @@ Task<void> Directory::enrol(std::string classId, std::vector<std::string> subjec
 
 Task<std::set<std::string>> Directory::explicitlyEnrolled(std::string classId) {
     auto ids = (co_await redis_.cmd("SMEMBERS", keys::enrolled(classId))).asStrings();
-    co_return std::set<std::string>(ids.begin(), ids.end());
+    std::set<std::string> out(ids.begin(), ids.end());
+    auto cls =
+        (co_await redis_.cmd("HMGET", keys::classInfo(classId), "enrol_tags", "unit")).elements;
+    if (cls.size() != 2 || cls[0].isNil() || cls[1].isNil()) co_return out;
+    auto tags = nlohmann::json::parse(cls[0].str, nullptr, false);
+    if (!tags.is_array() || tags.empty()) co_return out;
+    const std::string classUnit = cls[1].str;
+    std::vector<std::string> args{"EVAL", kTaggedUnitsScript, std::to_string(tags.size())};
+    for (const auto& t : tags)
+        args.push_back(keys::tagged(t.is_string() ? t.get<std::string>() : ""));
+    args.push_back(keys::user(""));
+    auto tagged = (co_await redis_.command(std::move(args))).asStrings();
+    std::vector<std::string> units{classUnit};  // (GCC 12: no braced list in co_await.)
+    auto tree = co_await recentUnitTree(std::move(units));
+    for (size_t i = 0; i + 1 < tagged.size(); i += 2) {
+        if (tree.isWithin(tagged[i + 1], classUnit)) out.insert(tagged[i]);
+    }
+    co_return out;
 }
 
 Task<std::vector<User>> Directory::enrolledSubjects(const ClassSession& cls) {

@@ -10,6 +10,7 @@
 #include "vigil/signaling/Access.hpp"
 #include "vigil/signaling/HttpApi.hpp"
 #include "vigil/signaling/Keys.hpp"
+#include "vigil/signaling/SupervisionStore.hpp"
 
 namespace vigil::signaling {
 
@@ -40,6 +41,22 @@ std::string optionalString(const json& body, const char* name) {
     if (!body[name].is_string())
         throw ApiError("bad_request", std::string("'") + name + "' must be a string");
     return body[name].get<std::string>();
+}
+
+// "enrol_tags": special-group tags from [supervision] tags; absent or null: none.
+std::vector<std::string> enrolTagsField(const json& body, const std::vector<std::string>& allowed) {
+    std::vector<std::string> tags;
+    if (!body.contains("enrol_tags") || body["enrol_tags"].is_null()) return tags;
+    const json& v = body["enrol_tags"];
+    if (!v.is_array()) throw ApiError("bad_request", "'enrol_tags' must be an array of tags");
+    for (const auto& t : v) {
+        if (!t.is_string()) throw ApiError("bad_request", "'enrol_tags' must be an array of tags");
+        tags.push_back(t.get<std::string>());
+    }
+    SupervisionStore::validateTags(tags, allowed);
+    std::sort(tags.begin(), tags.end());
+    tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
+    return tags;
 }
 
 // "start" / "end": ISO 8601 text (the configured offset when it names none) or Unix
@@ -171,6 +188,7 @@ Task<HttpResponse> HttpApi::scheduleClass(const User& user, const HttpRequest& r
         if (!access::canSeeUnit(user, c.enrolUnit, tree))
             throw ApiError("forbidden", "'enrol_unit' is outside your scope");
     }
+    c.enrolTags = enrolTagsField(body, deps_.config.supervision.tags);
 
     const std::string officerId = optionalString(body, "officer");
     if (user.role == Role::Officer) {

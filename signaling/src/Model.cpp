@@ -61,6 +61,7 @@ nlohmann::json ClassSession::toJson(int utcOffsetMinutes) const {
                      {"end", common::formatIso8601(end, utcOffsetMinutes)},
                      {"required", required},
                      {"enrol_unit", enrolUnit},
+                     {"enrol_tags", enrolTags},
                      {"state", toString(state)}};
     if (startedAt > 0) j["started_at"] = common::formatIso8601(startedAt, utcOffsetMinutes);
     if (endedAt > 0) j["ended_at"] = common::formatIso8601(endedAt, utcOffsetMinutes);

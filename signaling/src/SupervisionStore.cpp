@@ -60,7 +60,7 @@ bool validLatLon(double lat, double lon) {
            lon <= 180;
 }
 
-void validateArea(const Area& area) {
+void checkArea(const Area& area) {
     if (charCount(area.name) > kMaxAreaNameChars) {
         throw ApiError("bad_request", "area name: at most 100 characters");
     }
@@ -119,6 +119,39 @@ std::string field(const std::map<std::string, std::string>& h, const std::string
 
 }  // namespace
 
+void SupervisionStore::validateTerm(std::optional<Day> start, std::optional<Day> end,
+                                    const std::string& decision) {
+    if (end && !start) throw ApiError("bad_request", "term_end needs a term_start");
+    if (start && end && *end < *start) {
+        throw ApiError("bad_request", "term_end must not be before term_start");
+    }
+    if (charCount(decision) > kMaxDecisionChars) {
+        throw ApiError("bad_request", "decision: at most 500 characters");
+    }
+}
+
+void SupervisionStore::validateTags(const std::vector<std::string>& tags,
+                                    const std::vector<std::string>& allowedTags) {
+    for (const auto& tag : tags) {
+        if (std::find(allowedTags.begin(), allowedTags.end(), tag) == allowedTags.end()) {
+            throw ApiError("bad_request", "unknown tag \"" + tag +
+                                              "\": tags come from [supervision] tags "
+                                              "(GET /api/supervision/tags)");
+        }
+    }
+}
+
+void SupervisionStore::validateArea(const Area& area) {
+    checkArea(area);
+}
+
+void SupervisionStore::validateLevelChange(const LevelChange& change) {
+    if (change.reason.empty()) throw ApiError("bad_request", "reason: say why the level changes");
+    if (charCount(change.reason) > kMaxReasonChars) {
+        throw ApiError("bad_request", "reason: at most 500 characters");
+    }
+}
+
 Task<Supervision> SupervisionStore::get(std::string subject) {
     Supervision s;
     s.subject = subject;
@@ -144,13 +177,7 @@ Task<Supervision> SupervisionStore::get(std::string subject) {
 
 Task<void> SupervisionStore::setTerm(std::string subject, std::optional<Day> start,
                                      std::optional<Day> end, std::string decision) {
-    if (end && !start) throw ApiError("bad_request", "term_end needs a term_start");
-    if (start && end && *end < *start) {
-        throw ApiError("bad_request", "term_end must not be before term_start");
-    }
-    if (charCount(decision) > kMaxDecisionChars) {
-        throw ApiError("bad_request", "decision: at most 500 characters");
-    }
+    validateTerm(start, end, decision);
     const auto key = keys::supervision(subject);
     co_await redis_.cmd("HSET", key, "subject", subject, "decision", decision);
     if (start) {
@@ -167,13 +194,7 @@ Task<void> SupervisionStore::setTerm(std::string subject, std::optional<Day> sta
 
 Task<void> SupervisionStore::setTags(std::string subject, std::vector<std::string> tags,
                                      const std::vector<std::string>& allowedTags) {
-    for (const auto& tag : tags) {
-        if (std::find(allowedTags.begin(), allowedTags.end(), tag) == allowedTags.end()) {
-            throw ApiError("bad_request", "unknown tag \"" + tag +
-                                              "\": tags come from [supervision] tags "
-                                              "(GET /api/supervision/tags)");
-        }
-    }
+    validateTags(tags, allowedTags);
     std::sort(tags.begin(), tags.end());
     tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
     co_await redis_.cmd("EVAL", kSetTagsScript, "1", keys::supervision(subject), subject,
@@ -190,10 +211,7 @@ Task<void> SupervisionStore::setArea(std::string subject, std::optional<Area> ar
 }
 
 Task<void> SupervisionStore::changeLevel(std::string subject, LevelChange change) {
-    if (change.reason.empty()) throw ApiError("bad_request", "reason: say why the level changes");
-    if (charCount(change.reason) > kMaxReasonChars) {
-        throw ApiError("bad_request", "reason: at most 500 characters");
-    }
+    validateLevelChange(change);
     if (change.at == 0) change.at = common::nowMillis();
     co_await redis_.cmd("RPUSH", keys::levelHistory(subject), toJson(change).dump());
     logger()->info("subject {}: level {} from {} by {}", subject, toString(change.level),

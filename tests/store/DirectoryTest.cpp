@@ -10,6 +10,7 @@
 #include "RedisFixture.hpp"
 #include "vigil/common/Error.hpp"
 #include "vigil/signaling/Directory.hpp"
+#include "vigil/signaling/Keys.hpp"
 
 namespace vigil::testing {
 namespace {
@@ -55,7 +56,7 @@ protected:
         return u;
     }
 
-    ClassSession addClass(const std::string& enrolUnit) {
+    ClassSession addClass(const std::string& enrolUnit, std::vector<std::string> enrolTags = {}) {
         ClassSession c;
         c.title = "Law and life";
         c.unit = "city1";
@@ -63,6 +64,7 @@ protected:
         c.start = kStart;
         c.end = kStart + 3'600'000;
         c.enrolUnit = enrolUnit;
+        c.enrolTags = std::move(enrolTags);
         ClassSession out;
         loop.runUntilDone([&]() -> Task<void> { out = co_await directory->addClass(c); }());
         return out;
@@ -106,6 +108,33 @@ TEST_F(DirectoryTest, EnrolmentThroughTheEnrolUnitIncludesSubUnits) {
     loop.runUntilDone(
         [&]() -> Task<void> { enrolled = co_await directory->enrolledSubjects(cls); }());
     EXPECT_EQ(ids(enrolled), (std::set<std::string>{inCounty.id, inCity.id}));
+}
+
+TEST_F(DirectoryTest, EnrolmentByTagKeepsToTheClassUnit) {
+    auto cls = addClass("", {"minor", "fraud"});
+    std::optional<ClassSession> found;
+    std::set<std::string> enrolledIds;
+    std::vector<User> enrolled;
+    loop.runUntilDone([&]() -> Task<void> {
+        found = co_await directory->findClass(cls.id);
+        // A minor below the class's unit, a fraud case in it, a minor in another city.
+        co_await redis->cmd("SADD", signaling::keys::tagged("minor"), inCounty.id, elsewhere.id);
+        co_await redis->cmd("SADD", signaling::keys::tagged("fraud"), inCity.id);
+        co_await redis->cmd("SADD", signaling::keys::tagged("traffic"), inCity.id, elsewhere.id);
+        enrolledIds = co_await directory->explicitlyEnrolled(cls.id);
+        enrolled = co_await directory->enrolledSubjects(cls);
+    }());
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->enrolTags, (std::vector<std::string>{"minor", "fraud"}));
+    EXPECT_EQ(found->toJson(480)["enrol_tags"], (nlohmann::json{"minor", "fraud"}));
+    EXPECT_EQ(enrolledIds, (std::set<std::string>{inCounty.id, inCity.id}));
+    EXPECT_EQ(ids(enrolled), (std::set<std::string>{inCounty.id, inCity.id}));
+
+    // A class without tags is untouched by the tag sets.
+    auto plain = addClass("");
+    loop.runUntilDone(
+        [&]() -> Task<void> { enrolledIds = co_await directory->explicitlyEnrolled(plain.id); }());
+    EXPECT_TRUE(enrolledIds.empty());
 }
 
 TEST_F(DirectoryTest, EnrolRejectsUnknownClassesAndNonSubjects) {

@@ -49,6 +49,8 @@ public:
     common::Task<std::vector<ClassSession>> listClasses(common::Millis from, common::Millis to);
     common::Task<void> setClassState(std::string classId, ClassState state, common::Millis at);
     common::Task<void> enrol(std::string classId, std::vector<std::string> subjectIds);
+    // Subjects enrolled by id, and, for a class with enrol_tags, the subjects with one of its
+    // tags whose unit is the class's unit or below it (access::isEnrolled takes this set).
     common::Task<std::set<std::string>> explicitlyEnrolled(std::string classId);
     // Every subject enrolled in the class, explicitly or through its enrolment unit.
     common::Task<std::vector<User>> enrolledSubjects(const ClassSession& cls);

@@ -46,6 +46,9 @@ struct ClassSession {
     common::Millis end{0};
     bool required{true};
     std::string enrolUnit;  // Non-empty: every subject of this unit and below is enrolled.
+    // Special-group tags (专项教育): every subject with one of them, in the class's unit and
+    // below, is enrolled.
+    std::vector<std::string> enrolTags;
     ClassState state{ClassState::Scheduled};
     common::Millis startedAt{0};
     common::Millis endedAt{0};

@@ -48,6 +48,15 @@ public:
     common::Task<void> noteContact(std::string subject, Contact contact);
     common::Task<std::optional<Contact>> lastContact(std::string subject);
 
+    // The checks the setters make, for a caller that changes several parts at once and must
+    // refuse the whole change before writing any of it. Each throws bad_request.
+    static void validateTerm(std::optional<Day> start, std::optional<Day> end,
+                             const std::string& decision);
+    static void validateTags(const std::vector<std::string>& tags,
+                             const std::vector<std::string>& allowedTags);
+    static void validateArea(const Area& area);
+    static void validateLevelChange(const LevelChange& change);
+
 private:
     common::RedisClient& redis_;  // Passed by argument.
 };
