@@ -15,6 +15,7 @@
 #include "vigil/signaling/Keys.hpp"
 #include "vigil/signaling/ReferenceStore.hpp"
 #include "vigil/signaling/SignalingNode.hpp"
+#include "vigil/signaling/SupervisionStore.hpp"
 #include "vigil/vision/PresenceVerifier.hpp"
 
 namespace vigil::app {
@@ -106,6 +107,57 @@ void printLogins() {
     }
 }
 
+// Each demo subject's programme: a term around today, a level (one of each, and one changed
+// this month), special groups, and the area of residence around the township office, so
+// that a trial shows check-ins due, the overdue list and a month's report by level.
+struct DemoProgramme {
+    const char* username;
+    signaling::Level level;
+    int termStartDaysAgo;
+    int termDaysLeft;
+    std::vector<std::string> tags;
+};
+
+Task<void> seedSupervision(common::RedisClient& redis, const common::Config& config,
+                           std::map<std::string, std::string>& ids, common::Millis now) {
+    using signaling::Level;
+    const std::vector<DemoProgramme> programmes = {
+        {"subject01", Level::Strict, 120, 245, {"fraud"}},
+        {"subject02", Level::Ordinary, 60, 300, {"female"}},
+        {"subject03", Level::Lenient, 300, 65, {"traffic"}},
+        {"subject04", Level::Ordinary, 30, 335, {"minor"}},
+        {"subject05", Level::Strict, 10, 355, {"drugs"}},
+    };
+    signaling::SupervisionStore store(redis);
+    const signaling::Day today = signaling::dayOf(now, config.utcOffsetMinutes());
+    signaling::Area area;
+    area.name = "转塘街道";
+    area.lat = 30.1538;
+    area.lon = 120.0878;
+    area.radiusM = 5000;
+    for (const auto& p : programmes) {
+        const std::string& id = ids[p.username];
+        co_await store.setTerm(id, today - p.termStartDaysAgo, today + p.termDaysLeft,
+                               "（2026）浙0106刑初字示例号");
+        co_await store.setTags(id, p.tags, config.supervision.tags);
+        co_await store.setArea(id, area);
+        signaling::LevelChange change;
+        change.from = today - p.termStartDaysAgo;
+        change.level = p.level;
+        change.reason = "入矫评估";
+        change.by = ids["officer.wang"];
+        change.at = now;
+        co_await store.changeLevel(id, change);
+    }
+    signaling::LevelChange raised;
+    raised.from = today;
+    raised.level = Level::Strict;
+    raised.reason = "未按规定报到，调整为严管";
+    raised.by = ids["officer.wang"];
+    raised.at = now;
+    co_await store.changeLevel(ids["subject02"], raised);
+}
+
 Task<void> seed(common::RedisClient& redis, const common::Config& config) {
     auto done = co_await redis.cmd("EXISTS", signaling::keys::kDemoSeeded);
     if (done.asInteger() == 1) {
@@ -153,6 +205,7 @@ Task<void> seed(common::RedisClient& redis, const common::Config& config) {
     auto second = co_await dir.addClass(tomorrow);
     std::vector<std::string> enrolled{ids["subject04"], ids["subject05"], ids["subject01"]};
     co_await dir.enrol(second.id, enrolled);
+    co_await seedSupervision(redis, config, ids, now);
     co_await audit.append("cli", "demo_seeded", "", "{}");
     co_await redis.cmd("SET", signaling::keys::kDemoSeeded, std::to_string(now));
     int offset = config.utcOffsetMinutes();

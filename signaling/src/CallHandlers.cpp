@@ -109,8 +109,10 @@ Task<json> ClassHub::onCallAccept(ConnPtr conn, const Request& request) {
     co_await deps_.redis.cmd("HSET", keys::call(callId), "state", "active", "accepted",
                              std::to_string(now));
     // An accepted supervision call is a verified contact (脱管 prevention).
-    if (supervision_ != nullptr)
-        co_await supervision_->noteContact(conn->user->id, Contact{now, "call", callId});
+    if (supervision_ != nullptr) {
+        Contact contact{now, "call", callId};
+        co_await supervision_->noteContact(conn->user->id, std::move(contact));
+    }
     co_await ensureMediaRoom("call:" + callId);
     json state{
         {"type", "call_state"}, {"call", callId}, {"state", "accepted"}, {"by", conn->user->id}};
@@ -166,12 +168,17 @@ Task<void> ClassHub::finishCall(std::string callId, std::string state, std::stri
         // A supervision call the subject did not take is an alert for the officer.
         auto unit = co_await deps_.redis.cmd("HGET", keys::call(callId), "unit");
         std::string text = "the subject did not answer the supervision call";
-        auto id = co_await deps_.redis.cmd(
-            "XADD", keys::kAlerts, "*", "call", callId, "class", "", "subject", subject, "unit",
-            unit.str, "kind", "missed_call", "message", text, "ts", std::to_string(now));
-        json alert{{"type", "alert"},    {"id", id.str},          {"call", callId},
-                   {"subject", subject}, {"kind", "missed_call"}, {"message", text},
-                   {"ts", now}};
+        Alert missed;
+        missed.kind = "missed_call";
+        missed.subject = subject;
+        missed.unit = unit.str;
+        missed.call = callId;
+        missed.message = text;
+        missed.raisedAt = now;
+        std::string id = co_await raiseAlert(std::move(missed), "");
+        json alert{
+            {"type", "alert"},       {"id", id},        {"call", callId}, {"subject", subject},
+            {"kind", "missed_call"}, {"message", text}, {"ts", now}};
         pushToUser(officer, alert);
     }
 }

@@ -199,8 +199,12 @@ Task<json> ClassHub::dispatch(ConnPtr conn, const Request& request) {
             break;
     }
     // A component's own message (check-ins).
-    if (auto it = routes_.find(request.type); it != routes_.end())
-        co_return co_await it->second(WsCaller{*conn->user, conn->key}, request);
+    if (auto it = routes_.find(request.type); it != routes_.end()) {
+        // Named, not a temporary inside co_await: GCC 12 destroys such temporaries twice.
+        const WsCaller caller{*conn->user, conn->key};
+        json payload = co_await it->second(caller, request);
+        co_return payload;
+    }
     throw ApiError("not_available", std::string("'") + std::string(toString(request.type)) +
                                         "' is not served on this node");
 }

@@ -1,6 +1,6 @@
 // Presence verification's records: judged samples and alerts go into the class session's
-// attendance stream (and alerts also into the agency-wide alert stream) before the officer
-// is told; liveness verdicts resolve spot checks.
+// attendance stream (and alerts also into the alert book) before the officer is told;
+// liveness verdicts resolve spot checks.
 
 #include <cmath>
 
@@ -55,8 +55,10 @@ void ClassHub::onPresenceSample(PresenceSample sample) {
                                        std::to_string(s.ts));
         co_await self->deps_.redis.cmd("HINCRBY", keys::sampleCount(s.classId), s.subject, "1");
         // Verified presence in a class is a verified contact (脱管 prevention).
-        if (s.outcome == "verified" && self->supervision_ != nullptr)
-            co_await self->supervision_->noteContact(s.subject, Contact{s.ts, "class", s.classId});
+        if (s.outcome == "verified" && self->supervision_ != nullptr) {
+            Contact contact{s.ts, "class", s.classId};
+            co_await self->supervision_->noteContact(s.subject, std::move(contact));
+        }
         if (!*alive) co_return;
         json message{{"type", "presence"}, {"class", s.classId},   {"subject", s.subject},
                      {"state", s.state},   {"outcome", s.outcome}, {"score", s.score},
@@ -70,36 +72,48 @@ void ClassHub::onPresenceSample(PresenceSample sample) {
 
 void ClassHub::onPresenceAlert(PresenceAlert alert) {
     auto task = [](ClassHub* self, PresenceAlert a) -> Task<void> {
-        co_await self->recordAlert(a.classId, a.subject, a.kind, a.message, a.ts);
+        co_await self->recordAlert(a.classId, a.subject, a.kind, a.message, a.ts, true);
     };
     std::string what = "class " + alert.classId + " alert " + alert.kind + " for " + alert.subject;
     spawnRecord(task(this, std::move(alert)), what);
 }
 
 Task<void> ClassHub::recordAlert(std::string classId, std::string subject, std::string kind,
-                                 std::string message, common::Millis ts) {
+                                 std::string message, common::Millis ts, bool dedupe) {
     auto alive = alive_;
-    std::string unit;
-    auto user = co_await deps_.directory.findUser(subject);
-    if (user) unit = user->unit;
     std::vector<std::pair<std::string, std::string>> fields{{"kind", "alert"},
                                                             {"subject", subject},
                                                             {"ts", std::to_string(ts)},
                                                             {"alert", kind},
                                                             {"reason", message}};
     co_await deps_.attendance.appendEvent(classId, std::move(fields));
-    auto id = co_await deps_.redis.cmd("XADD", keys::kAlerts, "*", "class", classId, "subject",
-                                       subject, "unit", unit, "kind", kind, "message", message,
-                                       "ts", std::to_string(ts));
+    Alert alert;
+    alert.kind = kind;
+    alert.subject = subject;
+    alert.classId = classId;
+    alert.message = message;
+    alert.raisedAt = ts;
+    std::string key = dedupe ? "class:" + classId + ":" + kind + ":" + subject : std::string();
+    std::string id = co_await raiseAlert(std::move(alert), std::move(key));
     logger()->warn("class {}: alert {} for {}: {}", classId, kind, subject, message);
     if (!*alive) co_return;
-    json push{{"type", "alert"}, {"id", id.str},       {"class", classId}, {"subject", subject},
+    json push{{"type", "alert"}, {"id", id},           {"class", classId}, {"subject", subject},
               {"kind", kind},    {"message", message}, {"ts", ts}};
     json event{{"event", "alert"}, {"class", classId}, {"message", push}};
     co_await publish(std::move(event));
 }
 
+Task<std::string> ClassHub::raiseAlert(Alert alert, std::string dedupeKey) {
+    if (alerts_ == nullptr) co_return "";
+    auto raised = co_await alerts_->raise(std::move(alert), std::move(dedupeKey));
+    co_return raised ? raised->id : std::string();
+}
+
 void ClassHub::onLivenessVerdict(LivenessVerdictReport verdict) {
+    if (!checkinOfRoom(verdict.room).empty()) {
+        if (checkinRooms_ != nullptr) checkinRooms_->verdict(verdict);
+        return;
+    }
     auto task = [](ClassHub* self, LivenessVerdictReport v) -> Task<void> {
         std::string detail = v.passed ? std::string("passed") : v.code + ": " + v.reason;
         if (!v.identityChecked) detail += " (identity not checked: no face reference enrolled)";
@@ -111,6 +125,10 @@ void ClassHub::onLivenessVerdict(LivenessVerdictReport verdict) {
 }
 
 void ClassHub::onLivenessProgress(LivenessProgressReport progress) {
+    if (!checkinOfRoom(progress.room).empty()) {
+        if (checkinRooms_ != nullptr) checkinRooms_->progress(progress);
+        return;
+    }
     json message{{"type", "spot_check_progress"},
                  {"class", progress.classId},
                  {"check", progress.check},

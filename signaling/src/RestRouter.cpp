@@ -90,13 +90,16 @@ Task<HttpResponse> RestRouter::dispatch(const HttpRequest& request) {
         throw ApiError("bad_request", methods == "GET" ? std::string("this resource is read-only")
                                                        : "use " + methods);
     }
-    if (chosen->caller == Caller::Public) {
-        co_return co_await chosen->handler(RouteContext{nullptr, request, std::move(params)});
+    // Named, not a temporary inside co_await: GCC 12 destroys such temporaries twice.
+    std::optional<User> user;
+    if (chosen->caller != Caller::Public) {
+        user = co_await authenticate_(request, chosen->queryToken);
+        if (!callerAllowed(chosen->caller, *user))
+            throw ApiError("forbidden", "your role may not use this resource");
     }
-    User user = co_await authenticate_(request, chosen->queryToken);
-    if (!callerAllowed(chosen->caller, user))
-        throw ApiError("forbidden", "your role may not use this resource");
-    co_return co_await chosen->handler(RouteContext{&user, request, std::move(params)});
+    const RouteContext context{user ? &*user : nullptr, request, std::move(params)};
+    HttpResponse response = co_await chosen->handler(context);
+    co_return response;
 }
 
 }  // namespace vigil::signaling

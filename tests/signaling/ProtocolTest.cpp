@@ -89,6 +89,17 @@ std::vector<GoodCase> goodCases() {
         {MessageType::CallAccept, message("call_accept", {{"call", "k1"}})},
         {MessageType::CallDecline, message("call_decline", {{"call", "k1"}})},
         {MessageType::CallEnd, message("call_end", {{"call", "k1"}})},
+        {MessageType::CheckinStart, message("checkin_start")},
+        {MessageType::CheckinStart,
+         message("checkin_start",
+                 {{"order", "o1"},
+                  {"report", "本周按时参加学习。"},
+                  {"location", {{"lat", 30.5}, {"lon", 114.3}, {"accuracy", 20}}}})},
+        {MessageType::CheckinStart, message("checkin_start", {{"location_refused", true}})},
+        {MessageType::CheckinShown, message("checkin_shown", {{"checkin", "ci1"}})},
+        {MessageType::CheckinCancel, message("checkin_cancel", {{"checkin", "ci1"}})},
+        {MessageType::Offer,
+         message("offer", {{"sdp", "v=0\r\n"}, {"stream", "camera"}, {"checkin", "ci1"}})},
     };
 }
 
@@ -126,8 +137,11 @@ TEST(ProtocolTest, EveryTypeNameRoundTrips) {
         {MessageType::CallAccept, "call_accept"},
         {MessageType::CallDecline, "call_decline"},
         {MessageType::CallEnd, "call_end"},
+        {MessageType::CheckinStart, "checkin_start"},
+        {MessageType::CheckinShown, "checkin_shown"},
+        {MessageType::CheckinCancel, "checkin_cancel"},
     };
-    ASSERT_EQ(names.size(), 22u);
+    ASSERT_EQ(names.size(), 25u);
     for (const auto& [type, name] : names) EXPECT_EQ(toString(type), name);
     EXPECT_EQ(toString(static_cast<MessageType>(999)), "unknown");
 }
