@@ -57,14 +57,14 @@ CameraClip makeCameraClip(const std::string& sourceDir, const std::string& clip,
     return camera;
 }
 
-double secondsToMovementEnd(const CameraClip& camera, double secondsIntoLoop) {
+double secondsToMovementStart(const CameraClip& camera, double secondsIntoLoop) {
     const double loop = camera.frames / kFps;
     const double at = std::fmod(secondsIntoLoop, loop);
     double best = std::numeric_limits<double>::max();
-    for (const auto& [from, to] : camera.movements) {
-        double start = from / kFps;
+    for (const auto& movement : camera.movements) {
+        double start = movement.first / kFps;
         if (start < at) start += loop;  // begun already: the next loop's
-        best = std::min(best, start - at + (to - from + 1) / kFps);
+        best = std::min(best, start - at);
     }
     return best;
 }

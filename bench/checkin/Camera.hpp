@@ -21,8 +21,8 @@ struct CameraClip {
 CameraClip makeCameraClip(const std::string& sourceDir, const std::string& clip, int first,
                           int last, const std::string& challenge, const std::string& dir);
 
-// Seconds from a moment `secondsIntoLoop` into the loop until the end of the first movement
-// that starts at or after it.
-double secondsToMovementEnd(const CameraClip& camera, double secondsIntoLoop);
+// Seconds from a moment `secondsIntoLoop` into the loop until the first movement that starts
+// at or after it begins.
+double secondsToMovementStart(const CameraClip& camera, double secondsIntoLoop);
 
 }  // namespace checkin

@@ -1,8 +1,10 @@
 #include "CheckinRun.hpp"
 
+#include <cmath>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
+#include <thread>
 
 #include "MediaPeer.hpp"
 #include "WsClient.hpp"
@@ -19,6 +21,8 @@ constexpr auto kConnectLimit = std::chrono::seconds(20);
 constexpr auto kReplyLimit = std::chrono::seconds(20);
 // Beyond the challenge's own seconds: the server decides camera_off by then at the latest.
 constexpr auto kDecisionGrace = std::chrono::seconds(30);
+// How far into the loop checkin_shown may still go out (the clip is frontal for its first 1 s).
+constexpr double kLoopStartSlack = 0.3;
 
 double secondsSince(Clock::time_point start, Clock::time_point t) {
     return std::chrono::duration<double>(t - start).count();
@@ -64,6 +68,18 @@ CheckinOutcome runCheckin(int port, const Subject& subject, const CameraClip& ca
         step = "frames";
         if (!peer->waitForFrames(1, kConnectLimit)) throw std::runtime_error("no frame encoded");
 
+        // The man in the clip faces the camera at the loop's start and turns after it. A subject
+        // told to turn is facing the camera when the instruction appears, and the challenge
+        // measures the turn from the pose it starts in: so the instruction "appears" as the
+        // loop starts again.
+        step = "loop start";
+        const double loopSeconds = camera.frames / 10.0;
+        const auto loopLimit = Clock::now() + std::chrono::duration<double>(2 * loopSeconds);
+        while (std::fmod(static_cast<double>(peer->videoFramesSent()) / fps, loopSeconds) >
+                   kLoopStartSlack &&
+               Clock::now() < loopLimit) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
         step = "checkin_shown";
         const int framesAtShown = peer->videoFramesSent();
         const auto shown = Clock::now();
@@ -81,9 +97,9 @@ CheckinOutcome runCheckin(int port, const Subject& subject, const CameraClip& ca
         result.reason = pushed->value("reason", "");
         result.decidedSeconds = secondsSince(windowStart, decided);
         result.shownToDecisionMs = secondsSince(shown, decided) * 1000;
-        const double movementEnd =
-            secondsToMovementEnd(camera, static_cast<double>(framesAtShown) / fps);
-        result.movementToDecisionMs = (secondsSince(shown, decided) - movementEnd) * 1000;
+        const double movementStart =
+            secondsToMovementStart(camera, static_cast<double>(framesAtShown) / fps);
+        result.movementToDecisionMs = (secondsSince(shown, decided) - movementStart) * 1000;
     } catch (const std::exception& e) {
         result.error = e.what();
         if (result.error.rfind(step, 0) != 0) result.error = step + ": " + result.error;

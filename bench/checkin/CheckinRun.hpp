@@ -20,8 +20,9 @@ struct CheckinOutcome {
     double startSeconds = 0;     // from the window's start to checkin_start
     double decidedSeconds = -1;  // from the window's start to the result
     double shownToDecisionMs = -1;
-    // From the end of the first challenge movement the camera showed after checkin_shown
-    // (the clip's annotation, placed by the frames the peer had sent) to the result.
+    // From the first frame of the first challenge movement the camera showed after
+    // checkin_shown (the clip's annotation, placed by the frames the peer had sent) to the
+    // result: the movement itself (up to 1.2 s for the default turn) and the decision.
     double movementToDecisionMs = -1;
 };
 

@@ -89,7 +89,7 @@ void printReport(std::ostream& out, const RunFigures& f) {
     line(out, "decisions per minute (to last)",
          f.elapsedSeconds > 0 ? format("%.1f", decided * 60.0 / f.elapsedSeconds) : "-");
     line(out, "checkin_shown -> decision", spread(shown));
-    line(out, "movement end -> decision", spread(movement));
+    line(out, "movement start -> decision", spread(movement));
     if (f.serverBefore && f.serverAfter) {
         const double cpu = f.serverAfter->cpuSeconds - f.serverBefore->cpuSeconds;
         line(out, "server CPU",

@@ -61,7 +61,10 @@ std::vector<Subject> prepareSubjects(int port, const std::string& adminToken, in
     const json term = {{"term_start", dayFromToday(-30)},
                        {"term_end", dayFromToday(365)},
                        {"decision", "checkin bench"}};
-    const json level = {{"level", "strict"}, {"reason", "checkin bench"}};
+    // Strict since the term began: a level is in force for a period from the period's first
+    // day, so one set only today would leave this week on the default level.
+    const json level = {
+        {"level", "strict"}, {"from", dayFromToday(-30)}, {"reason", "checkin bench"}};
     std::vector<Subject> ready;
     for (int i = 1; i <= count; ++i) {
         char name[32];
