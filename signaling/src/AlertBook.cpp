@@ -218,23 +218,23 @@ json Alert::toJson(int utcOffsetMinutes) const {
     auto time = [&](Millis t) -> json {
         return t > 0 ? json(common::formatIso8601(t, utcOffsetMinutes)) : json(nullptr);
     };
-    auto text = [](const std::string& s) -> json { return s.empty() ? json(nullptr) : json(s); };
+    // Text fields are "" when they do not apply (as in the first alert list); times null.
     return json{{"id", id},
                 {"kind", kind},
                 {"subject", subject},
                 {"unit", unit},
-                {"escalated_to", text(escalatedTo)},
-                {"class", text(classId)},
-                {"call", text(call)},
-                {"checkin", text(checkin)},
+                {"escalated_to", escalatedTo},
+                {"class", classId},
+                {"call", call},
+                {"checkin", checkin},
                 {"message", message},
                 {"state", toString(state)},
                 {"raised_at", time(raisedAt)},
                 {"acknowledged_at", time(acknowledgedAt)},
-                {"acknowledged_by", text(acknowledgedBy)},
+                {"acknowledged_by", acknowledgedBy},
                 {"resolved_at", time(resolvedAt)},
-                {"resolved_by", text(resolvedBy)},
-                {"note", text(note)},
+                {"resolved_by", resolvedBy},
+                {"note", note},
                 {"escalated_at", time(escalatedAt)}};
 }
 

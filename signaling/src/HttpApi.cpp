@@ -141,8 +141,6 @@ void HttpApi::addRoutes() {
         [](HttpApi* a, P c) { return a->auditLog(c.caller(), c.request); });
     add("GET", "/api/audit/verify", Caller::Administrator,
         [](HttpApi* a, P c) { return a->auditVerify(c.caller()); });
-    add("GET", "/api/alerts", Caller::Staff,
-        [](HttpApi* a, P c) { return a->alerts(c.caller(), c.request); });
     add("GET", "/api/references/missing", Caller::Staff,
         [](HttpApi* a, P c) { return a->missingReferences(c.caller()); });
     // Face references: the handler checks that the caller may enrol for that subject.

@@ -1,4 +1,4 @@
-// Face references of subjects (enrolment for presence verification) and the alert list.
+// Face references of subjects (enrolment for presence verification).
 // Only officers and administrators who can see the subject enrol, list or remove
 // references; the photo is served only to them, and every action is audited.
 
@@ -10,7 +10,6 @@
 namespace vigil::signaling {
 
 using common::ApiError;
-using common::Millis;
 using common::Task;
 using nlohmann::json;
 
@@ -154,46 +153,6 @@ Task<HttpResponse> HttpApi::missingReferences(const User& user) {
         if (!usable) out.push_back({{"id", u.id}, {"name", u.name}, {"unit", u.unit}});
     }
     co_return jsonResponse(200, json{{"model", model}, {"subjects", out}});
-}
-
-Task<HttpResponse> HttpApi::alerts(const User& user, const HttpRequest& request) {
-    if (!access::isStaff(user))
-        throw ApiError("forbidden", "alerts are for officers and administrators");
-    const int offset = deps_.config.utcOffsetMinutes();
-    Millis now = common::nowMillis();
-    Millis from = timeParam(request, "from", offset, now - Millis{7} * 24 * 3600 * 1000);
-    std::string classFilter = queryValue(request, "class");
-    std::string subjectFilter = queryValue(request, "subject");
-    auto tree = co_await deps_.directory.unitTree();
-    auto reply = co_await deps_.redis.cmd("XRANGE", keys::kAlerts, std::to_string(from), "+",
-                                          "COUNT", "5000");
-    json out = json::array();
-    // Pages show people by name: each alert carries its subject's, looked up once per subject.
-    std::map<std::string, std::string> names;
-    for (const auto& entry : reply.elements) {
-        if (entry.elements.size() < 2) continue;
-        std::map<std::string, std::string> f;
-        const auto& kv = entry.elements[1].elements;
-        for (size_t i = 0; i + 1 < kv.size(); i += 2) f[kv[i].str] = kv[i + 1].str;
-        if (!access::canSeeUnit(user, f["unit"], tree)) continue;
-        if (!classFilter.empty() && f["class"] != classFilter) continue;
-        if (!subjectFilter.empty() && f["subject"] != subjectFilter) continue;
-        Millis ts = std::strtoll(f["ts"].c_str(), nullptr, 10);
-        auto name = names.find(f["subject"]);
-        if (name == names.end()) {
-            auto subject = co_await deps_.directory.findUser(f["subject"]);
-            name = names.emplace(f["subject"], subject ? subject->name : std::string()).first;
-        }
-        out.push_back({{"id", entry.elements[0].str},
-                       {"class", f["class"]},
-                       {"call", f["call"]},
-                       {"subject", f["subject"]},
-                       {"subject_name", name->second},
-                       {"kind", f["kind"]},
-                       {"message", f["message"]},
-                       {"time", common::formatIso8601(ts, offset)}});
-    }
-    co_return jsonResponse(200, json{{"alerts", out}});
 }
 
 }  // namespace vigil::signaling

@@ -6,6 +6,7 @@
 
 #include "vigil/common/Crypto.hpp"
 #include "vigil/common/Log.hpp"
+#include "vigil/signaling/AlertRoutes.hpp"
 #include "vigil/signaling/Keys.hpp"
 
 namespace vigil::signaling {
@@ -53,9 +54,14 @@ SignalingNode::SignalingNode(common::EventLoop& loop, const common::Config& conf
       references_(*redis_, audit_, referenceImageKey(config)),
       hub_(ClassHub::Deps{loop, *redis_, directory_, sessions_, attendance_, config, nodeId_,
                           media}),
-      api_(
-          HttpApi::Deps{*redis_, directory_, sessions_, attendance_, audit_, config, references_}) {
+      api_(HttpApi::Deps{*redis_, directory_, sessions_, attendance_, audit_, config, references_}),
+      alerts_(*redis_, directory_, audit_, config),
+      alertPusher_(hub_, directory_, config) {
     if (media != nullptr) media->setListener(&hub_);
+    // Alerts: raised by the hub and the programme, pushed live, handled over REST.
+    alerts_.setListener(&alertPusher_);
+    hub_.setAlerts(&alerts_);
+    addAlertRoutes(api_.router(), AlertRoutesDeps{alerts_, directory_, audit_, config});
     hub_.onRecordingChunks([this](const media::RecordingChunk& chunk) { storeChunk(chunk); });
 }
 
@@ -148,6 +154,7 @@ void SignalingNode::runSweep() {
     auto task = [](SignalingNode* self) -> common::Task<void> {
         co_await self->hub_.sweep();
         co_await self->recordingRecovery_.run(false);
+        co_await self->alerts_.escalateOverdue(common::nowMillis());
         self->sweeping_ = false;
     };
     common::spawn(task(this), [this](const std::exception_ptr& e) {

@@ -20,6 +20,7 @@
 #include "vigil/common/EventLoop.hpp"
 #include "vigil/common/RedisClient.hpp"
 #include "vigil/media/MediaService.hpp"
+#include "vigil/signaling/AlertBook.hpp"
 #include "vigil/signaling/AttendanceStore.hpp"
 #include "vigil/signaling/AuditLog.hpp"
 #include "vigil/signaling/Directory.hpp"
@@ -92,6 +93,8 @@ public:
     // Where verified contacts (a verified presence sample, an accepted call) are noted; null:
     // not noted.
     void setSupervision(SupervisionStore* store) { supervision_ = store; }
+    // Where alerts are raised (presence, spot checks, missed calls); set before serving.
+    void setAlerts(AlertBook* alerts) { alerts_ = alerts; }
     // A judged sample, an alert, a liveness verdict (loop thread): recorded, then pushed to
     // the class's teachers.
     void onPresenceSample(PresenceSample sample);
@@ -208,8 +211,13 @@ private:
     // `identity`: checked | not_checked for a liveness verdict, else empty.
     common::Task<void> resolveSpotCheck(std::string checkId, std::string outcome,
                                         std::string detail = "", std::string identity = "");
+    // `dedupe`: one alert per class, kind and subject until it is resolved (the presence
+    // judge's episodes); every occurrence is still in the attendance and alert streams.
     common::Task<void> recordAlert(std::string classId, std::string subject, std::string kind,
-                                   std::string message, common::Millis ts);
+                                   std::string message, common::Millis ts, bool dedupe = false);
+    // Raises through the alert book; the new alert's id, "" when it was a duplicate or there
+    // is no alert book.
+    common::Task<std::string> raiseAlert(Alert alert, std::string dedupeKey);
     common::Task<int> closeStale(bool startup);
 
     void push(const ConnPtr& conn, const nlohmann::json& message);
@@ -224,9 +232,10 @@ private:
     const User& requireUser(const ConnPtr& conn) const;
 
     Deps deps_;
-    WebServer* server_{nullptr};          // Passed by argument (attach).
-    PresenceService* presence_{nullptr};  // Passed by argument (setPresence).
+    WebServer* server_{nullptr};              // Passed by argument (attach).
+    PresenceService* presence_{nullptr};      // Passed by argument (setPresence).
     SupervisionStore* supervision_{nullptr};  // Passed by argument (setSupervision).
+    AlertBook* alerts_{nullptr};              // Passed by argument (setAlerts).
     std::unordered_map<std::uint64_t, ConnPtr> conns_;
     std::unordered_map<std::string, std::uint64_t> connByKey_;
     std::map<std::string, std::set<std::uint64_t>> members_;  // class -> local connections

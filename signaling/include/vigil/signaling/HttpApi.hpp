@@ -147,13 +147,12 @@ private:
     common::Task<HttpResponse> recordingChunk(const User& user, const std::string& id,
                                               const std::string& index, const HttpRequest& request);
 
-    // HttpReferences.cpp: /api/subjects/<id>/references[/<ref>[/image]] and /api/alerts.
+    // HttpReferences.cpp: /api/subjects/<id>/references[/<ref>[/image]].
     common::Task<HttpResponse> references(const User& user, const std::vector<std::string>& parts,
                                           const HttpRequest& request);
     common::Task<User> enrollableSubject(const User& user, const std::string& subjectId);
     common::Task<HttpResponse> enrolReference(const User& user, const User& subject,
                                               const HttpRequest& request);
-    common::Task<HttpResponse> alerts(const User& user, const HttpRequest& request);
     // The subjects in the caller's scope who have no reference that the recognizer in use can
     // compare: their presence can only be `unenrolled` until one is enrolled.
     common::Task<HttpResponse> missingReferences(const User& user);

@@ -9,6 +9,8 @@
 #include "vigil/common/EventLoop.hpp"
 #include "vigil/common/RedisClient.hpp"
 #include "vigil/common/WorkerPool.hpp"
+#include "vigil/signaling/AlertBook.hpp"
+#include "vigil/signaling/AlertPusher.hpp"
 #include "vigil/signaling/AttendanceStore.hpp"
 #include "vigil/signaling/AuditLog.hpp"
 #include "vigil/signaling/ClassHub.hpp"
@@ -72,6 +74,8 @@ private:
     ReferenceStore references_;
     ClassHub hub_;
     HttpApi api_;
+    AlertBook alerts_;
+    AlertPusher alertPusher_;
     std::unique_ptr<WebServer> web_;  // Owned.
     common::Timer sweepTimer_;
     bool sweeping_{false};
