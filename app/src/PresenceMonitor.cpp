@@ -1,7 +1,9 @@
 #include "PresenceMonitor.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 
 #include "ReferenceGate.hpp"
 #include "VisionConfig.hpp"
@@ -19,8 +21,16 @@ const std::string kClassPrefix = "class:";
 // pictures count as the same.
 constexpr double kFrozenMaxMeanDiff = 0.05;
 
+const std::string kCheckinPrefix = "checkin:";
+// Evidence JPEG quality: enough to recognise a face at the presence camera's resolution.
+constexpr int kEvidenceJpegQuality = 85;
+
 std::string classOfRoom(const std::string& room) {
     return room.rfind(kClassPrefix, 0) == 0 ? room.substr(kClassPrefix.size()) : std::string();
+}
+
+bool isCheckinRoom(const std::string& room) {
+    return room.rfind(kCheckinPrefix, 0) == 0;
 }
 
 std::string alertMessage(vision::AlertKind kind, const common::Config& config) {
@@ -83,7 +93,8 @@ PresenceMonitor::~PresenceMonitor() {
 }
 
 void PresenceMonitor::onFrame(media::Frame frame) {
-    if (classOfRoom(frame.room).empty()) return;  // Calls are verified by the officer.
+    // Calls are verified by the officer; a check-in room only feeds its challenge.
+    if (classOfRoom(frame.room).empty() && !(isCheckinRoom(frame.room) && frame.burst)) return;
     // Burst frames queue apart from regular samples: neither replaces the other.
     std::string key = frame.room + "\n" + frame.subject + (frame.burst ? "\nburst" : "");
     if (queue_.push(std::move(key), std::move(frame)) ==
@@ -101,21 +112,31 @@ void PresenceMonitor::work(vision::PresenceVerifier& verifier) {
         try {
             if (f.width <= 0 || f.height <= 0 ||
                 f.bgr.size() != static_cast<size_t>(f.width) * static_cast<size_t>(f.height) * 3) {
-                logger()->warn("presence: class {}: a frame of {} has a bad size; skipped", classId,
+                logger()->warn("presence: room {}: a frame of {} has a bad size; skipped", f.room,
                                f.subject);
                 continue;
             }
             cv::Mat picture(f.height, f.width, CV_8UC3, f.bgr.data());
             auto references = referencesOf(f.subject);
             if (f.burst) {
-                if (!livenessRunning(classId, f.subject)) continue;
+                if (!livenessRunning(f.room, f.subject)) continue;
                 auto analysis = verifier.analyze(picture, *references);
-                loop_.post([this, alive = alive_, classId, subject = f.subject, ts = f.capturedMs,
-                            analysis = std::move(analysis)]() {
-                    if (*alive) onAnalysed(classId, subject, ts, analysis);
+                std::string jpeg;
+                if (isCheckinRoom(f.room)) {
+                    // Encoded here, off the loop: the loop keeps only a few of them.
+                    std::vector<unsigned char> bytes;
+                    if (cv::imencode(".jpg", picture, bytes,
+                                     {cv::IMWRITE_JPEG_QUALITY, kEvidenceJpegQuality}))
+                        jpeg.assign(bytes.begin(), bytes.end());
+                }
+                loop_.post([this, alive = alive_, room = f.room, subject = f.subject,
+                            ts = f.capturedMs, analysis = std::move(analysis),
+                            jpeg = std::move(jpeg)]() mutable {
+                    if (*alive) onAnalysed(room, subject, ts, analysis, std::move(jpeg));
                 });
                 continue;
             }
+            if (classId.empty()) continue;  // Only classes have a presence judge.
             auto result = verifier.check(picture, *references);
             bool frozen = false;
             {
@@ -146,7 +167,7 @@ void PresenceMonitor::work(vision::PresenceVerifier& verifier) {
             });
         } catch (const std::exception& e) {
             // A frame must never take the worker down: the next one may be fine.
-            logger()->error("presence: class {}: checking a frame of {} failed: {}", classId,
+            logger()->error("presence: room {}: checking a frame of {} failed: {}", f.room,
                             f.subject, e.what());
         }
     }
@@ -198,9 +219,9 @@ void PresenceMonitor::referencesChanged(const std::string& subject) {
     loadReferences(subject);
 }
 
-bool PresenceMonitor::livenessRunning(const std::string& classId, const std::string& subject) {
+bool PresenceMonitor::livenessRunning(const std::string& room, const std::string& subject) {
     std::lock_guard lock(sharedMutex_);
-    return livenessKeys_.count(classId + "\n" + subject) != 0;
+    return livenessKeys_.count(room + "\n" + subject) != 0;
 }
 
 void PresenceMonitor::subjectJoined(const std::string& classId, const std::string& subject,
@@ -278,7 +299,7 @@ bool PresenceMonitor::receivingCamera(const std::string& classId, const std::str
     return false;
 }
 
-bool PresenceMonitor::startLiveness(const std::string& classId, const std::string& subject,
+bool PresenceMonitor::startLiveness(const std::string& room, const std::string& subject,
                                     const std::string& check, const std::string& challenge,
                                     common::Millis deadline, int fps) {
     auto parsed = vision::challengeFromString(challenge);
@@ -288,16 +309,19 @@ bool PresenceMonitor::startLiveness(const std::string& classId, const std::strin
     // Identity is judged on the movement's own frames whenever the subject has references;
     // without any, only the movement is, and the verdict says so.
     options.requireMatch = !referencesOf(subject)->empty();
+    // A class loaded the references when the subject joined; a check-in asks for them with
+    // referencesChanged when it starts, before its camera is ready.
+    std::string classId = classOfRoom(room);
     auto liveness = std::make_unique<Liveness>(
-        Liveness{check, classId, subject, vision::LivenessTracker(*parsed, options), {}});
+        Liveness{check, room, classId, subject, vision::LivenessTracker(*parsed, options), {}});
     common::Millis now = common::nowMillis();
     auto duration = std::max<common::Millis>(deadline - now, 1000);
     {
         std::lock_guard lock(sharedMutex_);
-        livenessKeys_[classId + "\n" + subject] = check;
+        livenessKeys_[room + "\n" + subject] = check;
     }
-    bool receiving = media_ != nullptr && media_->burstCamera(kClassPrefix + classId, subject, fps,
-                                                              static_cast<int>(duration));
+    bool receiving =
+        media_ != nullptr && media_->burstCamera(room, subject, fps, static_cast<int>(duration));
     liveness->deadline = loop_.after(std::chrono::milliseconds(duration), [this, check] {
         auto it = liveness_.find(check);
         if (it == liveness_.end()) return;
@@ -311,9 +335,9 @@ bool PresenceMonitor::startLiveness(const std::string& classId, const std::strin
         }
         finishLiveness(check, it->second->tracker.finish());
     });
-    liveness->lastReport = {classId, subject, check, "no_frames", 0};
+    liveness->lastReport = {room, classId, subject, check, "no_frames", 0};
     liveness_[check] = std::move(liveness);
-    logger()->info("presence: class {}: spot check {} asks {} to {}{}", classId, check, subject,
+    logger()->info("presence: room {}: challenge {} asks {} to {}{}", room, check, subject,
                    challenge, receiving ? "" : " (no camera received now)");
     return receiving;
 }
@@ -328,8 +352,8 @@ bool PresenceMonitor::livenessShown(const std::string& check, common::Millis sho
 
 void PresenceMonitor::reportProgress(Liveness& liveness, common::Millis now) {
     auto progress = liveness.tracker.progress();
-    signaling::LivenessProgressReport report{liveness.classId, liveness.subject, liveness.check,
-                                             progress.hint, progress.progress};
+    signaling::LivenessProgressReport report{liveness.room,  liveness.classId, liveness.subject,
+                                             liveness.check, progress.hint,    progress.progress};
     // At most a few a second: a new hint, a visible step of progress, or a second gone by.
     const bool changed = report.hint != liveness.lastReport.hint ||
                          std::abs(report.progress - liveness.lastReport.progress) >= 0.1;
@@ -340,12 +364,13 @@ void PresenceMonitor::reportProgress(Liveness& liveness, common::Millis now) {
     node_.hub().onLivenessProgress(std::move(report));
 }
 
-void PresenceMonitor::onAnalysed(const std::string& classId, const std::string& subject,
-                                 common::Millis capturedMs, const vision::FaceAnalysis& analysis) {
+void PresenceMonitor::onAnalysed(const std::string& room, const std::string& subject,
+                                 common::Millis capturedMs, const vision::FaceAnalysis& analysis,
+                                 std::string jpeg) {
     std::string check;
     {
         std::lock_guard lock(sharedMutex_);
-        auto it = livenessKeys_.find(classId + "\n" + subject);
+        auto it = livenessKeys_.find(room + "\n" + subject);
         if (it == livenessKeys_.end()) return;
         check = it->second;
     }
@@ -356,6 +381,14 @@ void PresenceMonitor::onAnalysed(const std::string& classId, const std::string& 
     // made before it (or a clip that happens to move) proves nothing.
     if (l.shownAt < 0 || capturedMs < l.shownAt) return;
     auto verdict = l.tracker.add(analysis);
+    l.bestScore = std::max(l.bestScore, analysis.similarity);
+    if (!jpeg.empty()) {
+        float progress = l.tracker.progress().progress;
+        if (l.first.jpeg.empty()) l.first = {jpeg, progress};
+        // The frame that showed the most of the movement (the deciding one on a pass).
+        if (progress > l.peak.progress || verdict.passed) l.peak = {jpeg, progress};
+        l.last = {std::move(jpeg), progress};
+    }
     if (verdict.decided) {
         finishLiveness(check, verdict);
         return;
@@ -370,16 +403,48 @@ void PresenceMonitor::finishLiveness(const std::string& check,
     Liveness& l = *it->second;
     {
         std::lock_guard lock(sharedMutex_);
-        livenessKeys_.erase(l.classId + "\n" + l.subject);
+        livenessKeys_.erase(l.room + "\n" + l.subject);
     }
-    logger()->info("presence: class {}: spot check {} of {}: {} ({})", l.classId, check, l.subject,
+    logger()->info("presence: room {}: challenge {} of {}: {} ({})", l.room, check, l.subject,
                    verdict.passed ? "passed" : "failed", verdict.reason);
-    node_.hub().onLivenessVerdict(signaling::LivenessVerdictReport{
-        check, verdict.passed, verdict.code, verdict.reason, verdict.identityChecked});
+    signaling::LivenessVerdictReport report;
+    report.room = l.room;
+    report.subject = l.subject;
+    report.check = check;
+    report.passed = verdict.passed;
+    report.code = verdict.code;
+    report.reason = verdict.reason;
+    report.identityChecked = verdict.identityChecked;
+    report.score = l.bestScore;
+    report.evidence = evidenceOf(l);
+    node_.hub().onLivenessVerdict(std::move(report));
     // Not here: this may run inside the deadline timer's own callback.
     loop_.defer([this, alive = alive_, check] {
         if (*alive) liveness_.erase(check);
     });
+}
+
+}  // namespace vigil::app
+
+namespace vigil::app {
+
+std::vector<std::string> PresenceMonitor::evidenceOf(const Liveness& liveness) const {
+    // In order of what a reviewer needs most: the movement, where it started, how it ended.
+    std::vector<std::string> frames;
+    for (const EvidenceFrame* f : {&liveness.peak, &liveness.first, &liveness.last}) {
+        if (static_cast<int>(frames.size()) >= config_.checkin.evidenceFrames) break;
+        if (f->jpeg.empty()) continue;
+        if (std::find(frames.begin(), frames.end(), f->jpeg) != frames.end()) continue;
+        frames.push_back(f->jpeg);
+    }
+    // Shown in time order: start, movement, end.
+    std::vector<std::string> ordered;
+    for (const EvidenceFrame* f : {&liveness.first, &liveness.peak, &liveness.last}) {
+        if (std::find(frames.begin(), frames.end(), f->jpeg) != frames.end() &&
+            std::find(ordered.begin(), ordered.end(), f->jpeg) == ordered.end())
+            ordered.push_back(f->jpeg);
+    }
+    return ordered;
 }
 
 }  // namespace vigil::app

@@ -3,7 +3,11 @@
 // bounded queue (the newest frame of a subject replaces an older one still waiting) to a
 // fixed pool of vision workers, each with its own models. Results come back to the event
 // loop, where one presence judge per subject turns them into a state and alerts, and a
-// liveness tracker per running spot check decides it. Signaling records and pushes them.
+// liveness tracker per running challenge decides it. Signaling records and pushes them.
+//
+// Two kinds of media room send frames: classes ("class:<id>", the judge and spot checks) and
+// self-service check-ins ("checkin:<id>"), whose frames are analysed only for the running
+// challenge; a check-in's verdict carries the JPEG frames it rests on as evidence.
 
 #include <atomic>
 #include <map>
@@ -46,7 +50,7 @@ public:
                        common::Millis ts) override;
     void subjectLeft(const std::string& classId, const std::string& subject) override;
     bool receivingCamera(const std::string& classId, const std::string& subject) override;
-    bool startLiveness(const std::string& classId, const std::string& subject,
+    bool startLiveness(const std::string& room, const std::string& subject,
                        const std::string& check, const std::string& challenge,
                        common::Millis deadline, int fps) override;
     bool livenessShown(const std::string& check, common::Millis shownAt) override;
@@ -58,27 +62,40 @@ private:
         std::string subject;
         vision::PresenceJudge judge;
     };
+    // A judged frame kept as possible evidence (check-in rooms only).
+    struct EvidenceFrame {
+        std::string jpeg;
+        float progress{-1};
+    };
     struct Liveness {
         std::string check;
-        std::string classId;
+        std::string room;
+        std::string classId;  // Empty for a check-in room.
         std::string subject;
         vision::LivenessTracker tracker;
         common::Timer deadline;
         common::Millis shownAt{-1};  // -1 until the subject's page shows the instruction.
         signaling::LivenessProgressReport lastReport;
         common::Millis lastReportMs{0};
+        float bestScore{-1};  // Best similarity among the judged frames.
+        // The decision's evidence: the starting pose, the frame of most movement, the last.
+        EvidenceFrame first;
+        EvidenceFrame peak;
+        EvidenceFrame last;
     };
 
     void work(vision::PresenceVerifier& verifier);
     References referencesOf(const std::string& subject);
     void loadReferences(const std::string& subject);
-    bool livenessRunning(const std::string& classId, const std::string& subject);
+    bool livenessRunning(const std::string& room, const std::string& subject);
+    std::vector<std::string> evidenceOf(const Liveness& liveness) const;
 
     // Loop thread.
     void onChecked(const std::string& classId, const std::string& subject, common::Millis ts,
                    const vision::SampleResult& result);
-    void onAnalysed(const std::string& classId, const std::string& subject,
-                    common::Millis capturedMs, const vision::FaceAnalysis& analysis);
+    // `jpeg`: the frame itself, encoded for a check-in room's evidence (empty for a class).
+    void onAnalysed(const std::string& room, const std::string& subject, common::Millis capturedMs,
+                    const vision::FaceAnalysis& analysis, std::string jpeg);
     void reportProgress(Liveness& liveness, common::Millis now);
     void finishLiveness(const std::string& check, const vision::LivenessVerdict& verdict);
     void report(Judged& judged, const vision::JudgeUpdate& update, common::Millis ts,

@@ -307,8 +307,8 @@ Task<json> ClassHub::onSpotCheck(ConnPtr conn, const Request& request) {
     }
     // Watching starts before the subject can see the instruction, so that the page's "shown"
     // always finds the challenge running.
-    bool watching =
-        liveness && presence_->startLiveness(classId, subject, check, challenge, deadline, fps);
+    bool watching = liveness && presence_->startLiveness("class:" + classId, subject, check,
+                                                         challenge, deadline, fps);
     json event6{
         {"event", "spot_check"}, {"class", classId}, {"subject", subject}, {"message", message}};
     co_await publish(std::move(event6));

@@ -71,10 +71,12 @@ public:
     // Whether the subject's camera in the class reaches this node now.
     virtual bool receivingCamera(const std::string& classId, const std::string& subject) = 0;
     // Starts a liveness challenge (turn_left | turn_right | look_up | blink) on the subject's
-    // camera in the class until `deadline`; the verdict comes back through
-    // ClassHub::onLivenessVerdict. False when the subject's camera is not being received.
-    // `fps`: the frames a second to judge (the camera is asked for as many).
-    virtual bool startLiveness(const std::string& classId, const std::string& subject,
+    // camera in the media room `room` ("class:<id>" for a spot check, "checkin:<id>" for a
+    // self-service check-in, whose frames feed only the challenge) until `deadline`; the
+    // verdict comes back through ClassHub::onLivenessVerdict with the room. False when the
+    // subject's camera is not being received. `fps`: the frames a second to judge (the camera
+    // is asked for as many).
+    virtual bool startLiveness(const std::string& room, const std::string& subject,
                                const std::string& check, const std::string& challenge,
                                common::Millis deadline, int fps) = 0;
     // The subject's page says the challenge's instruction is on screen since `shownAt`: only
@@ -85,6 +87,7 @@ public:
 
 // Live guidance while a challenge runs, for the subject's dialog.
 struct LivenessProgressReport {
+    std::string room;  // the media room: "class:<id>" or "checkin:<id>"
     std::string classId;
     std::string subject;
     std::string check;
@@ -95,6 +98,8 @@ struct LivenessProgressReport {
 
 // A challenge's decision.
 struct LivenessVerdictReport {
+    std::string room;  // the media room: "class:<id>" or "checkin:<id>"
+    std::string subject;
     std::string check;
     bool passed{false};
     // passed | no_face | several_faces | not_matched | did_not_follow | too_few_frames |
@@ -102,6 +107,10 @@ struct LivenessVerdictReport {
     std::string code;
     std::string reason;
     bool identityChecked{false};  // False: the subject has no reference; only motion judged.
+    double score{-1};             // Best similarity to a reference among the judged frames.
+    // JPEG frames the decision rests on (the starting pose, the movement, the last), at most
+    // [checkin] evidence_frames; kept sealed as a check-in's evidence.
+    std::vector<std::string> evidence;
 };
 
 }  // namespace vigil::signaling
