@@ -66,7 +66,10 @@ Task<std::vector<SubjectProgramme>> ProgrammeMonitor::programmes(const UnitTree&
     std::vector<SubjectProgramme> out;
     for (const auto& u : co_await deps_.directory.listUsers()) {
         if (u.role != Role::Subject || u.disabled || !tree.isWithin(u.unit, unit)) continue;
-        SubjectProgramme p{u, co_await deps_.supervision.get(u.id), std::nullopt};
+        // Awaited one by one, not inside a braced initializer (GCC 12 miscompiles that).
+        SubjectProgramme p;
+        p.subject = u;
+        p.supervision = co_await deps_.supervision.get(u.id);
         p.lastContact = co_await deps_.supervision.lastContact(u.id);
         out.push_back(std::move(p));
     }

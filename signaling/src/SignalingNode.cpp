@@ -8,6 +8,7 @@
 #include "vigil/common/Log.hpp"
 #include "vigil/signaling/AlertRoutes.hpp"
 #include "vigil/signaling/Keys.hpp"
+#include "vigil/signaling/ProgrammeRoutes.hpp"
 
 namespace vigil::signaling {
 
@@ -55,13 +56,23 @@ SignalingNode::SignalingNode(common::EventLoop& loop, const common::Config& conf
       hub_(ClassHub::Deps{loop, *redis_, directory_, sessions_, attendance_, config, nodeId_,
                           media}),
       api_(HttpApi::Deps{*redis_, directory_, sessions_, attendance_, audit_, config, references_}),
+      supervision_(*redis_),
       alerts_(*redis_, directory_, audit_, config),
-      alertPusher_(hub_, directory_, config) {
+      alertPusher_(hub_, directory_, config),
+      policy_(config),
+      programme_(
+          ProgrammeMonitor::Deps{*redis_, directory_, supervision_, policy_, alerts_, config}),
+      programmeReport_(
+          ProgrammeReport::Deps{directory_, attendance_, policy_, programme_, config}) {
     if (media != nullptr) media->setListener(&hub_);
     // Alerts: raised by the hub and the programme, pushed live, handled over REST.
     alerts_.setListener(&alertPusher_);
     hub_.setAlerts(&alerts_);
     addAlertRoutes(api_.router(), AlertRoutesDeps{alerts_, directory_, audit_, config});
+    // 脱管 prevention: verified contacts noted by the hub, the overdue list and programme report.
+    hub_.setSupervision(&supervision_);
+    addProgrammeRoutes(api_.router(), ProgrammeRoutesDeps{directory_, audit_, alerts_, policy_,
+                                                          programme_, programmeReport_, config});
     hub_.onRecordingChunks([this](const media::RecordingChunk& chunk) { storeChunk(chunk); });
 }
 
@@ -155,6 +166,7 @@ void SignalingNode::runSweep() {
         co_await self->hub_.sweep();
         co_await self->recordingRecovery_.run(false);
         co_await self->alerts_.escalateOverdue(common::nowMillis());
+        co_await self->programme_.sweep(common::nowMillis());
         self->sweeping_ = false;
     };
     common::spawn(task(this), [this](const std::exception_ptr& e) {

@@ -17,10 +17,13 @@
 #include "vigil/signaling/Directory.hpp"
 #include "vigil/signaling/HttpApi.hpp"
 #include "vigil/signaling/PresenceService.hpp"
+#include "vigil/signaling/ProgrammeMonitor.hpp"
+#include "vigil/signaling/ProgrammeReport.hpp"
 #include "vigil/signaling/RecordingRecovery.hpp"
 #include "vigil/signaling/RecordingStore.hpp"
 #include "vigil/signaling/ReferenceStore.hpp"
 #include "vigil/signaling/Sessions.hpp"
+#include "vigil/signaling/SupervisionStore.hpp"
 #include "vigil/signaling/WebServer.hpp"
 
 namespace vigil::signaling {
@@ -74,8 +77,12 @@ private:
     ReferenceStore references_;
     ClassHub hub_;
     HttpApi api_;
+    SupervisionStore supervision_;
     AlertBook alerts_;
     AlertPusher alertPusher_;
+    LevelPolicy policy_;
+    ProgrammeMonitor programme_;
+    ProgrammeReport programmeReport_;
     std::unique_ptr<WebServer> web_;  // Owned.
     common::Timer sweepTimer_;
     bool sweeping_{false};
