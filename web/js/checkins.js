@@ -2,7 +2,7 @@
 // `checkin_ordered` push (docs/protocol.md) raises a banner under the header, at once, with a
 // link to the check-in page; it stays until he opens that page or closes it.
 import { h, clear } from './dom.js';
-import { formatDateTime } from './time.js';
+import { formatWhen } from './pages/supervision-common.js';
 
 let banner = null;
 
@@ -21,7 +21,7 @@ function showOrder(msg, navigate) {
   const el = bannerElement();
   const target = `subject/checkin/${encodeURIComponent(msg.order)}`;
   clear(el,
-    h('p', { i18n: msg.ordered_by_name ? 'ck.ordered_by' : 'ck.ordered', i18nArgs: { name: msg.ordered_by_name ?? '', time: formatDateTime(msg.deadline) } }),
+    h('p', { i18n: msg.ordered_by_name ? 'ck.ordered_by' : 'ck.ordered', i18nArgs: { name: msg.ordered_by_name ?? '', time: formatWhen(msg.deadline) } }),
     h('div', { class: 'actions' },
       h('a', { href: `#/${target}`, class: 'button primary', id: 'checkin-ordered-go', i18n: 'ck.check_in_now',
         on: { click: () => { hideOrderBanner(); navigate(target); } } }),

@@ -9,7 +9,7 @@ export default {
   'ck.due_scheduled_title': 'Regular check-in',
   'ck.deadline': 'By {time}',
   'ck.due_order': 'Ordered check-in: due by {time}. Attempts left: {n}.',
-  'ck.due_window': 'Check-in due by {time}. Attempts left: {n}.',
+  'ck.due_window': 'A check-in is due, at the latest on {time}. Attempts left: {n}.',
   'ck.nothing_due': 'No check-in is due now.',
   'ck.check_in_now': 'Check in now',
   'ck.later': 'Later',

@@ -9,7 +9,7 @@ export default {
   'ck.due_scheduled_title': '定期报到',
   'ck.deadline': '截止 {time}',
   'ck.due_order': '点验报到：请在 {time} 前完成。剩余次数：{n}。',
-  'ck.due_window': '请在 {time} 前完成报到。剩余次数：{n}。',
+  'ck.due_window': '需要报到，最迟在 {time} 当天完成。剩余次数：{n}。',
   'ck.nothing_due': '现在没有需要完成的报到。',
   'ck.check_in_now': '立即报到',
   'ck.later': '稍后',

@@ -35,7 +35,7 @@ function totalsRows(report) {
 
 export default {
   title: 'nav.supervision',
-  async render(view) {
+  async render(view, ctx) {
     const { table: unitsTable, tbody: unitsBody } = table('units-levels', 'sv.units_caption',
       ['sv.unit', 'sv.level.strict', 'sv.level.ordinary', 'sv.level.lenient', 'sv.released', 'sv.overdue_n', 'sv.open_alerts', 'sv.escalated_alerts']);
     const escalated = alertsPanel({ id: 'escalated-alerts', query: { escalated: 1, limit: 100 } });
@@ -125,5 +125,6 @@ export default {
 
     form.addEventListener('submit', (event) => { event.preventDefault(); loadProgramme(); });
     await Promise.all([loadUnits(), escalated.load(), loadProgramme()]);
+    return ctx.signal?.on('alert_escalated', (msg) => escalated.add(msg));
   },
 };

@@ -105,7 +105,8 @@ export default {
     ];
     await Promise.all(loads);
     await alerts.load();
-    const off = ctx.signal.on('alert', (msg) => alerts.add({ ...msg, time: msg.time ?? (msg.ts ? new Date(msg.ts).toISOString() : undefined) }));
+    // New and escalated alerts arrive whole (as GET /api/alerts lists them), ready to handle.
+    const offs = ['alert_raised', 'alert_escalated'].map((type) => ctx.signal.on(type, (msg) => alerts.add(msg)));
 
     async function call(subject, button) {
       button.disabled = true;
@@ -118,6 +119,6 @@ export default {
         button.disabled = false;
       }
     }
-    return off;
+    return () => offs.forEach((off) => off());
   },
 };

@@ -6,7 +6,7 @@
 import { h, clear, toast } from '../dom.js';
 import { get, readableError } from '../api.js';
 import { t, has } from '../i18n.js';
-import { formatDateTime } from '../time.js';
+import { formatWhen } from './supervision-common.js';
 import { MediaSession, attach, stopStream } from '../rtc.js';
 import { readableSignalError } from '../errors.js';
 import { challengeIcon } from '../icons.js';
@@ -35,10 +35,10 @@ export function askLocation() {
 function dueLine(due, orderId) {
   const order = orderId ? (due.orders ?? []).find((o) => String(o.order) === String(orderId)) : (due.orders ?? [])[0];
   if (order) {
-    return { order: order.order, key: 'ck.due_order', args: { time: formatDateTime(order.deadline), n: order.attempts_left } };
+    return { order: order.order, key: 'ck.due_order', args: { time: formatWhen(order.deadline), n: order.attempts_left } };
   }
   const window = (due.windows ?? [])[0];
-  if (window) return { order: null, key: 'ck.due_window', args: { time: formatDateTime(window.last), n: window.attempts_left } };
+  if (window) return { order: null, key: 'ck.due_window', args: { time: formatWhen(window.last), n: window.attempts_left } };
   return { order: null, key: 'ck.nothing_due', args: {} };
 }
 

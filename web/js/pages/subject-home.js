@@ -4,6 +4,7 @@ import { h, clear, toast } from '../dom.js';
 import { get, readableError } from '../api.js';
 import { t, formatNumber } from '../i18n.js';
 import { formatDateTime, today } from '../time.js';
+import { formatWhen } from './supervision-common.js';
 
 const joinEarlyMs = 10 * 60000; // [attendance] join_early_minutes: the server has the last word
 
@@ -33,12 +34,12 @@ function dueCheckins(due) {
   const items = [
     ...(due.orders ?? []).map((o) => h('li', { class: 'class-card checkin-due ordered', dataset: { order: o.order } },
       h('h3', { i18n: 'ck.due_ordered_title' }),
-      h('p', { i18n: 'ck.deadline', i18nArgs: { time: formatDateTime(o.deadline) } }),
+      h('p', { i18n: 'ck.deadline', i18nArgs: { time: formatWhen(o.deadline) } }),
       h('p', { class: 'muted', i18n: 'ck.attempts_left', i18nArgs: { n: o.attempts_left } }),
       h('a', { class: 'button primary checkin-go', href: `#/subject/checkin/${encodeURIComponent(o.order)}`, i18n: 'ck.check_in_now' }))),
     ...(due.windows ?? []).map((w) => h('li', { class: 'class-card checkin-due scheduled', dataset: { last: w.last } },
       h('h3', { i18n: 'ck.due_scheduled_title' }),
-      h('p', {}, h('time', { datetime: w.first, text: formatDateTime(w.first) }), ' – ', h('time', { datetime: w.last, text: formatDateTime(w.last) })),
+      h('p', {}, h('time', { datetime: w.first, text: formatWhen(w.first) }), w.last !== w.first ? [' – ', h('time', { datetime: w.last, text: formatWhen(w.last) })] : null),
       h('p', { class: 'muted', i18n: 'ck.attempts_left', i18nArgs: { n: w.attempts_left } }),
       h('a', { class: 'button primary checkin-go', href: '#/subject/checkin', i18n: 'ck.check_in_now' }))),
   ];
