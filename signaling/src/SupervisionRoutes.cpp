@@ -1,5 +1,6 @@
 #include "vigil/signaling/SupervisionRoutes.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include "vigil/common/Error.hpp"
@@ -173,6 +174,9 @@ Task<HttpResponse> putSupervision(SupervisionRoutesDeps d, const RouteContext& c
     if (body.contains("tags")) {
         tags = tagsField(body);
         SupervisionStore::validateTags(tags, d.config.supervision.tags);
+        // As the record keeps them (and the audit shows them): sorted, each once.
+        std::sort(tags.begin(), tags.end());
+        tags.erase(std::unique(tags.begin(), tags.end()), tags.end());
     }
     std::optional<Area> area;
     if (body.contains("area")) {
