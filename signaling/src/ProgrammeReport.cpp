@@ -37,6 +37,7 @@ Task<std::vector<ProgrammeLine>> ProgrammeReport::lines(const UnitTree& tree, st
 
     auto programmes = co_await deps_.monitor.programmes(tree, unit);
     std::vector<User> subjects;
+    subjects.reserve(programmes.size());
     for (const auto& p : programmes) subjects.push_back(p.subject);
     const std::vector<std::string> months{month};
     auto credits = co_await creditsByMonth(deps_.directory, deps_.attendance, deps_.config, tree,
