@@ -53,6 +53,7 @@ void printReport(std::ostream& out, const RunFigures& f) {
     std::map<std::string, int> undecided;
     std::vector<double> shown;
     std::vector<double> movement;
+    std::vector<double> verifiedMovement;  // a failed challenge waits out its seconds
     for (const auto& c : f.outcomes) {
         if (c.outcome.empty()) {
             ++undecided[c.error];
@@ -60,9 +61,10 @@ void printReport(std::ostream& out, const RunFigures& f) {
         }
         ++decided;
         if (c.decidedSeconds <= o.windowSeconds) ++decidedInWindow;
-        if (c.outcome == "verified")
+        if (c.outcome == "verified") {
             ++verified;
-        else
+            verifiedMovement.push_back(c.movementToDecisionMs);
+        } else
             ++failed[c.reason];
         shown.push_back(c.shownToDecisionMs);
         movement.push_back(c.movementToDecisionMs);
@@ -90,6 +92,7 @@ void printReport(std::ostream& out, const RunFigures& f) {
          f.elapsedSeconds > 0 ? format("%.1f", decided * 60.0 / f.elapsedSeconds) : "-");
     line(out, "checkin_shown -> decision", spread(shown));
     line(out, "movement start -> decision", spread(movement));
+    line(out, "  the verified ones", spread(verifiedMovement));
     if (f.serverBefore && f.serverAfter) {
         const double cpu = f.serverAfter->cpuSeconds - f.serverBefore->cpuSeconds;
         line(out, "server CPU",
