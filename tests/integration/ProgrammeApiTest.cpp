@@ -37,15 +37,11 @@ JsonResult send(int port, const std::string& method, const std::string& path, co
 
 class ProgrammeApiTest : public DemoOrgTest {
 protected:
-    // The demo organisation without the demo's supervision records: each test sets the terms
-    // and levels it needs before the server's first sweep can see any.
+    // Each test sets the terms and levels it needs before the server's first sweep.
+    bool demoProgramme() const override { return false; }
+
     void SetUp() override {
-        seedDemo(redis);
-        for (const auto& s : {demo::kSubject01, demo::kSubject02, demo::kSubject03,
-                              demo::kSubject04, demo::kSubject05}) {
-            redis.cli({"DEL", "vigil:sup:" + s, "vigil:levels:" + s, "vigil:contact:" + s});
-        }
-        server = std::make_unique<VigilServer>(redis.url(), serverEnv());
+        DemoOrgTest::SetUp();
         wang = login(port(), "officer.wang", kDemoPassword);
         li = login(port(), "officer.li", kDemoPassword);
         s01 = login(port(), "subject01", kDemoPassword);

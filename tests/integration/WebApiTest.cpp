@@ -53,6 +53,9 @@ void writeFile(const std::string& path, const std::string& text) {
 
 class WebApiTest : public DemoOrgTest {
 protected:
+    // The alerts written here date from 2025: no sweep may add newer ones to the stream first.
+    bool demoProgramme() const override { return false; }
+
     void SetUp() override {
         DemoOrgTest::SetUp();
         wang = login(port(), "officer.wang", kDemoPassword);
@@ -199,7 +202,7 @@ TEST_F(WebApiTest, ScheduleClassValidatesScopeAndAudits) {
     auto readOnly = post(port(), "/api/me", json::object(), wang);
     EXPECT_EQ(readOnly.status, 400) << readOnly.raw;
     auto unknown = post(port(), "/api/nothing", json::object(), wang);
-    EXPECT_EQ(unknown.status, 400) << unknown.raw;
+    EXPECT_EQ(unknown.status, 404) << unknown.raw;
     auto getOnly = getJson(port(), "/api/classes/" + id + "/enrolments", wang);
     EXPECT_EQ(getOnly.status, 400) << getOnly.raw;
 }
