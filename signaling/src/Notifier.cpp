@@ -107,6 +107,15 @@ std::pair<long, std::string> post(const Request& request, const std::atomic<bool
 }
 }  // namespace
 
+Notifier::Options Notifier::Options::from(const common::Config::Notify& notify) {
+    Options o;
+    o.webhookUrl = notify.webhookUrl;
+    o.attempts = notify.attempts;
+    o.backoff = std::chrono::milliseconds(notify.backoffMs);
+    o.timeout = std::chrono::milliseconds(notify.timeoutMs);
+    return o;
+}
+
 Notifier::Notifier(common::EventLoop& loop, common::RedisClient& redis, Options options)
     : loop_(loop),
       redis_(redis),

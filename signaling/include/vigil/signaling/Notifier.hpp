@@ -13,6 +13,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "vigil/common/Config.hpp"
 #include "vigil/common/EventLoop.hpp"
 #include "vigil/common/RedisClient.hpp"
 #include "vigil/common/WorkerPool.hpp"
@@ -31,6 +32,9 @@ public:
         size_t maxInFlight{1000};
         size_t logMaxLen{10000};  // approximate cap of keys::kNotifyLog
         unsigned threads{2};      // concurrent HTTP calls
+
+        // The [notify] section's settings.
+        static Options from(const common::Config::Notify& notify);
     };
 
     Notifier(common::EventLoop& loop, common::RedisClient& redis, Options options);
