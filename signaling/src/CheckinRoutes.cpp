@@ -15,7 +15,7 @@ using nlohmann::json;
 namespace {
 
 Task<HttpResponse> dueCheckins(CheckinRoutesDeps d, const RouteContext& c) {
-    const User user = c.caller();
+    const User& user = c.caller();
     const int offset = d.config.utcOffsetMinutes();
     auto due = co_await d.service.due(user, common::nowMillis());
     json windows = json::array();
@@ -40,7 +40,7 @@ Task<HttpResponse> dueCheckins(CheckinRoutesDeps d, const RouteContext& c) {
 }
 
 Task<HttpResponse> listCheckins(CheckinRoutesDeps d, const RouteContext& c) {
-    const User user = c.caller();
+    const User& user = c.caller();
     const int offset = d.config.utcOffsetMinutes();
     Millis from = timeParam(c.request, "from", offset, 0);
     Millis to = timeParam(c.request, "to", offset, std::numeric_limits<Millis>::max() / 2);
@@ -57,7 +57,7 @@ Task<HttpResponse> listCheckins(CheckinRoutesDeps d, const RouteContext& c) {
 }
 
 Task<HttpResponse> oneCheckin(CheckinRoutesDeps d, const RouteContext& c) {
-    const User user = c.caller();
+    const User& user = c.caller();
     std::string id = c.params.at(0);
     auto checkin = co_await d.service.get(user, id);
     std::string name = co_await d.service.nameOf(checkin.subject);
@@ -65,7 +65,7 @@ Task<HttpResponse> oneCheckin(CheckinRoutesDeps d, const RouteContext& c) {
 }
 
 Task<HttpResponse> checkinFrame(CheckinRoutesDeps d, const RouteContext& c) {
-    const User user = c.caller();
+    const User& user = c.caller();
     std::string id = c.params.at(0);
     int index = -1;
     try {
@@ -84,7 +84,7 @@ Task<HttpResponse> checkinFrame(CheckinRoutesDeps d, const RouteContext& c) {
 }
 
 Task<HttpResponse> orderCheckins(CheckinRoutesDeps d, const RouteContext& c) {
-    const User user = c.caller();
+    const User& user = c.caller();
     json body = jsonBody(c.request);
     auto orders = co_await d.service.order(user, body);
     json out = json::array();

@@ -55,7 +55,7 @@ CheckinService::~CheckinService() {
     *alive_ = false;
 }
 
-void CheckinService::spawnLogged(Task<void> task, std::string what) {
+void CheckinService::spawnLogged(Task<void> task, const std::string& what) {
     common::spawn(std::move(task), [what](const std::exception_ptr& e) {
         try {
             if (e) std::rethrow_exception(e);
@@ -66,12 +66,15 @@ void CheckinService::spawnLogged(Task<void> task, std::string what) {
 }
 
 void CheckinService::registerMessages() {
-    deps_.hub.addMessageRoute(MessageType::CheckinStart,
-                              [this](WsCaller c, const Request& r) { return onStart(c, r); });
-    deps_.hub.addMessageRoute(MessageType::CheckinShown,
-                              [this](WsCaller c, const Request& r) { return onShown(c, r); });
-    deps_.hub.addMessageRoute(MessageType::CheckinCancel,
-                              [this](WsCaller c, const Request& r) { return onCancel(c, r); });
+    deps_.hub.addMessageRoute(MessageType::CheckinStart, [this](WsCaller c, const Request& r) {
+        return onStart(std::move(c), r);
+    });
+    deps_.hub.addMessageRoute(MessageType::CheckinShown, [this](WsCaller c, const Request& r) {
+        return onShown(std::move(c), r);
+    });
+    deps_.hub.addMessageRoute(MessageType::CheckinCancel, [this](WsCaller c, const Request& r) {
+        return onCancel(std::move(c), r);
+    });
 }
 
 Task<json> CheckinService::onStart(WsCaller caller, const Request& request) {
@@ -260,9 +263,8 @@ void CheckinService::cameraReady(const std::string& checkinId) {
     presence_->startLiveness(kCheckinRoomPrefix + checkinId, r.record.subject, checkinId,
                              r.record.challenge, deadline, fps);
     if (r.shownAt >= 0) presence_->livenessShown(checkinId, r.shownAt);
-    std::string id = checkinId;
-    r.timeout =
-        deps_.loop.after(std::chrono::milliseconds(seconds * 1000 + kVerdictGraceMs), [this, id] {
+    r.timeout = deps_.loop.after(
+        std::chrono::milliseconds(seconds * 1000 + kVerdictGraceMs), [this, id = checkinId] {
             if (running_.count(id) != 0)
                 decide(id, {"failed", "camera_off"}, "no decision came from the camera's frames",
                        nullptr);
@@ -302,8 +304,8 @@ void CheckinService::progress(const LivenessProgressReport& progress) {
                                                           {"progress", progress.progress}});
 }
 
-void CheckinService::decide(const std::string& id, CheckinDecision decision, std::string message,
-                            LivenessVerdictReport* verdict) {
+void CheckinService::decide(const std::string& id, const CheckinDecision& decision,
+                            std::string message, LivenessVerdictReport* verdict) {
     auto it = running_.find(id);
     if (it == running_.end()) return;
     // Out of the running set first: the room's closing reports the camera leaving, which

@@ -35,6 +35,24 @@ protected:
     void SetUp() override {
         MediaTest::SetUp();
         vigil::common::initCrypto();
+        // subject01 under strict supervision (a check-in due every day) for years around now,
+        // living in 转塘街道 (5 km around 30.1538, 120.0878).
+        std::string officer = login(port(), "officer.wang", kDemoPassword);
+        std::string path = "/api/subjects/" + demo::kSubject01;
+        auto term = httpRequest(
+            port(), "PUT", path + "/supervision",
+            json{{"term_start", "2020-01-01"},
+                 {"term_end", "2099-12-31"},
+                 {"area",
+                  {{"name", "转塘街道"}, {"lat", 30.1538}, {"lon", 120.0878}, {"radius_m", 5000}}}}
+                .dump(),
+            officer, {{"Content-Type", "application/json"}});
+        ASSERT_EQ(term.status, 200) << term.body;
+        auto level = httpRequest(
+            port(), "POST", path + "/level",
+            json{{"level", "strict"}, {"from", "2020-01-01"}, {"reason", "入矫评估"}}.dump(),
+            officer, {{"Content-Type", "application/json"}});
+        ASSERT_EQ(level.status, 200) << level.body;
     }
 
     void TearDown() override {

@@ -113,7 +113,7 @@ private:
     common::Task<nlohmann::json> onCancel(WsCaller caller, const Request& request);
 
     // Decides a running check-in once: record, window, subject told, media closed, audit.
-    void decide(const std::string& id, CheckinDecision decision, std::string message,
+    void decide(const std::string& id, const CheckinDecision& decision, std::string message,
                 LivenessVerdictReport* verdict);
     common::Task<void> finish(Checkin record, std::string windowKey, int attemptsLeft,
                               std::vector<std::string> evidence);
@@ -122,7 +122,7 @@ private:
     common::Task<void> sweepPeriods(common::Millis now);
     common::Task<std::vector<User>> orderTargets(const User& officer, const nlohmann::json& body);
     common::Task<bool> maySee(const User& viewer, const Checkin& checkin);
-    void spawnLogged(common::Task<void> task, std::string what);
+    void spawnLogged(common::Task<void> task, const std::string& what);
 
     Deps deps_;
     LevelPolicy policy_;
