@@ -7,8 +7,10 @@
 #include "vigil/common/Crypto.hpp"
 #include "vigil/common/Log.hpp"
 #include "vigil/signaling/AlertRoutes.hpp"
+#include "vigil/signaling/CheckinRoutes.hpp"
 #include "vigil/signaling/Keys.hpp"
 #include "vigil/signaling/ProgrammeRoutes.hpp"
+#include "vigil/signaling/SupervisionRoutes.hpp"
 
 namespace vigil::signaling {
 
@@ -59,20 +61,31 @@ SignalingNode::SignalingNode(common::EventLoop& loop, const common::Config& conf
       supervision_(*redis_),
       alerts_(*redis_, directory_, audit_, config),
       alertPusher_(hub_, directory_, config),
+      notifier_(loop, *redis_, Notifier::Options::from(config.notify)),
+      checkins_(CheckinService::Deps{loop, *redis_, directory_, audit_, hub_, supervision_, alerts_,
+                                     references_, config, media, referenceImageKey(config)}),
       policy_(config),
       programme_(
           ProgrammeMonitor::Deps{*redis_, directory_, supervision_, policy_, alerts_, config}),
       programmeReport_(
           ProgrammeReport::Deps{directory_, attendance_, policy_, programme_, config}) {
     if (media != nullptr) media->setListener(&hub_);
-    // Alerts: raised by the hub and the programme, pushed live, handled over REST.
-    alerts_.setListener(&alertPusher_);
-    hub_.setAlerts(&alerts_);
-    addAlertRoutes(api_.router(), AlertRoutesDeps{alerts_, directory_, audit_, config});
+    // Self-service check-ins: their messages, media rooms and REST routes.
+    hub_.setCheckinRooms(&checkins_);
+    checkins_.registerMessages();
+    // Ordered check-ins reach an agency's SMS gateway through the webhook, if one is set.
+    checkins_.setNotifier([this](nlohmann::json event) { notifier_.notify(std::move(event)); });
+    addCheckinRoutes(api_.router(), CheckinRoutesDeps{checkins_, config});
     // 脱管 prevention: verified contacts noted by the hub, the overdue list and programme report.
     hub_.setSupervision(&supervision_);
     addProgrammeRoutes(api_.router(), ProgrammeRoutesDeps{directory_, audit_, alerts_, policy_,
                                                           programme_, programmeReport_, config});
+    addSupervisionRoutes(api_.router(),
+                         SupervisionRoutesDeps{directory_, audit_, supervision_, policy_, config});
+    // Alerts: raised by the hub and the programme, pushed live, handled over REST.
+    alerts_.setListener(&alertPusher_);
+    hub_.setAlerts(&alerts_);
+    addAlertRoutes(api_.router(), AlertRoutesDeps{alerts_, directory_, audit_, config});
     hub_.onRecordingChunks([this](const media::RecordingChunk& chunk) { storeChunk(chunk); });
 }
 
@@ -165,8 +178,9 @@ void SignalingNode::runSweep() {
     auto task = [](SignalingNode* self) -> common::Task<void> {
         co_await self->hub_.sweep();
         co_await self->recordingRecovery_.run(false);
-        co_await self->alerts_.escalateOverdue(common::nowMillis());
+        co_await self->checkins_.sweep(common::nowMillis());
         co_await self->programme_.sweep(common::nowMillis());
+        co_await self->alerts_.escalateOverdue(common::nowMillis());
         self->sweeping_ = false;
     };
     common::spawn(task(this), [this](const std::exception_ptr& e) {

@@ -13,9 +13,11 @@
 #include "vigil/signaling/AlertPusher.hpp"
 #include "vigil/signaling/AttendanceStore.hpp"
 #include "vigil/signaling/AuditLog.hpp"
+#include "vigil/signaling/CheckinService.hpp"
 #include "vigil/signaling/ClassHub.hpp"
 #include "vigil/signaling/Directory.hpp"
 #include "vigil/signaling/HttpApi.hpp"
+#include "vigil/signaling/Notifier.hpp"
 #include "vigil/signaling/PresenceService.hpp"
 #include "vigil/signaling/ProgrammeMonitor.hpp"
 #include "vigil/signaling/ProgrammeReport.hpp"
@@ -53,9 +55,11 @@ public:
     void setPresence(PresenceService* presence) {
         hub_.setPresence(presence);
         api_.setPresence(presence);
+        checkins_.setPresence(presence);
     }
     ClassHub& hub() { return hub_; }
     ReferenceStore& references() { return references_; }
+    CheckinService& checkins() { return checkins_; }
 
 private:
     void runSweep();
@@ -80,6 +84,8 @@ private:
     SupervisionStore supervision_;
     AlertBook alerts_;
     AlertPusher alertPusher_;
+    Notifier notifier_;  // Before checkins_, which calls it: destroyed after it.
+    CheckinService checkins_;
     LevelPolicy policy_;
     ProgrammeMonitor programme_;
     ProgrammeReport programmeReport_;
