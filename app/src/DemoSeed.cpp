@@ -158,6 +158,21 @@ Task<void> seedSupervision(common::RedisClient& redis, const common::Config& con
     co_await store.changeLevel(ids["subject02"], raised);
 }
 
+// With --programme: the demo subjects' programmes, once (a subject with a term keeps it).
+Task<void> seedProgrammes(common::RedisClient& redis, const common::Config& config) {
+    signaling::Directory dir(redis);
+    std::map<std::string, std::string> ids;
+    for (const auto& u : kUsers) {
+        auto existing = co_await dir.findUserByUsername(u.username);
+        if (existing) ids[u.username] = existing->id;
+    }
+    signaling::SupervisionStore store(redis);
+    auto first = co_await store.get(ids["subject01"]);
+    if (first.termStart) co_return;
+    co_await seedSupervision(redis, config, ids, common::nowMillis());
+    std::cout << "seeded the demo subjects' supervision terms and levels\n";
+}
+
 Task<void> seed(common::RedisClient& redis, const common::Config& config) {
     auto done = co_await redis.cmd("EXISTS", signaling::keys::kDemoSeeded);
     if (done.asInteger() == 1) {
@@ -205,7 +220,6 @@ Task<void> seed(common::RedisClient& redis, const common::Config& config) {
     auto second = co_await dir.addClass(tomorrow);
     std::vector<std::string> enrolled{ids["subject04"], ids["subject05"], ids["subject01"]};
     co_await dir.enrol(second.id, enrolled);
-    co_await seedSupervision(redis, config, ids, now);
     co_await audit.append("cli", "demo_seeded", "", "{}");
     co_await redis.cmd("SET", signaling::keys::kDemoSeeded, std::to_string(now));
     int offset = config.utcOffsetMinutes();
@@ -222,6 +236,10 @@ void addDemoCommands(CLI::App& app, GlobalOptions& options) {
     auto* seedCmd =
         demo->add_subcommand("seed", "seed the demo organisation on first use (idempotent)");
     static std::string facesDir;
+    static bool programmes = false;
+    seedCmd->add_flag("--programme", programmes,
+                      "also give the demo subjects supervision terms, management levels, groups "
+                      "and an area, so that check-ins are due and the overdue list fills");
     seedCmd->add_option("--faces", facesDir,
                         "also enrol demo subjects' face references from the webcam clips' "
                         "frames in this folder (var/testdata/video)");
@@ -231,6 +249,7 @@ void addDemoCommands(CLI::App& app, GlobalOptions& options) {
                         const common::Config& config) -> Task<void> {
                          co_await seed(redis, config);
                          if (!facesDir.empty()) co_await seedFaces(redis, config, facesDir);
+                         if (programmes) co_await seedProgrammes(redis, config);
                      });
     });
 }

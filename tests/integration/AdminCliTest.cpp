@@ -298,3 +298,20 @@ TEST(AdminCliTest, ServeRefusesAMediaRoleOnItsOwnAndUnknownRoles) {
     EXPECT_EQ(r.exitCode, 2) << r.output;
     EXPECT_TRUE(contains(r.output, "sorcery")) << r.output;
 }
+
+TEST(AdminCliTest, DemoProgrammeSeedsTermsAndLevelsOnlyWhenAskedAndOnce) {
+    RedisServer redis;
+    vigilOk(redis, {"demo", "seed"});
+    EXPECT_EQ(redis.cli({"EXISTS", "vigil:sup:" + demo::kSubject01}), "0")
+        << "without --programme the demo subjects owe nothing";
+    vigilOk(redis, {"demo", "seed", "--programme"});
+    for (const auto& s : {demo::kSubject01, demo::kSubject02, demo::kSubject03, demo::kSubject04,
+                          demo::kSubject05}) {
+        EXPECT_NE(redis.cli({"HGET", "vigil:sup:" + s, "term_start"}), "") << s;
+        EXPECT_NE(redis.cli({"LLEN", "vigil:levels:" + s}), "0") << s;
+    }
+    // subject02's level was raised today: two changes in the history.
+    EXPECT_EQ(redis.cli({"LLEN", "vigil:levels:" + demo::kSubject02}), "2");
+    vigilOk(redis, {"demo", "seed", "--programme"});
+    EXPECT_EQ(redis.cli({"LLEN", "vigil:levels:" + demo::kSubject02}), "2") << "seeded once";
+}

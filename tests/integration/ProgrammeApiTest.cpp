@@ -37,9 +37,7 @@ JsonResult send(int port, const std::string& method, const std::string& path, co
 
 class ProgrammeApiTest : public DemoOrgTest {
 protected:
-    // Each test sets the terms and levels it needs before the server's first sweep.
-    bool demoProgramme() const override { return false; }
-
+    // Each test sets the terms and levels it needs (the demo seed gives none).
     void SetUp() override {
         DemoOrgTest::SetUp();
         wang = login(port(), "officer.wang", kDemoPassword);

@@ -53,13 +53,6 @@ void seedDemo(const RedisServer& redis) {
     vigilOk(redis, {"demo", "seed"});
 }
 
-void clearDemoProgramme(const RedisServer& redis) {
-    for (const auto& s : {demo::kSubject01, demo::kSubject02, demo::kSubject03, demo::kSubject04,
-                          demo::kSubject05}) {
-        redis.cli({"DEL", "vigil:sup:" + s, "vigil:levels:" + s, "vigil:contact:" + s});
-    }
-}
-
 std::string addClass(const RedisServer& redis, const std::string& title, const std::string& unit,
                      const std::string& officer, long long startMs, long long endMs,
                      const std::string& enrolUnit, bool optional) {

@@ -46,9 +46,6 @@ CommandResult vigilCli(const RedisServer& redis, const std::vector<std::string>&
 // The same; throws with the output unless it exits 0. Returns the last line of output.
 std::string vigilOk(const RedisServer& redis, const std::vector<std::string>& args);
 void seedDemo(const RedisServer& redis);
-// Removes the demo subjects' supervision terms, levels and contacts that the seed writes, so
-// that the programme sweep has nothing to raise (tests that write alerts or terms of their own).
-void clearDemoProgramme(const RedisServer& redis);
 // Schedules a class with `vigil class add`; returns its id.
 std::string addClass(const RedisServer& redis, const std::string& title, const std::string& unit,
                      const std::string& officer, long long startMs, long long endMs,
@@ -95,11 +92,8 @@ class DemoOrgTest : public ::testing::Test {
 protected:
     void SetUp() override {
         seedDemo(redis);
-        if (!demoProgramme()) clearDemoProgramme(redis);
         server = std::make_unique<VigilServer>(redis.url(), serverEnv());
     }
-    // Whether the demo subjects keep the supervision terms the seed gives them.
-    virtual bool demoProgramme() const { return true; }
     // Extra environment for the server (short timeouts and the like).
     virtual std::map<std::string, std::string> serverEnv() const { return {}; }
     int port() const { return server->port(); }
