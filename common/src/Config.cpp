@@ -241,8 +241,35 @@ void validateNotEmpty(const std::string& s) {
     stringKey(                                    \
         #section "." #key, [](Config& c) -> std::string& { return c.member; }, validate)
 
+// The four keys of one management level: "<level>_hours_per_month", "_checkin", "_call",
+// "_max_gap_days" in [levels].
+std::vector<Key> levelKeys(const std::string& level,
+                           const std::function<Config::LevelRule&(Config&)>& rule) {
+    const std::string p = "levels." + level + "_";
+    return {
+        doubleKey(
+            p + "hours_per_month", [rule](Config& c) -> double& { return rule(c).hoursPerMonth; },
+            0.0, 744.0),
+        stringKey(
+            p + "checkin", [rule](Config& c) -> std::string& { return rule(c).checkin; },
+            validateFrequency),
+        stringKey(
+            p + "call", [rule](Config& c) -> std::string& { return rule(c).call; },
+            validateFrequency),
+        intKey(
+            p + "max_gap_days", [rule](Config& c) -> int& { return rule(c).maxGapDays; }, 1, 366),
+    };
+}
+
+std::vector<Key> allKeys();
+
 const std::vector<Key>& keys() {
-    static const std::vector<Key> table{
+    static const std::vector<Key> table = allKeys();
+    return table;
+}
+
+std::vector<Key> allKeys() {
+    std::vector<Key> table{
         VIGIL_STR(server, listen, server.listen, validateNotEmpty),
         VIGIL_INT(server, port, server.port, 1, 65535),
         VIGIL_STR(server, web_root, server.webRoot, validateNotEmpty),
@@ -325,24 +352,6 @@ const std::vector<Key>& keys() {
         VIGIL_INT(presence, liveness_seconds, presence.livenessSeconds, 5, 600),
         VIGIL_INT(presence, burst_fps, presence.burstFps, 1, 30),
         VIGIL_INT(presence, blink_burst_fps, presence.blinkBurstFps, 1, 30),
-        doubleKey(
-            "levels.strict_hours_per_month",
-            [](Config& c) -> double& { return c.levels.strict.hoursPerMonth; }, 0.0, 744.0),
-        VIGIL_STR(levels, strict_checkin, levels.strict.checkin, validateFrequency),
-        VIGIL_STR(levels, strict_call, levels.strict.call, validateFrequency),
-        VIGIL_INT(levels, strict_max_gap_days, levels.strict.maxGapDays, 1, 366),
-        doubleKey(
-            "levels.ordinary_hours_per_month",
-            [](Config& c) -> double& { return c.levels.ordinary.hoursPerMonth; }, 0.0, 744.0),
-        VIGIL_STR(levels, ordinary_checkin, levels.ordinary.checkin, validateFrequency),
-        VIGIL_STR(levels, ordinary_call, levels.ordinary.call, validateFrequency),
-        VIGIL_INT(levels, ordinary_max_gap_days, levels.ordinary.maxGapDays, 1, 366),
-        doubleKey(
-            "levels.lenient_hours_per_month",
-            [](Config& c) -> double& { return c.levels.lenient.hoursPerMonth; }, 0.0, 744.0),
-        VIGIL_STR(levels, lenient_checkin, levels.lenient.checkin, validateFrequency),
-        VIGIL_STR(levels, lenient_call, levels.lenient.call, validateFrequency),
-        VIGIL_INT(levels, lenient_max_gap_days, levels.lenient.maxGapDays, 1, 366),
         VIGIL_STR(levels, default_level, levels.defaultLevel, validateManagementLevel),
         stringListKey(
             "supervision.tags",
@@ -362,6 +371,15 @@ const std::vector<Key>& keys() {
         VIGIL_INT(notify, timeout_ms, notify.timeoutMs, 100, 60000),
         VIGIL_STR(log, level, log.level, validateLevel),
     };
+    for (auto [name, rule] : {
+             std::pair{"strict", +[](Config& c) -> Config::LevelRule& { return c.levels.strict; }},
+             std::pair{"ordinary",
+                       +[](Config& c) -> Config::LevelRule& { return c.levels.ordinary; }},
+             std::pair{"lenient",
+                       +[](Config& c) -> Config::LevelRule& { return c.levels.lenient; }},
+         }) {
+        for (auto& key : levelKeys(name, rule)) table.push_back(std::move(key));
+    }
     return table;
 }
 

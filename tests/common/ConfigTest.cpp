@@ -273,5 +273,43 @@ TEST(ConfigTest, ParseUtcOffset) {
     }
 }
 
+TEST(ConfigTest, LevelPolicyTableHasDocumentedDefaultsAndIsCheckedKeyByKey) {
+    Config d = Config::parse("", "test.toml", false);
+    EXPECT_DOUBLE_EQ(d.levels.strict.hoursPerMonth, 12.0);
+    EXPECT_EQ(d.levels.strict.checkin, "daily");
+    EXPECT_EQ(d.levels.ordinary.call, "biweekly");
+    EXPECT_EQ(d.levels.lenient.maxGapDays, 35);
+    EXPECT_EQ(d.levels.defaultLevel, "ordinary");
+
+    Config c = Config::parse(
+        "[levels]\nstrict_hours_per_month = 16\nordinary_checkin = \"daily\"\n"
+        "lenient_call = \"weekly\"\nlenient_max_gap_days = 40\n",
+        "test.toml", false);
+    EXPECT_DOUBLE_EQ(c.levels.strict.hoursPerMonth, 16.0);
+    EXPECT_EQ(c.levels.ordinary.checkin, "daily");
+    EXPECT_EQ(c.levels.lenient.call, "weekly");
+    EXPECT_EQ(c.levels.lenient.maxGapDays, 40);
+    EXPECT_EQ(c.levels.strict.checkin, "daily") << "untouched keys keep their defaults";
+
+    EXPECT_NE(errorOf("[levels]\nordinary_checkin = \"hourly\"\n").find("levels.ordinary_checkin"),
+              std::string::npos);
+    EXPECT_NE(errorOf("[levels]\nstrict_max_gap_days = 0\n").find("levels.strict_max_gap_days"),
+              std::string::npos);
+    EXPECT_NE(errorOf("[levels]\ndefault_level = \"medium\"\n").find("levels.default_level"),
+              std::string::npos);
+    EXPECT_NE(errorOf("[supervision]\ntags = [\"Minor\"]\n").find("supervision.tags"),
+              std::string::npos);
+    EXPECT_NE(errorOf("[checkin]\nchallenges = [\"smile\"]\n").find("checkin.challenges"),
+              std::string::npos);
+    EXPECT_NE(errorOf("[notify]\nwebhook_url = \"ftp://x\"\n").find("notify.webhook_url"),
+              std::string::npos);
+
+    ScopedEnv hours("VIGIL_LEVELS_LENIENT_HOURS_PER_MONTH", "2.5");
+    ScopedEnv challenges("VIGIL_CHECKIN_CHALLENGES", "turn_left, blink");
+    Config e = Config::parse("", "test.toml", true);
+    EXPECT_DOUBLE_EQ(e.levels.lenient.hoursPerMonth, 2.5);
+    EXPECT_EQ(e.checkin.challenges, (std::vector<std::string>{"turn_left", "blink"}));
+}
+
 }  // namespace
 }  // namespace vigil::common
