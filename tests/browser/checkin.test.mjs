@@ -254,7 +254,9 @@ test('video check-ins decide identity, liveness and area; a missed order raises 
         await officer.goto(`${stack.baseUrl}/#/officer`);
         const item = `#alerts-list li[data-alert="${alert.id}"]`;
         await officer.locator(`${item}[data-state="open"]`).waitFor({ state: 'visible' });
+        const acknowledged = officer.waitForResponse((r) => r.url().endsWith(`/api/alerts/${alert.id}/acknowledge`));
         await officer.click(`${item} button.alert-ack`);
+        assert.equal((await acknowledged).status(), 200, 'the acknowledgement is accepted at the first click');
         await officer.locator(`${item}[data-state="acknowledged"]`).waitFor({ state: 'visible' });
         await officer.click(`${item} button.alert-resolve`);
         await officer.locator('dialog#alerts-list-resolve').waitFor({ state: 'visible' });
@@ -273,6 +275,10 @@ test('video check-ins decide identity, liveness and area; a missed order raises 
             { term_start: isoDate(Date.now() - 900 * dayMs), term_end: isoDate(Date.now() + 200 * dayMs) });
         await api(stack, officerToken, 'POST', `/api/subjects/${late.id}/level`,
             { level: 'strict', from: isoDate(Date.now() - 900 * dayMs), reason: '测试：长期未联系' });
+        const listed = (await api(stack, officerToken, 'GET', '/api/supervision/overdue')).subjects;
+        log(`overdue list: ${JSON.stringify(listed.map((s) => [s.name, s.days_late, s.overdue]))}`);
+        // The dashboard is open already: load it again to read the list as it is now.
+        await officer.goto(`${stack.baseUrl}/#/officer/schedule`);
         await officer.goto(`${stack.baseUrl}/#/officer`);
         const first = officer.locator('#overdue tbody tr').first();
         await first.waitFor({ state: 'visible' });

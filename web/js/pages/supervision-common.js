@@ -89,6 +89,7 @@ export function alertsPanel({ id, query = {}, names = new Map(), actions = true 
     } catch (e) {
       error.textContent = readableError(e);
       error.hidden = false;
+      if (e.code === 'conflict') load();
     } finally {
       confirm.disabled = false;
     }
@@ -97,10 +98,12 @@ export function alertsPanel({ id, query = {}, names = new Map(), actions = true 
   async function acknowledge(alert, button) {
     button.disabled = true;
     try {
-      replace(await post(`/api/alerts/${encodeURIComponent(alert.id)}/acknowledge`));
+      replace(await post(`/api/alerts/${encodeURIComponent(alert.id)}/acknowledge`, {}));
     } catch (e) {
       toast(readableError(e), 'error');
       button.disabled = false;
+      // Someone else handled it meanwhile: show the alerts as they are now.
+      if (e.code === 'conflict') load();
     }
   }
 
