@@ -96,7 +96,8 @@ void HttpApi::addRoutes() {
                       std::function<Task<HttpResponse>(HttpApi*, P)> handler,
                       bool queryToken = false) {
         router_.add(Route{method, pattern, caller,
-                          [this, handler](P c) { return handler(this, c); }, queryToken});
+                          [this, handler = std::move(handler)](P c) { return handler(this, c); },
+                          queryToken});
     };
     // Before sign-in: health, login, and the clock (every page shows dates and times in the
     // agency's time zone).
