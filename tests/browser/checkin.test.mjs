@@ -118,6 +118,9 @@ async function subjectPhone(label, clip, username, where) {
         await page.context().setGeolocation(where);
     }
     await h.signIn(page, env.stack, username, '#/subject');
+    // Connected: a push from now on reaches this page.
+    await h.waitUntil(() => page.evaluate(() => window.vigilDebug?.signalState?.() === 'connected'),
+        { timeout: 15000, message: 'the app\'s WebSocket to connect' });
     return { browser, page };
 }
 

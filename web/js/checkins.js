@@ -1,7 +1,9 @@
 // Ordered check-ins (随机点验) reach the subject wherever he is in the app: the signal's
 // `checkin_ordered` push (docs/protocol.md) raises a banner under the header, at once, with a
-// link to the check-in page; it stays until he opens that page or closes it.
+// link to the check-in page; it stays until he opens that page or closes it. Orders due when
+// the app connects show the same banner.
 import { h, clear } from './dom.js';
+import { get } from './api.js';
 import { formatWhen } from './pages/supervision-common.js';
 
 let banner = null;
@@ -30,8 +32,17 @@ function showOrder(msg, navigate) {
   el.hidden = false;
 }
 
-// Installed once per signal for a subject (main.js).
+// Installed once per signal for a subject (main.js). An order made while the subject was away
+// shows the same way when the app connects.
 export function installCheckins(signal, { navigate, user }) {
+  signal.on('ready', async () => {
+    if (user()?.role !== 'subject' || location.hash.startsWith('#/subject/checkin')) return;
+    try {
+      const due = await get('/api/checkins/due');
+      const order = (due.orders ?? [])[0];
+      if (order && !(banner && !banner.hidden)) showOrder(order, navigate);
+    } catch { /* the home page lists what is due */ }
+  });
   signal.on('checkin_ordered', (msg) => {
     if (user()?.role !== 'subject') return;
     if (location.hash.startsWith('#/subject/checkin')) {
