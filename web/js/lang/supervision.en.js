@@ -16,6 +16,7 @@ export default {
   'ck.ordered': 'Your officer has ordered a check-in: do it by {time}.',
   'ck.ordered_by': '{name} has ordered a check-in: do it by {time}.',
   'ck.report': 'Report (optional)',
+  'ck.report_heading': 'Report',
   'ck.report_count': '{n} / {max} characters',
   'ck.location_notice': 'Your location is asked for and recorded with the check-in. You may refuse; that is recorded too.',
   'ck.start': 'Start check-in',

@@ -16,6 +16,7 @@ export default {
   'ck.ordered': '矫正干部要求您报到：请在 {time} 前完成。',
   'ck.ordered_by': '{name} 要求您报到：请在 {time} 前完成。',
   'ck.report': '思想汇报（可选）',
+  'ck.report_heading': '思想汇报',
   'ck.report_count': '{n} / {max} 字',
   'ck.location_notice': '报到时会请求并记录您的位置。您可以拒绝，拒绝也会被记录。',
   'ck.start': '开始报到',

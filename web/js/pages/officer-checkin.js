@@ -39,7 +39,7 @@ export default {
       clear(body,
         h('div', { class: 'grid-2' },
           h('section', { class: 'card', 'aria-labelledby': 'facts-heading' }, h('h2', { id: 'facts-heading', i18n: 'ck.decision' }), facts(c)),
-          h('section', { class: 'card', 'aria-labelledby': 'report-heading' }, h('h2', { id: 'report-heading', i18n: 'ck.report' }),
+          h('section', { class: 'card', 'aria-labelledby': 'report-heading' }, h('h2', { id: 'report-heading', i18n: 'ck.report_heading' }),
             c.report ? h('p', { id: 'checkin-report-text', class: 'report-text', text: c.report }) : h('p', { class: 'muted', i18n: 'ck.no_report' }))),
         h('section', { 'aria-labelledby': 'frames-heading' }, h('h2', { id: 'frames-heading', i18n: 'ck.frames' }),
           (c.frames ?? []).length ? frames : h('p', { class: 'muted', i18n: 'ck.no_frames' })));
