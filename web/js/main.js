@@ -38,7 +38,7 @@ const navByRole = {
   officer: [['officer', 'nav.dashboard'], ['officer/schedule', 'nav.schedule'],
     ['admin/attendance', 'nav.attendance'], ['admin/reports', 'nav.reports'],
     ['admin/compliance', 'nav.compliance'], ['admin/supervision', 'nav.supervision'], ['admin/recordings', 'nav.recordings']],
-  administrator: [['admin/attendance', 'nav.attendance'], ['admin/supervision', 'nav.supervision'], ['admin/reports', 'nav.reports'],
+  administrator: [['admin/attendance', 'nav.attendance'], ['admin/reports', 'nav.reports'],
     ['admin/compliance', 'nav.compliance'], ['admin/recordings', 'nav.recordings'],
     ['admin/audit', 'nav.audit'], ['admin/users', 'nav.users'], ['officer', 'nav.dashboard'],
     ['officer/schedule', 'nav.schedule']],

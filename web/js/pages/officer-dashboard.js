@@ -36,7 +36,10 @@ export default {
       ['dashboard.subject', 'dashboard.hours', 'dashboard.missed', 'dashboard.flags', 'dashboard.actions']);
     view.append(
       h('div', { class: 'class-head' }, h('h1', { i18n: 'nav.dashboard' }),
-        h('a', { href: '#/officer/schedule', class: 'button primary', id: 'nav-schedule-link', i18n: 'dashboard.schedule' })),
+        h('div', { class: 'actions' },
+          // Administrators reach the units' supervision from here (their header has no room).
+          h('a', { href: '#/admin/supervision', class: 'button', id: 'nav-supervision-link', i18n: 'nav.supervision' }),
+          h('a', { href: '#/officer/schedule', class: 'button primary', id: 'nav-schedule-link', i18n: 'dashboard.schedule' }))),
       h('section', { 'aria-labelledby': 'overdue-heading', class: 'overdue-section' },
         h('h2', { id: 'overdue-heading', i18n: 'sv.overdue' }),
         h('div', { class: 'order-bar' },
