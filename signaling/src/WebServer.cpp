@@ -309,7 +309,8 @@ int WebServer::onHttpBody(SessionData* pss, void* in, size_t len) {
 void WebServer::dispatchHttp(SessionData* pss) {
     if (pss == nullptr) return;
     auto it = http_requests_.find(pss->id);
-    if (it == http_requests_.end() || it->second.answered) return;
+    if (it == http_requests_.end() || it->second.answered || it->second.dispatched) return;
+    it->second.dispatched = true;
     http_.OnHttpRequest(pss->id, it->second.request);
 }
 

@@ -225,3 +225,34 @@ TEST_F(AlertsApiTest, AnAlertLeftOpenIsEscalatedToTheNextUnitUpOnce) {
 }
 
 }  // namespace
+
+TEST_F(AlertsApiTest, APostWithoutABodyIsHandledOnce) {
+    // Body-less POSTs (acknowledge, logout) reach their handler once: lws also reports such a
+    // body complete, and a second run answered 409 after the first had acknowledged.
+    const std::string id = "al900002";
+    long long raisedAt = nowMs() - kHourMs;
+    redis.cli({"HSET",         "vigil:alert:" + id,
+               "id",           id,
+               "kind",         "absent",
+               "subject",      demo::kSubject01,
+               "unit",         "zj-hz-xh-zt",
+               "escalated_to", "",
+               "class",        "c1",
+               "call",         "",
+               "checkin",      "",
+               "message",      "no verified presence",
+               "state",        "open",
+               "raised_at",    std::to_string(raisedAt),
+               "escalated_at", "0",
+               "dedupe",       ""});
+    redis.cli({"ZADD", "vigil:alerts:open", std::to_string(raisedAt), id});
+    redis.cli({"ZADD", "vigil:alerts:unit:zj-hz-xh-zt", std::to_string(raisedAt), id});
+
+    HttpResult acked = httpRequest(port(), "POST", "/api/alerts/" + id + "/acknowledge", "", wang);
+    EXPECT_EQ(acked.status, 200) << acked.body;
+    int audited = 0;
+    for (const auto& e : redis.xrange("vigil:audit")) {
+        if (e["action"] == "alert_acknowledge" && e["target"] == id) ++audited;
+    }
+    EXPECT_EQ(audited, 1);
+}

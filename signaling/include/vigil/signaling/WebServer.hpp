@@ -117,6 +117,9 @@ private:
     struct PendingHttp {
         lws* wsi{nullptr};  // Not owned.
         HttpRequest request;
+        // Handed to the HTTP handler: lws also reports the body complete for a POST without
+        // one, and a request must reach the handler once.
+        bool dispatched{false};
         bool answered{false};
         HttpResponse response;
         std::uint64_t sent{0};
