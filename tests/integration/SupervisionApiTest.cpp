@@ -36,6 +36,17 @@ std::string dateIn(int days) {
     return isoAt(nowMs() + days * kDayMs).substr(0, 10);
 }
 
+// Monday 0 .. Sunday 6 of the agency's date `days` from today.
+int weekdayIndex(int days) {
+    const long long localDays = (nowMs() + days * kDayMs + 480LL * 60'000) / kDayMs;
+    return static_cast<int>((localDays + 3) % 7);  // 1970-01-01 was a Thursday (3).
+}
+
+// The Monday of the week of today + `days`, as a date.
+std::string mondayOf(int days) {
+    return dateIn(days - weekdayIndex(days));
+}
+
 std::string path(const std::string& subject, const std::string& what = "supervision") {
     return "/api/subjects/" + subject + "/" + what;
 }
@@ -115,8 +126,11 @@ TEST_F(SupervisionApiTest, OfficerSetsTermTagsAreaAndLevel) {
     EXPECT_EQ(level.body["rule"]["checkin"], "daily");
     EXPECT_EQ(level.body["rule"]["call"], "weekly");
     EXPECT_EQ(level.body["rule"]["max_gap_days"], 3);
-    EXPECT_EQ(level.body["next_checkin"]["first"], dateIn(0));
-    EXPECT_EQ(level.body["next_checkin"]["last"], dateIn(0));
+    // A change applies from the next period ([levels], LevelPolicyTest): the ordinary weekly
+    // period running today (Monday to Sunday) stays, unless it starts today.
+    EXPECT_EQ(level.body["next_checkin"]["first"], mondayOf(0));
+    EXPECT_EQ(level.body["next_checkin"]["last"],
+              mondayOf(0) == dateIn(0) ? dateIn(0) : dateIn(6 - weekdayIndex(0)));
     const json& last = level.body["levels"].back();
     EXPECT_EQ(last["from"], dateIn(0));
     EXPECT_EQ(last["level"], "strict");
