@@ -167,7 +167,11 @@ void HttpApi::addRoutes() {
 }
 
 Task<HttpResponse> HttpApi::route(const HttpRequest& request) {
-    co_return co_await router_.dispatch(request);
+    // Outside /api (a file the web root does not have) there is nothing to hide: 404 at once.
+    if (request.path != "/healthz" && request.path.rfind("/api/", 0) != 0)
+        throw ApiError("not_found", "no such resource");
+    HttpResponse response = co_await router_.dispatch(request);
+    co_return response;
 }
 
 Task<HttpResponse> HttpApi::health() {
