@@ -44,6 +44,26 @@ json findAlert(const JsonResult& r, const std::string& id) {
     return nullptr;
 }
 
+// An open alert for subject01 of the township, written as a node would have written it.
+void writeOpenAlert(const RedisServer& redis, const std::string& id, long long raisedAt) {
+    redis.cli({"HSET",         "vigil:alert:" + id,
+               "id",           id,
+               "kind",         "absent",
+               "subject",      demo::kSubject01,
+               "unit",         "zj-hz-xh-zt",
+               "escalated_to", "",
+               "class",        "c1",
+               "call",         "",
+               "checkin",      "",
+               "message",      "no verified presence",
+               "state",        "open",
+               "raised_at",    std::to_string(raisedAt),
+               "escalated_at", "0",
+               "dedupe",       ""});
+    redis.cli({"ZADD", "vigil:alerts:open", std::to_string(raisedAt), id});
+    redis.cli({"ZADD", "vigil:alerts:unit:zj-hz-xh-zt", std::to_string(raisedAt), id});
+}
+
 class AlertsApiTest : public DemoOrgTest {
 protected:
     std::map<std::string, std::string> serverEnv() const override {
@@ -178,22 +198,7 @@ TEST_F(AlertsApiTest, AnAlertLeftOpenIsEscalatedToTheNextUnitUpOnce) {
     // have written it, for a subject of the township zj-hz-xh-zt.
     const std::string id = "al900001";
     long long raisedAt = nowMs() - 25 * kHourMs;
-    redis.cli({"HSET",         "vigil:alert:" + id,
-               "id",           id,
-               "kind",         "absent",
-               "subject",      demo::kSubject01,
-               "unit",         "zj-hz-xh-zt",
-               "escalated_to", "",
-               "class",        "c1",
-               "call",         "",
-               "checkin",      "",
-               "message",      "no verified presence",
-               "state",        "open",
-               "raised_at",    std::to_string(raisedAt),
-               "escalated_at", "0",
-               "dedupe",       ""});
-    redis.cli({"ZADD", "vigil:alerts:open", std::to_string(raisedAt), id});
-    redis.cli({"ZADD", "vigil:alerts:unit:zj-hz-xh-zt", std::to_string(raisedAt), id});
+    writeOpenAlert(redis, id, raisedAt);
     auto county = connectAs(port(), "officer.li");
 
     json escalated = waitForAlert(li, "?escalated=1", id, [](const json& a) {
@@ -231,22 +236,7 @@ TEST_F(AlertsApiTest, APostWithoutABodyIsHandledOnce) {
     // body complete, and a second run answered 409 after the first had acknowledged.
     const std::string id = "al900002";
     long long raisedAt = nowMs() - kHourMs;
-    redis.cli({"HSET",         "vigil:alert:" + id,
-               "id",           id,
-               "kind",         "absent",
-               "subject",      demo::kSubject01,
-               "unit",         "zj-hz-xh-zt",
-               "escalated_to", "",
-               "class",        "c1",
-               "call",         "",
-               "checkin",      "",
-               "message",      "no verified presence",
-               "state",        "open",
-               "raised_at",    std::to_string(raisedAt),
-               "escalated_at", "0",
-               "dedupe",       ""});
-    redis.cli({"ZADD", "vigil:alerts:open", std::to_string(raisedAt), id});
-    redis.cli({"ZADD", "vigil:alerts:unit:zj-hz-xh-zt", std::to_string(raisedAt), id});
+    writeOpenAlert(redis, id, raisedAt);
 
     HttpResult acked = httpRequest(port(), "POST", "/api/alerts/" + id + "/acknowledge", "", wang);
     EXPECT_EQ(acked.status, 200) << acked.body;
