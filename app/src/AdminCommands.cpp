@@ -12,6 +12,7 @@
 #include "vigil/signaling/AuditLog.hpp"
 #include "vigil/signaling/Directory.hpp"
 #include "vigil/signaling/HttpApi.hpp"
+#include "vigil/signaling/SessionIndex.hpp"
 
 namespace vigil::app {
 
@@ -35,6 +36,12 @@ std::string readPassword(const std::string& given, bool fromStdin) {
     std::string line;
     std::getline(std::cin, line);
     return line;
+}
+
+// The session records as the server keeps them: ending them here closes the WebSockets
+// signed in with them on every node (the bus).
+signaling::SessionIndex sessionIndex(common::RedisClient& redis, const common::Config& config) {
+    return signaling::SessionIndex(redis, signaling::SessionIndex::Lifetime::from(config.auth));
 }
 
 common::Millis parseTimeOrThrow(const std::string& text, const char* what, int offset) {
@@ -148,6 +155,9 @@ void addUser(CLI::App& app, GlobalOptions& options) {
                          signaling::checkPasswordStrength(pw, config);
                          co_await dir.setPasswordHash(u->id, common::hashPassword(pw));
                          co_await audit.append(kActor, "password_set", u->id, "{}");
+                         // Whoever held the old password is signed out everywhere.
+                         co_await sessionIndex(redis, config)
+                             .endAll(u->id, signaling::session_end::kPasswordChanged);
                          std::cout << "password set for " << u->id << "\n";
                      });
     });
@@ -159,12 +169,16 @@ void addUser(CLI::App& app, GlobalOptions& options) {
     disable->callback([&options]() {
         runWithRedis(options,
                      [](common::EventLoop&, common::RedisClient& redis,
-                        const common::Config&) -> Task<void> {
+                        const common::Config& config) -> Task<void> {
                          Directory dir(redis);
                          AuditLog audit(redis);
                          auto u = co_await dir.findUserByUsername(target);
                          if (!u) throw ApiError("not_found", "no user '" + target + "'");
                          co_await dir.setDisabled(u->id, !enable);
+                         if (!enable) {
+                             co_await sessionIndex(redis, config)
+                                 .endAll(u->id, signaling::session_end::kAccountDisabled);
+                         }
                          co_await audit.append(kActor, enable ? "user_enabled" : "user_disabled",
                                                u->id, "{}");
                          std::cout << u->id << (enable ? " enabled" : " disabled") << "\n";

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "vigil/common/Clock.hpp"
 #include "vigil/common/Crypto.hpp"
 #include "vigil/common/RedisClient.hpp"
 #include "vigil/signaling/Keys.hpp"
@@ -61,10 +62,14 @@ void addClass(RedisSync& r, const std::string& id, const std::string& unit,
     r.append({"ZADD", keys::kClasses, std::to_string(start), id});
 }
 
-// As Sessions::issue: the client holds 64 hex digits, Redis only their SHA-256.
+// As SessionIndex::add: the client holds 64 hex digits, Redis only their SHA-256, with the
+// session's absolute end.
 std::string issueSession(RedisSync& r, const std::string& userId, int ttlSeconds) {
     std::string token = vigil::common::randomHex(32);
-    r.append({"SET", keys::session(vigil::common::sha256Hex(token)), userId, "EX",
+    const long long until = vigil::common::nowMillis() + ttlSeconds * 1000LL;
+    const std::string record =
+        "{\"user\":\"" + userId + "\",\"until\":" + std::to_string(until) + "}";
+    r.append({"SET", keys::session(vigil::common::sha256Hex(token)), record, "EX",
               std::to_string(ttlSeconds)});
     return token;
 }

@@ -280,6 +280,7 @@ std::vector<Key> allKeys() {
         VIGIL_INT(redis, connect_timeout_ms, redis.connectTimeoutMs, 50, 60000),
         VIGIL_INT(redis, command_timeout_ms, redis.commandTimeoutMs, 50, 120000),
         VIGIL_INT(auth, session_idle_minutes, auth.sessionIdleMinutes, 1, 24L * 60),
+        VIGIL_INT(auth, session_max_hours, auth.sessionMaxHours, 1, 24L * 30),
         VIGIL_INT(auth, lockout_attempts, auth.lockoutAttempts, 1, 100),
         VIGIL_INT(auth, lockout_window_minutes, auth.lockoutWindowMinutes, 1, 24L * 60),
         VIGIL_INT(auth, lockout_minutes, auth.lockoutMinutes, 1, 24L * 60),

@@ -23,15 +23,19 @@ constexpr int kHeartbeatIntervalSeconds = 10;
 }  // namespace
 
 Task<json> ClassHub::onAuth(ConnPtr conn, const Request& request) {
-    auto user = co_await deps_.sessions.resolve(request.body["token"].get<std::string>());
-    if (!user)
+    const std::string session = Sessions::tokenHash(request.body["token"].get<std::string>());
+    SessionState state = co_await deps_.sessions.check(session);
+    if (!state.user)
         throw ApiError("unauthenticated",
                        "the session token is invalid or has expired; sign in again");
+    const User* user = &*state.user;
     if (conn->user && conn->user->id != user->id) {
         throw ApiError("forbidden", "this connection is already signed in as another user");
     }
     conn->user = *user;
+    conn->session = session;
     conn->authTimer.cancel();
+    endSessionAt(conn, state.until);
     names_[user->id] = user->name;
     logger()->info("conn {}: authenticated as {} ({})", conn->key, user->id, toString(user->role));
     co_return json{{"user", user->publicJson()}, {"conn", conn->key}};

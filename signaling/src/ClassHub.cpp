@@ -149,7 +149,7 @@ Task<void> ClassHub::handle(ConnPtr conn, Request request) {
 }
 
 Task<json> ClassHub::dispatch(ConnPtr conn, const Request& request) {
-    if (request.type != MessageType::Auth) requireUser(conn);
+    if (request.type != MessageType::Auth) co_await requireCurrentAccount(conn);
     switch (request.type) {
         case MessageType::Auth:
             co_return co_await onAuth(conn, request);
@@ -214,6 +214,7 @@ void ClassHub::OnWsClose(std::uint64_t connId) {
     if (!conn) return;
     conn->closed = true;
     conn->authTimer.cancel();
+    conn->sessionTimer.cancel();
     conns_.erase(connId);
     connByKey_.erase(conn->key);
     if (checkinRooms_ != nullptr) {
@@ -343,6 +344,8 @@ constexpr BusRoute kBusRoutes[] = {
     {"spot_check_shown", Audience::Nobody, false, false},
     // A message for one account wherever it is connected (check-in orders and results).
     {"user", Audience::Nobody, false, false},
+    // Sessions of an account ended (SessionIndex): its sockets are told why and closed.
+    {"session_ended", Audience::Nobody, false, false},
 };
 
 const BusRoute* busRoute(std::string_view event) {
@@ -391,6 +394,8 @@ void ClassHub::onBusMessage(const std::string& text) {
         forgetMembership(conn);
     } else if (kind == "user") {
         pushToUser(event.value("user", ""), message);
+    } else if (kind == "session_ended") {
+        if (accounts_ != nullptr) accounts_->onBusEvent(event);
     } else if (kind == "spot_check_shown") {
         // The subject's page shows a challenge: the node that runs it judges from now on.
         if (presence_ != nullptr && event.contains("ts") && event["ts"].is_number_integer())

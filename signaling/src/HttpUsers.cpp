@@ -129,6 +129,8 @@ Task<HttpResponse> HttpApi::setUserDisabled(const User& user, const std::string&
         throw ApiError("bad_request", "you cannot disable your own account");
     co_await deps_.directory.setDisabled(target->id, disabled);
     target->disabled = disabled;
+    // Its sessions end at once, its WebSockets too: enabling it again does not revive them.
+    if (disabled) co_await deps_.sessions.endAll(target->id, session_end::kAccountDisabled);
     const std::string detail = json{{"disabled", disabled}}.dump();
     const std::string action = disabled ? "user_disabled" : "user_enabled";
     co_await deps_.audit.append(user.id, action, target->id, detail);

@@ -27,10 +27,11 @@ bool plausibleToken(const std::string& token) {
 }  // namespace
 
 Task<std::string> Sessions::issue(const std::string& userId) {
-    std::string token = common::randomHex(32);
-    co_await redis_.cmd("SET", keys::session(common::sha256Hex(token)), userId, "EX",
-                        std::to_string(config_.sessionIdleMinutes * 60));
-    co_return token;
+    co_return co_await index_.add(userId);
+}
+
+std::string Sessions::tokenHash(const std::string& token) {
+    return common::sha256Hex(token);
 }
 
 Task<LoginResult> Sessions::login(std::string username, std::string password, std::string origin) {
@@ -102,21 +103,38 @@ Task<void> Sessions::recordFailure(const User& user, const std::string& origin) 
 
 Task<std::optional<User>> Sessions::resolve(std::string token) {
     if (!plausibleToken(token)) co_return std::nullopt;
-    std::string key = keys::session(common::sha256Hex(token));
-    auto userId =
-        co_await redis_.cmd("GETEX", key, "EX", std::to_string(config_.sessionIdleMinutes * 60));
-    if (userId.isNil()) co_return std::nullopt;
-    auto user = co_await directory_.findUser(userId.asString());
-    if (!user || user->disabled) co_return std::nullopt;
-    // A lock also ends the sessions already issued: the owner may not be the one using them.
-    auto locked = co_await redis_.cmd("EXISTS", keys::lock(user->id));
-    if (locked.asInteger() == 1) co_return std::nullopt;
-    co_return user;
+    SessionState state = co_await check(tokenHash(token));
+    co_return state.user;
+}
+
+Task<SessionState> Sessions::check(std::string tokenHash) {
+    SessionState state;
+    SessionRecord record = co_await index_.touch(tokenHash);
+    if (record.user.empty()) {
+        state.ended = record.ended;
+        co_return state;
+    }
+    auto user = co_await directory_.findUser(record.user);
+    if (!user) {
+        state.ended = session_end::kAccountRemoved;
+        co_return state;
+    }
+    if (user->disabled) {
+        state.ended = session_end::kAccountDisabled;
+        co_return state;
+    }
+    state.user = std::move(user);
+    state.until = record.until;
+    co_return state;
 }
 
 Task<void> Sessions::logout(std::string token) {
     if (!plausibleToken(token)) co_return;
-    co_await redis_.cmd("DEL", keys::session(common::sha256Hex(token)));
+    co_await index_.end(tokenHash(token), session_end::kLoggedOut);
+}
+
+Task<int> Sessions::endAll(std::string userId, std::string reason) {
+    co_return co_await index_.endAll(std::move(userId), std::move(reason));
 }
 
 }  // namespace vigil::signaling

@@ -70,6 +70,9 @@ SignalingNode::SignalingNode(common::EventLoop& loop, const common::Config& conf
       programmeReport_(
           ProgrammeReport::Deps{directory_, attendance_, policy_, programme_, config}) {
     if (media != nullptr) media->setListener(&hub_);
+    // Every WebSocket request judged on the account as it is now; ended sessions close sockets.
+    hub_.setAccountGate(&accounts_);
+    accounts_.setListener(&hub_);
     // Self-service check-ins: their messages, media rooms and REST routes.
     hub_.setCheckinRooms(&checkins_);
     checkins_.registerMessages();

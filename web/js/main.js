@@ -53,6 +53,10 @@ const view = document.getElementById('view');
 let signal = null;
 let current = null; // {route, params, page, cleanup}
 let loginNotice = '';
+const sessionEndedNotice = {
+  password_changed: 'login.ended_password_changed',
+  account_disabled: 'login.ended_account_disabled',
+};
 
 export function navigate(path) {
   if (location.hash === `#/${path}`) render();
@@ -77,6 +81,8 @@ function ensureSignal() {
   signal = new Signal(() => session.token);
   signal.on('state', (state) => showConnection(state));
   signal.on('auth_failed', () => expire('login.expired'));
+  // The server ended this session: say why when it was not simply over (expired, logged out).
+  signal.on('session_ended', ({ reason }) => expire(sessionEndedNotice[reason] ?? 'login.expired'));
   installCalls(signal, { navigate, user: () => session.user });
   installCheckins(signal, { navigate, user: () => session.user });
   signal.start();

@@ -34,6 +34,8 @@ export default {
   'login.missing': 'Enter your username and password.',
   'login.wrong': 'Wrong username or password.',
   'login.expired': 'Your session has expired. Please sign in again.',
+  'login.ended_password_changed': 'Your password was changed, which signed you out everywhere. Please sign in with the new password.',
+  'login.ended_account_disabled': 'Your account has been disabled. Ask your administrator.',
 
   'subject.welcome': 'Hello, {name}',
   'subject.classes': 'Today and upcoming classes',

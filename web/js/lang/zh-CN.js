@@ -34,6 +34,8 @@ export default {
   'login.missing': '请输入用户名和密码。',
   'login.wrong': '用户名或密码错误。',
   'login.expired': '登录已过期，请重新登录。',
+  'login.ended_password_changed': '密码已更改，所有设备均已退出登录。请用新密码登录。',
+  'login.ended_account_disabled': '您的账号已被停用，请联系管理员。',
 
   'subject.welcome': '{name}，您好',
   'subject.classes': '今天和近期的课程',

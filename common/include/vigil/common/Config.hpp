@@ -30,6 +30,8 @@ struct Config {
     } redis;
     struct Auth {
         int sessionIdleMinutes{30};
+        // A session ends this long after sign-in however much it is used.
+        int sessionMaxHours{12};
         int lockoutAttempts{5};
         int lockoutWindowMinutes{15};
         int lockoutMinutes{15};

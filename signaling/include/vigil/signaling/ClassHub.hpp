@@ -20,6 +20,7 @@
 #include "vigil/common/EventLoop.hpp"
 #include "vigil/common/RedisClient.hpp"
 #include "vigil/media/MediaService.hpp"
+#include "vigil/signaling/AccountGate.hpp"
 #include "vigil/signaling/AlertBook.hpp"
 #include "vigil/signaling/AttendanceStore.hpp"
 #include "vigil/signaling/AuditLog.hpp"
@@ -38,7 +39,7 @@ namespace vigil::signaling {
 // Resolves a pending spot check once, writing its result to the class's attendance stream.
 extern const char* const kResolveSpotCheckScript;
 
-class ClassHub : public WsHandler, public media::MediaListener {
+class ClassHub : public WsHandler, public media::MediaListener, public AccountGate::Listener {
 public:
     struct Deps {
         common::EventLoop& loop;
@@ -77,6 +78,13 @@ public:
 
     // A component's own WebSocket message type (HubExtension.hpp); set before serving.
     void addMessageRoute(MessageType type, MessageRoute route) { routes_[type] = std::move(route); }
+    // Judges every request on the account as it is now; set before serving. Null: requests
+    // are judged on the account as it was at `auth`.
+    void setAccountGate(AccountGate* gate) { accounts_ = gate; }
+    // AccountGate::Listener: tells the sockets signed in with the ended session(s) why, and
+    // closes them (AccountHandlers.cpp).
+    void OnSessionEnded(const std::string& userId, const std::string& session,
+                        const std::string& reason) override;
     // Self-service check-in rooms; null: offers naming a check-in are refused.
     void setCheckinRooms(CheckinRooms* rooms) { checkinRooms_ = rooms; }
     // Delivers `message` to every connection of `userId` on every node (through the bus).
@@ -144,6 +152,9 @@ private:
         std::string key;  // node-unique connection id, as written to attendance events
         std::string peer;
         std::optional<User> user;
+        std::string session;         // SHA-256 of the token it signed in with
+        common::Timer sessionTimer;  // Fires at that session's absolute end.
+        bool sessionEnded{false};    // Told so and closing.
         std::string classId;
         bool teacher{false};
         bool closed{false};
@@ -230,6 +241,13 @@ private:
     void forgetMembership(const ConnPtr& conn);
     ConnPtr find(std::uint64_t id) const;
     const User& requireUser(const ConnPtr& conn) const;
+    // Account checks (AccountHandlers.cpp). The connection's account as it is now (its user
+    // refreshed); a session that admits nobody any more ends the connection and throws.
+    common::Task<void> requireCurrentAccount(ConnPtr conn);
+    // Tells the connection why its session ended ({"type":"session_ended"}) and closes it.
+    void endSession(const ConnPtr& conn, const std::string& reason);
+    // Ends the connection when its session reaches its absolute end.
+    void endSessionAt(const ConnPtr& conn, common::Millis until);
 
     Deps deps_;
     WebServer* server_{nullptr};              // Passed by argument (attach).
@@ -246,6 +264,7 @@ private:
     std::function<void(const media::RecordingChunk&)> chunkHandler_;
     std::map<MessageType, MessageRoute> routes_;
     CheckinRooms* checkinRooms_{nullptr};  // Passed by argument (setCheckinRooms).
+    AccountGate* accounts_{nullptr};       // Passed by argument (setAccountGate).
     std::uint64_t keySeq_{0};
     bool stopping_{false};
     std::shared_ptr<bool> alive_{std::make_shared<bool>(true)};

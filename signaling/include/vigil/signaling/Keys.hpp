@@ -34,8 +34,14 @@ inline std::string enrolled(const std::string& classId) {
     return "vigil:class:" + classId + ":enrolled";
 }
 
+// A session, by its token's SHA-256: {"user","until"} while live (idle expiry as the key's
+// TTL, absolute end in "until"), {"ended": reason} for a while after it was ended.
 inline std::string session(const std::string& tokenHash) {
     return "vigil:session:" + tokenHash;
+}
+// Every session of an account: zset token hash -> absolute end ms (to end them all at once).
+inline std::string userSessions(const std::string& userId) {
+    return "vigil:user_sessions:" + userId;
 }
 inline std::string loginFailures(const std::string& userId) {
     return "vigil:loginfail:" + userId;

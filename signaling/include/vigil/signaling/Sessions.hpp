@@ -1,6 +1,7 @@
 #pragma once
 // Login, session tokens and lockout. A token is 256 random bits shown once to the client;
-// Redis keeps only its SHA-256, with an idle expiry refreshed on use. Five wrong passwords
+// Redis keeps only its SHA-256, with an idle expiry refreshed on use and an absolute end
+// ([auth] session_max_hours). Five wrong passwords
 // within the window lock the account for the lockout period. Every outcome is audited.
 
 #include <optional>
@@ -12,8 +13,16 @@
 #include "vigil/common/WorkerPool.hpp"
 #include "vigil/signaling/AuditLog.hpp"
 #include "vigil/signaling/Directory.hpp"
+#include "vigil/signaling/SessionIndex.hpp"
 
 namespace vigil::signaling {
+
+// A session as it stands now: the account behind it, or why it no longer admits anyone.
+struct SessionState {
+    std::optional<User> user;  // The account as it is now, while the session admits it.
+    std::string ended;         // Otherwise why (session_end::...).
+    common::Millis until{0};   // The session's absolute end, while it admits.
+};
 
 struct LoginResult {
     std::string token;
@@ -30,13 +39,22 @@ public:
           hashing_(hashing),
           directory_(directory),
           audit_(audit),
-          config_(config) {}
+          config_(config),
+          index_(redis, SessionIndex::Lifetime::from(config)) {}
 
     // Throws ApiError unauthenticated (wrong name or password, disabled) or account_locked.
     common::Task<LoginResult> login(std::string username, std::string password, std::string origin);
     // The user behind a live token (refreshing its expiry), or nothing.
     common::Task<std::optional<User>> resolve(std::string token);
+    // The same for a token's SHA-256, saying why when it admits nobody (idle or absolute
+    // expiry, ended on purpose, the account disabled or gone): what the account gate asks.
+    common::Task<SessionState> check(std::string tokenHash);
+    // Ends the token's session, everywhere (its WebSockets are told `logged_out`).
     common::Task<void> logout(std::string token);
+    // Ends every session of the account, HTTP and WebSocket alike, on every node; `reason` is
+    // a session_end:: value (password_changed, account_disabled, ...).
+    common::Task<int> endAll(std::string userId, std::string reason);
+    static std::string tokenHash(const std::string& token);
     // Issues a session without a password check: for tools that already hold authority
     // (the load benchmark, the admin CLI).
     common::Task<std::string> issue(const std::string& userId);
@@ -50,6 +68,7 @@ private:
     Directory& directory_;                // Passed by argument.
     AuditLog& audit_;                     // Passed by argument.
     const common::Config::Auth& config_;  // Passed by argument.
+    SessionIndex index_;                  // Owned.
 };
 
 }  // namespace vigil::signaling

@@ -9,6 +9,7 @@
 #include "vigil/common/EventLoop.hpp"
 #include "vigil/common/RedisClient.hpp"
 #include "vigil/common/WorkerPool.hpp"
+#include "vigil/signaling/AccountGate.hpp"
 #include "vigil/signaling/AlertBook.hpp"
 #include "vigil/signaling/AlertPusher.hpp"
 #include "vigil/signaling/AttendanceStore.hpp"
@@ -76,6 +77,9 @@ private:
     AuditLog audit_;
     AttendanceStore attendance_;
     Sessions sessions_;
+    // What each WebSocket request is judged on: a change the bus did not announce (an
+    // account disabled straight in Redis) is seen within this time.
+    AccountGate accounts_{sessions_, std::chrono::seconds(3)};
     RecordingStore recordings_;
     RecordingRecovery recordingRecovery_;
     ReferenceStore references_;
