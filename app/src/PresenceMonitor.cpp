@@ -178,7 +178,8 @@ common::Task<signaling::ReferenceCheck> PresenceMonitor::checkReference(std::str
     const int minFacePx = liveFrame ? config_.vision.enrolLiveMinFacePx : 0;
     auto gate = [this, bytes = std::move(imageBytes), minFacePx]() {
         std::lock_guard lock(enrolMutex_);
-        return gateReference(*enrolVerifier_, bytes, recognizer_, minFacePx);
+        return gateReference(*enrolVerifier_, bytes, recognizer_, minFacePx,
+                             config_.vision.maxPhotoPixels);
     };
     // Named: GCC 12 destroys a lambda temporary inside a co_await expression twice.
     auto run = enrolPool_.run(loop_, std::move(gate));

@@ -38,7 +38,8 @@ signaling::ReferenceCheck gate(const common::Config& config, const std::string& 
     signaling::ReferenceCheck check;
     try {
         vision::PresenceVerifier verifier(options);
-        check = gateReference(verifier, bytes, config.vision.recognizer);
+        check = gateReference(verifier, bytes, config.vision.recognizer, 0,
+                              config.vision.maxPhotoPixels);
     } catch (const vision::VisionError& e) {
         std::cerr << "vigil: " << e.code() << ": " << e.what() << "\n";
         std::exit(kUsage);

@@ -41,6 +41,8 @@ Server::Server(ServerSpec spec) : spec_(std::move(spec)) {
              "VIGIL_SERVER_PORT=" + std::to_string(port_),
              "VIGIL_SERVER_LISTEN=127.0.0.1",
              "VIGIL_MEDIA_ICE_ADDRESSES=127.0.0.1",
+             // The bench's peers trickle 127.0.0.1 candidates, dropped by default.
+             "VIGIL_MEDIA_ALLOW_LOOPBACK_CANDIDATES=true",
              "VIGIL_SERVER_ROLES=signaling,media",
              "VIGIL_RECORDING_ENABLED=false",
              "VIGIL_LOG_LEVEL=info",

@@ -2,7 +2,7 @@
 
 namespace vigil::common {
 
-WorkerPool::WorkerPool(unsigned threads) {
+WorkerPool::WorkerPool(unsigned threads, std::size_t maxQueued) : maxQueued_(maxQueued) {
     if (threads == 0) threads = 1;
     for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this]() { work(); });
 }
@@ -22,6 +22,21 @@ void WorkerPool::submit(std::function<void()> job) {
         jobs_.push_back(std::move(job));
     }
     wake_.notify_one();
+}
+
+bool WorkerPool::trySubmit(std::function<void()> job) {
+    {
+        std::lock_guard lock(mutex_);
+        if (maxQueued_ != 0 && jobs_.size() >= maxQueued_) return false;
+        jobs_.push_back(std::move(job));
+    }
+    wake_.notify_one();
+    return true;
+}
+
+std::size_t WorkerPool::queued() {
+    std::lock_guard lock(mutex_);
+    return jobs_.size();
 }
 
 void WorkerPool::work() {

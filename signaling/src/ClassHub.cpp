@@ -4,6 +4,7 @@
 
 #include "vigil/common/Error.hpp"
 #include "vigil/common/Log.hpp"
+#include "vigil/common/LogText.hpp"
 #include "vigil/signaling/Keys.hpp"
 
 namespace vigil::signaling {
@@ -119,7 +120,9 @@ void ClassHub::OnWsMessage(std::uint64_t connId, std::string text, bool tooLarge
         return;
     }
     if (auto* error = std::get_if<ParseError>(&parsed)) {
-        logger()->info("conn {}: {}: {}", conn->key, error->code, error->message);
+        // The message quotes what the client sent (an unknown type, say): escaped.
+        logger()->info("conn {}: {}: {}", conn->key, error->code,
+                       common::logText(error->message, 200));
         push(conn, errorReply(error->id, error->code, error->message));
         strike(conn);
         return;

@@ -5,6 +5,7 @@
 #include "vigil/common/Clock.hpp"
 #include "vigil/common/Error.hpp"
 #include "vigil/common/Log.hpp"
+#include "vigil/common/LogText.hpp"
 
 namespace vigil::signaling {
 
@@ -29,12 +30,11 @@ int statusFor(const std::string& code) {
     // The enrolment quality gate refused the photo.
     if (code == "bad_image" || code == "no_face" || code == "several_faces" ||
         code == "face_too_small" || code == "too_dark" || code == "blurred" ||
-        code == "no_recognizer") {
+        code == "no_recognizer" || code == "image_too_large") {
         return 422;
     }
-    if (code == "account_locked") return 423;
     if (code == "rate_limited") return 429;
-    if (code == "unavailable" || code == "not_available") return 503;
+    if (code == "unavailable" || code == "not_available" || code == "busy") return 503;
     return 500;
 }
 
@@ -61,11 +61,13 @@ Task<void> HttpApi::serve(std::uint64_t requestId, HttpRequest request) {
         response = co_await route(request);
     } catch (const ApiError& e) {
         response = errorResponse(e.code(), e.what());
+        if (e.retryAfterSeconds() > 0)
+            response.headers.emplace_back("retry-after", std::to_string(e.retryAfterSeconds()));
     } catch (const common::RedisError& e) {
-        logger()->error("{} {}: {}", request.method, request.path, e.what());
+        logger()->error("{} {}: {}", request.method, common::logText(request.path, 200), e.what());
         response = errorResponse("unavailable", "the record store is unavailable; try again");
     } catch (const std::exception& e) {
-        logger()->error("{} {}: {}", request.method, request.path, e.what());
+        logger()->error("{} {}: {}", request.method, common::logText(request.path, 200), e.what());
         response = errorResponse("internal", "internal error");
     }
     if (server_ != nullptr) server_->respond(requestId, std::move(response));

@@ -5,6 +5,7 @@
 #include "vigil/common/Crypto.hpp"
 #include "vigil/common/Error.hpp"
 #include "vigil/common/Log.hpp"
+#include "vigil/signaling/CandidateFilter.hpp"
 #include "vigil/signaling/ClassHub.hpp"
 #include "vigil/signaling/IceServers.hpp"
 #include "vigil/signaling/Keys.hpp"
@@ -198,7 +199,14 @@ Task<json> ClassHub::onIce(ConnPtr conn, const Request& request) {
     std::string session = request.body["session"];
     ownedSession(conn, session);
     int mline = request.body.value("sdpMLineIndex", 0);
-    co_await media.addIceCandidate(session, mline, request.body["candidate"].get<std::string>());
+    std::string candidate = request.body["candidate"].get<std::string>();
+    // Never let a client point the media server at addresses it must not contact.
+    const std::string refused = CandidateFilter::fromConfig(deps_.config).rejectReason(candidate);
+    if (!refused.empty()) {
+        logger()->debug("session {}: candidate dropped ({})", session, refused);
+        co_return json{{"ignored", refused}};
+    }
+    co_await media.addIceCandidate(session, mline, std::move(candidate));
     co_return json::object();
 }
 

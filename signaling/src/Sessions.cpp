@@ -2,9 +2,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "vigil/common/Clock.hpp"
 #include "vigil/common/Crypto.hpp"
 #include "vigil/common/Error.hpp"
 #include "vigil/common/Log.hpp"
+#include "vigil/common/LogText.hpp"
 #include "vigil/signaling/Keys.hpp"
 
 namespace vigil::signaling {
@@ -14,6 +16,9 @@ using common::Task;
 
 namespace {
 VIGIL_LOG_CATEGORY("sessions")
+
+// Retry-After of a login refused because the hashing queue is full.
+constexpr int kBusyRetrySeconds = 2;
 
 // Verifying against this keeps an unknown username as slow as a wrong password.
 const std::string& dummyHash() {
@@ -34,33 +39,58 @@ std::string Sessions::tokenHash(const std::string& token) {
     return common::sha256Hex(token);
 }
 
+Task<bool> Sessions::verifyOnWorkers(std::string hash, std::string password) {
+    try {
+        // Named: GCC 12 destroys a lambda temporary inside a co_await expression twice.
+        auto check =
+            hashing_.run(loop_, [hash = std::move(hash), password = std::move(password)]() {
+                return common::verifyPassword(hash, password);
+            });
+        co_return co_await check;
+    } catch (const common::WorkerPool::Full&) {
+        // Refused, not queued: a flood of logins must not grow the queue or everyone's wait.
+        logger()->warn("password check refused: the hashing queue is full");
+    }
+    throw ApiError("busy", "the server is busy; try again in a moment", kBusyRetrySeconds);
+}
+
+Task<std::string> Sessions::hashPassword(std::string password) {
+    try {
+        auto hash = hashing_.run(
+            loop_, [password = std::move(password)]() { return common::hashPassword(password); });
+        co_return co_await hash;
+    } catch (const common::WorkerPool::Full&) {
+        logger()->warn("password hashing refused: the hashing queue is full");
+    }
+    throw ApiError("busy", "the server is busy; try again in a moment", kBusyRetrySeconds);
+}
+
 Task<LoginResult> Sessions::login(std::string username, std::string password, std::string origin) {
     auto user = co_await directory_.findUserByUsername(username);
+    // Throttled before any password check, by name and by address alike whether or not the
+    // name exists: the refusal says nothing about which names do.
+    const int wait = co_await throttle_.secondsToWait(origin, username, user ? user->id : "");
+    if (wait > 0) {
+        logger()->info("login for {} from {} throttled ({} s)", common::logText(username), origin,
+                       wait);
+        throw ApiError(
+            "rate_limited",
+            "too many failed sign-ins; try again in " + std::to_string(wait) + " second(s)", wait);
+    }
     if (!user) {
-        // Named: GCC 12 destroys a lambda temporary inside a co_await expression twice.
-        auto check = hashing_.run(
-            loop_, [password]() { return common::verifyPassword(dummyHash(), password); });
-        co_await check;
-        const std::string detail1 =
-            nlohmann::json{{"reason", "unknown user"}, {"from", origin}}.dump();
-        co_await audit_.append(username.substr(0, 64), "login_failed", "", detail1);
+        // Verifying against a dummy hash keeps an unknown username as slow as a wrong password.
+        co_await verifyOnWorkers(dummyHash(), std::move(password));
+        co_await throttle_.failed(origin, username);
+        // Not in the audit log (a flood of made-up names would grow it without limit): a
+        // per-hour count by address, and the log line.
+        co_await throttle_.countUnknown(origin, common::nowMillis());
+        logger()->info("login for unknown user {} from {}", common::logText(username), origin);
         throw ApiError("unauthenticated", "wrong username or password");
     }
-    auto locked = co_await redis_.cmd("PTTL", keys::lock(user->id));
-    if (locked.asInteger() > 0 || locked.asInteger() == -1) {
-        const std::string detail2 = nlohmann::json{{"reason", "locked"}, {"from", origin}}.dump();
-        co_await audit_.append(user->id, "login_refused", user->id, detail2);
-        long long minutes =
-            locked.asInteger() > 0 ? (locked.asInteger() + 59999) / 60000 : config_.lockoutMinutes;
-        throw ApiError("account_locked", "too many wrong passwords: the account is locked for " +
-                                             std::to_string(minutes) + " more minute(s)");
-    }
     std::string hash = co_await directory_.passwordHash(user->id);
-    auto check =
-        hashing_.run(loop_, [hash, password]() { return common::verifyPassword(hash, password); });
-    bool ok = co_await check;
+    bool ok = co_await verifyOnWorkers(std::move(hash), std::move(password));
     if (!ok) {
-        co_await recordFailure(*user, origin);
+        co_await recordFailure(*user, username, origin);
         throw ApiError("unauthenticated", "wrong username or password");
     }
     if (user->disabled) {
@@ -68,7 +98,7 @@ Task<LoginResult> Sessions::login(std::string username, std::string password, st
         co_await audit_.append(user->id, "login_refused", user->id, detail3);
         throw ApiError("unauthenticated", "this account is disabled");
     }
-    co_await redis_.cmd("DEL", keys::loginFailures(user->id));
+    co_await throttle_.succeeded(origin, username, user->id, common::nowMillis());
     LoginResult result;
     result.token = co_await issue(user->id);
     result.user = *user;
@@ -79,26 +109,20 @@ Task<LoginResult> Sessions::login(std::string username, std::string password, st
     co_return result;
 }
 
-Task<void> Sessions::recordFailure(const User& user, const std::string& origin) {
-    auto failures = (co_await redis_.cmd("INCR", keys::loginFailures(user.id))).asInteger();
-    if (failures == 1) {
-        co_await redis_.cmd("EXPIRE", keys::loginFailures(user.id),
-                            std::to_string(config_.lockoutWindowMinutes * 60));
-    }
+Task<void> Sessions::recordFailure(const User& user, const std::string& username,
+                                   const std::string& origin) {
+    // Throttling only: no lock, and the account's open sessions are left alone (whoever sent
+    // the wrong password may not be its owner).
+    const long long failures = co_await throttle_.failed(origin, username);
     const std::string detail5 = nlohmann::json{
         {"reason", "wrong password"},
         {"from", origin},
         {"failures", failures}}.dump();
     co_await audit_.append(user.id, "login_failed", user.id, detail5);
-    if (failures >= config_.lockoutAttempts) {
-        co_await redis_.cmd("SET", keys::lock(user.id), "1", "EX",
-                            std::to_string(config_.lockoutMinutes * 60));
-        co_await redis_.cmd("DEL", keys::loginFailures(user.id));
-        const std::string detail6 =
-            nlohmann::json{{"minutes", config_.lockoutMinutes}, {"failures", failures}}.dump();
-        co_await audit_.append("system", "account_locked", user.id, detail6);
-        logger()->warn("account {} locked after {} wrong passwords", user.id, failures);
-    }
+    if (LoginThrottle::waitAfter(failures, config_.throttleAccountFailures,
+                                 config_.throttleBaseSeconds, config_.throttleMaxSeconds) > 0)
+        logger()->warn("account {}: {} failed logins, the last from {}; throttled", user.id,
+                       failures, origin);
 }
 
 Task<std::optional<User>> Sessions::resolve(std::string token) {

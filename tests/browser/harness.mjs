@@ -303,6 +303,8 @@ export async function startStack({ name = 'stack', overrides = {} } = {}) {
             ...overrides,
         };
         const { missing } = writeConfig(stack.configFile, config);
+            // Chromium's candidates in the test's network namespace are on loopback only.
+            'media.allow_loopback_candidates': true,
         const extraEnv = {};
         for (const [k, v] of Object.entries(missing)) extraEnv[envName(k)] = String(v);
         stack.env = cleanEnv(extraEnv);
@@ -746,10 +748,11 @@ export async function step(name, fn, log = console.log) {
 // Registers node:test hooks that start a stack and one browser per camera before the file's
 // tests and stop them after, checking that vigil shut down cleanly. `cameras`: .y4m names
 // (null: a browser without a camera). Returns {stack, browsers} filled in once started.
-export function useStack(name, cameras, { before, after, assert }) {
+// `overrides`: configuration keys for this stack ({'auth.throttle_base_seconds': 60}).
+export function useStack(name, cameras, { before, after, assert, overrides = {} }) {
     const env = { stack: null, browsers: [] };
     before(async () => {
-        env.stack = await startStack({ name });
+        env.stack = await startStack({ name, overrides });
         env.browsers = await Promise.all(cameras.map((c) => launchBrowser({ camera: c ? fakeCamera(c) : null })));
     }, { timeout: 120000 });
     after(async () => {

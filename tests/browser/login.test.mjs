@@ -1,5 +1,5 @@
 // The sign-in page in a real browser: Chinese by default, the language switch, readable errors,
-// the lockout after repeated wrong passwords, and each role's landing page.
+// the throttling of repeated wrong passwords, and each role's landing page.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -8,7 +8,8 @@ import * as h from './harness.mjs';
 
 const CJK = /[\u4e00-\u9fff]/;
 
-const env = h.useStack('login', [null], { before, after, assert });
+// A long first wait, so that the throttled answer lasts through the steps that look at it.
+const env = h.useStack('login', [null], { before, after, assert, overrides: { 'auth.throttle_base_seconds': 60 } });
 
 // The text of the page a person sees (no scripts or styles).
 async function visibleText(page) {
@@ -35,10 +36,10 @@ async function submitLogin(page, username, password, before = '') {
 function assertReadable(text, what) {
     assert.ok(text.length >= 2, `${what}: #login-error is empty`);
     assert.doesNotMatch(text, /^\s*[{[]/, `${what}: #login-error shows JSON: ${text}`);
-    assert.doesNotMatch(text, /"error"|"code"|unauthenticated|account_locked/, `${what}: #login-error shows the raw API error: ${text}`);
+    assert.doesNotMatch(text, /"error"|"code"|unauthenticated|rate_limited/, `${what}: #login-error shows the raw API error: ${text}`);
 }
 
-test('sign-in page: zh-CN by default, language switch, errors, lockout, each role lands home', { timeout: 180000 }, async () => {
+test('sign-in page: zh-CN by default, language switch, errors, throttling, each role lands home', { timeout: 180000 }, async () => {
     const page = await h.newPage(env.browsers[0], 'login', { stack: env.stack });
 
     await h.step('the sign-in page renders in zh-CN by default', async () => {
@@ -80,41 +81,43 @@ test('sign-in page: zh-CN by default, language switch, errors, lockout, each rol
         await h.screenshot(page, 'signin-error.zh-CN');
     });
 
-    await h.step('6 wrong passwords lock the account (423) with its own message', async () => {
-        // The first wrong try above counts: tries 2 to 5 answer 401, the 6th 423.
+    await h.step('repeated wrong passwords make the name wait (429), with its own message; nothing is locked', async () => {
+        // The first wrong try above counts: tries 2 to 6 answer 401; the 6th starts a wait
+        // (60 s in this stack), so the 7th answers 429.
         let r;
         let previous = wrongText;
-        for (let attempt = 2; attempt <= 6; attempt++) {
+        for (let attempt = 2; attempt <= 7; attempt++) {
             // Clear the old message so that the next one is seen even if its text is the same.
             await page.evaluate(() => {
                 const e = document.getElementById('login-error');
                 if (e) e.textContent = '';
             });
             r = await submitLogin(page, 'subject03', `wrong-${attempt}`, '');
-            const expected = attempt <= 5 ? 401 : 423;
+            const expected = attempt <= 6 ? 401 : 429;
             assert.equal(r.status, expected, `attempt ${attempt} answered ${r.status}`);
             assertReadable(r.text, `attempt ${attempt}`);
             previous = r.text;
         }
-        assert.notEqual(previous, wrongText, `the locked message differs from the wrong-password one: ${previous}`);
-        assert.match(previous, /锁|lock/i, `the locked message says the account is locked: ${previous}`);
-        await h.screenshot(page, 'signin-locked.zh-CN');
-        // The right password is refused too while locked.
+        assert.notEqual(previous, wrongText, `the throttled message differs from the wrong-password one: ${previous}`);
+        assert.match(previous, /\d+ 秒后再试/, `the throttled message says how long to wait: ${previous}`);
+        assert.doesNotMatch(previous, /锁/, `nothing is locked: ${previous}`);
+        await h.screenshot(page, 'signin-throttled.zh-CN');
+        // The right password waits too: no password is checked during the wait.
         await page.evaluate(() => {
             document.getElementById('login-error').textContent = '';
         });
         r = await submitLogin(page, 'subject03', h.DEMO_PASSWORD, '');
-        assert.equal(r.status, 423, 'the right password while locked');
+        assert.equal(r.status, 429, 'the right password during the wait');
         await h.setLanguage(page, 'en');
         await page.evaluate(() => {
             document.getElementById('login-error').textContent = '';
         });
         r = await submitLogin(page, 'subject03', h.DEMO_PASSWORD, '');
-        assert.equal(r.status, 423);
-        assertReadable(r.text, 'locked, in English');
-        assert.match(r.text, /lock/i, `the English locked message: ${r.text}`);
-        assert.doesNotMatch(r.text, CJK, `the English locked message has no Chinese: ${r.text}`);
-        await h.screenshot(page, 'signin-locked.en');
+        assert.equal(r.status, 429);
+        assertReadable(r.text, 'throttled, in English');
+        assert.match(r.text, /try again in \d+ second/i, `the English throttled message: ${r.text}`);
+        assert.doesNotMatch(r.text, CJK, `the English throttled message has no Chinese: ${r.text}`);
+        await h.screenshot(page, 'signin-throttled.en');
         await h.setLanguage(page, 'zh-CN');
     });
 

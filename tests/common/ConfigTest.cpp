@@ -51,7 +51,7 @@ TEST(ConfigTest, EmptyFileGivesTheDefaults) {
     EXPECT_EQ(c.server.port, 8080);
     EXPECT_EQ(c.server.roles, "signaling,media");
     EXPECT_EQ(c.redis.url, "redis://127.0.0.1:6379/0");
-    EXPECT_EQ(c.auth.lockoutAttempts, 5);
+    EXPECT_EQ(c.auth.throttleAccountFailures, 5);
     EXPECT_EQ(c.attendance.heartbeatTimeoutSeconds, 30);
     EXPECT_DOUBLE_EQ(c.attendance.requiredHoursPerMonth, 8.0);
     EXPECT_EQ(c.attendance.utcOffset, "+08:00");
@@ -79,7 +79,7 @@ level = "debug"
     EXPECT_DOUBLE_EQ(c.attendance.requiredHoursPerMonth, 12.0);  // An integer is a number.
     EXPECT_EQ(c.utcOffsetMinutes(), -330);
     EXPECT_EQ(c.log.level, "debug");
-    EXPECT_EQ(c.auth.lockoutAttempts, 5);  // Untouched keys keep their defaults.
+    EXPECT_EQ(c.auth.throttleAccountFailures, 5);  // Untouched keys keep their defaults.
 }
 
 TEST(ConfigTest, UnknownKeyIsNamed) {

@@ -259,6 +259,40 @@ TEST_F(MediaBadInputTest, StopMediaOfAnotherConnectionsSessionIsUnknownSession) 
     EXPECT_TRUE(viewer->waitForFrames(5, 10s)) << "error " << viewer->lastError();
 }
 
+// Candidates pointing where the media server must never send (signaling/src/CandidateFilter):
+// answered ok with the reason they were ignored, and the session carries on. This stack
+// allows loopback candidates (its peers are on 127.0.0.1); the rest are dropped.
+TEST_F(MediaBadInputTest, CandidatesTheServerMustNotContactAreIgnored) {
+    auto teacher = joinC1("officer.wang");
+    auto publisher = MediaPeer::publish(*teacher, "main");
+    ASSERT_TRUE(publisher->lastError().empty()) << publisher->lastError();
+    ASSERT_TRUE(publisher->waitConnected(10s));
+    auto ice = [&](const std::string& address, int port) {
+        return teacher->request({{"type", "ice"},
+                                 {"session", publisher->session()},
+                                 {"sdpMLineIndex", 0},
+                                 {"candidate", "candidate:9 1 udp 2122260223 " + address + " " +
+                                                   std::to_string(port) + " typ host"}});
+    };
+    const std::vector<std::pair<std::pair<std::string, int>, std::string>> dropped{
+        {{"169.254.169.254", 80}, "link-local"},          {{"0.0.0.0", 40000}, "unspecified"},
+        {{"224.0.0.251", 5353}, "multicast or reserved"}, {{"fe80::1", 40000}, "link-local"},
+        {{"metadata.internal", 80}, "host name"},         {{"192.0.2.10", port()}, "service port"}};
+    for (const auto& [target, reason] : dropped) {
+        auto reply = ice(target.first, target.second);
+        EXPECT_EQ(reply["type"], "ok") << reply.dump();
+        EXPECT_EQ(reply.value("ignored", ""), reason) << target.first << ": " << reply.dump();
+    }
+    auto loopback = ice("127.0.0.1", 40000);
+    EXPECT_EQ(loopback["type"], "ok") << loopback.dump();
+    EXPECT_FALSE(loopback.contains("ignored")) << "allowed in this stack: " << loopback.dump();
+    // The session carries on: a viewer still gets the teacher's picture.
+    auto subject = joinC1Watching("subject01", demo::kOfficerWang);
+    auto viewer = MediaPeer::subscribe(*subject, demo::kOfficerWang);
+    ASSERT_TRUE(viewer->lastError().empty()) << viewer->lastError();
+    EXPECT_TRUE(viewer->waitForFrames(5, 10s)) << "error " << viewer->lastError();
+}
+
 // A viewer that asks for a stream and goes away before answering the server's offer, by
 // stop_media or by closing its socket: the session ends and the server carries on.
 TEST_F(MediaBadInputTest, ViewSessionAbandonedBeforeItsAnswerEndsCleanly) {

@@ -1,9 +1,15 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <future>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "RedisFixture.hpp"
@@ -32,6 +38,7 @@ struct Attempt {
     std::optional<LoginResult> result;
     std::string code;  // ApiError code when it failed.
     std::string message;
+    int retryAfter{0};
 };
 
 std::string field(const AuditEntry& e, const std::string& name) {
@@ -77,14 +84,20 @@ protected:
         RedisFixture::TearDown();
     }
 
-    Attempt login(const std::string& username, const std::string& password) {
+    Attempt login(const std::string& username, const std::string& password,
+                  const std::string& from = "127.0.0.1") {
+        return loginWith(*sessions, username, password, from);
+    }
+    Attempt loginWith(signaling::Sessions& s, const std::string& username,
+                      const std::string& password, const std::string& from) {
         Attempt a;
         loop.runUntilDone([&]() -> Task<void> {
             try {
-                a.result = co_await sessions->login(username, password, "127.0.0.1");
+                a.result = co_await s.login(username, password, from);
             } catch (const ApiError& e) {
                 a.code = e.code();
                 a.message = e.what();
+                a.retryAfter = e.retryAfterSeconds();
             }
         }());
         return a;
@@ -190,62 +203,147 @@ TEST_F(SessionsTest, WrongPasswordIsUnauthenticated) {
     EXPECT_EQ(server.cli({"--scan", "--pattern", "vigil:session:*"}), "");
 }
 
-TEST_F(SessionsTest, UnknownUserIsUnauthenticatedAndAudited) {
-    auto a = login("nobody", kPassword);
+TEST_F(SessionsTest, UnknownUserIsUnauthenticatedAndCountedNotAudited) {
+    auto a = login("nobody", kPassword, "192.0.2.1");
     EXPECT_EQ(a.code, "unauthenticated");
-    auto b = login("BAD NAME!", kPassword);
+    auto b = login("BAD NAME!", kPassword, "192.0.2.1");
     EXPECT_EQ(b.code, "unauthenticated");
-    auto failed = auditEntries("login_failed");
-    EXPECT_EQ(failed.size(), 2u);
+    auto wrong = login("subject01", "wrong-password");
+    EXPECT_EQ(a.message, wrong.message) << "an unknown name reads like a wrong password";
+    // A flood of made-up names must not grow the audit stream: a per-hour count by address
+    // with a TTL instead.
+    EXPECT_TRUE(auditEntries("login_failed").size() == 1u) << "only the real account's failure";
+    const std::string hours = server.cli({"--scan", "--pattern", "vigil:loginunknown:*"});
+    ASSERT_FALSE(hours.empty());
+    ASSERT_EQ(hours.find('\n'), std::string::npos) << hours;
+    EXPECT_EQ(server.cli({"HGET", hours, "192.0.2.1"}), "2");
+    EXPECT_GT(std::stoi(server.cli({"TTL", hours})), 0);
 }
 
-TEST_F(SessionsTest, FiveWrongPasswordsLockTheAccount) {
-    ASSERT_EQ(config.lockoutAttempts, 5);
-    for (int i = 0; i < 4; ++i) {
-        auto a = login("subject01", "wrong-" + std::to_string(i));
+TEST_F(SessionsTest, TheUnknownNameAggregateKeepsABoundedNumberOfAddresses) {
+    // Already full for this hour: another address is counted under "other", not added.
+    const std::string key = keys::unknownLogins([] {
+        std::time_t now = std::time(nullptr);
+        std::tm tm{};
+        gmtime_r(&now, &tm);
+        char text[16];
+        std::strftime(text, sizeof text, "%Y%m%d%H", &tm);
+        return std::string(text);
+    }());
+    std::vector<std::string> fill{"HSET", key};
+    for (int i = 0; i < 1000; ++i) {
+        fill.push_back("198.51.100." + std::to_string(i));
+        fill.push_back("1");
+    }
+    server.cli(fill);
+    EXPECT_EQ(login("nobody", kPassword, "203.0.113.9").code, "unauthenticated");
+    EXPECT_EQ(server.cli({"HLEN", key}), "1001");
+    EXPECT_EQ(server.cli({"HGET", key, "other"}), "1");
+    EXPECT_EQ(login("nobody", kPassword, "198.51.100.5").code, "unauthenticated");
+    EXPECT_EQ(server.cli({"HGET", key, "198.51.100.5"}), "2") << "a known address still counts";
+}
+
+TEST_F(SessionsTest, WrongPasswordsThrottleTheNameAndNeverLockOrEndSessions) {
+    ASSERT_EQ(config.throttleAccountFailures, 5);
+    auto open = login("subject01", kPassword, "10.0.0.1");
+    ASSERT_TRUE(open.result.has_value());
+    // Five free failures, then each failure makes the name wait: 2 s, 4 s, ...
+    for (int i = 1; i <= 6; ++i) {
+        auto a = login("subject01", "wrong-" + std::to_string(i), "10.9.9.9");
         EXPECT_EQ(a.code, "unauthenticated") << i;
     }
+    auto throttled = login("subject01", kPassword, "10.9.9.9");
+    EXPECT_FALSE(throttled.result.has_value());
+    EXPECT_EQ(throttled.code, "rate_limited");
+    EXPECT_GE(throttled.retryAfter, 1);
+    EXPECT_LE(throttled.retryAfter, 2);
+    // The wait runs out (its key expires): the name may try again, and the next failure
+    // doubles the wait.
+    const std::string waits = server.cli({"--scan", "--pattern", "vigil:loginwait:*"});
+    ASSERT_FALSE(waits.empty());
+    std::istringstream lines(waits);
+    for (std::string k; std::getline(lines, k);) server.cli({"DEL", k});
+    EXPECT_EQ(login("subject01", "wrong-7", "10.8.8.8").code, "unauthenticated");
+    auto again = login("subject01", kPassword, "10.8.8.8");
+    EXPECT_EQ(again.code, "rate_limited");
+    EXPECT_GE(again.retryAfter, 3) << "the wait doubles";
+
+    // No lock: nothing the owner holds is touched.
+    EXPECT_TRUE(resolve(open.result->token).has_value()) << "an open session survives";
     EXPECT_TRUE(auditEntries("account_locked").empty());
-    auto fifth = login("subject01", "wrong-5");
-    EXPECT_EQ(fifth.code, "unauthenticated");
-
-    auto locked = login("subject01", kPassword);
-    EXPECT_FALSE(locked.result.has_value());
-    EXPECT_EQ(locked.code, "account_locked");
-    EXPECT_EQ(server.cli({"--scan", "--pattern", "vigil:session:*"}), "");
-
-    auto failed = auditEntries("login_failed");
-    EXPECT_EQ(failed.size(), 5u);
-    for (const auto& e : failed) EXPECT_EQ(field(e, "target"), user.id);
-    auto lockedEntries = auditEntries("account_locked");
-    ASSERT_EQ(lockedEntries.size(), 1u);
-    EXPECT_EQ(field(lockedEntries[0], "target"), user.id);
-    EXPECT_EQ(auditEntries("login_refused").size(), 1u);
-    EXPECT_TRUE(auditEntries("login").empty());
-
-    int ttl = std::stoi(server.cli({"TTL", keys::lock(user.id)}));
-    EXPECT_GT(ttl, config.lockoutMinutes * 60 - 10);
-
+    EXPECT_EQ(server.cli({"--scan", "--pattern", "vigil:lock:*"}), "");
+    // The owner, from the address the account signed in from, is not held back by it.
+    auto owner = login("subject01", kPassword, "10.0.0.1");
+    EXPECT_TRUE(owner.result.has_value()) << owner.code << ": " << owner.message;
+    EXPECT_EQ(auditEntries("login_failed").size(), 7u);
     // The whole audit trail of the episode is an intact chain.
     std::optional<signaling::ChainBreak> broken;
     loop.runUntilDone([&]() -> Task<void> { broken = co_await audit->verify(); }());
     EXPECT_FALSE(broken.has_value());
 }
 
-TEST_F(SessionsTest, LockExpiresAndASuccessfulLoginResetsTheCount) {
-    config.lockoutAttempts = 3;
-    login("subject01", "wrong-1");
-    login("subject01", "wrong-2");
-    ASSERT_TRUE(login("subject01", kPassword).result.has_value());  // resets the count
-    login("subject01", "wrong-3");
-    login("subject01", "wrong-4");
-    EXPECT_TRUE(login("subject01", kPassword).result.has_value())
-        << "only two failures since the last success";
+TEST_F(SessionsTest, AnUnknownNameIsThrottledExactlyLikeAKnownOne) {
+    std::vector<Attempt> known, unknown;
+    for (int i = 0; i < 7; ++i) {
+        known.push_back(login("subject01", "wrong", "10.1.0." + std::to_string(i)));
+        unknown.push_back(login("nobody01", "wrong", "10.2.0." + std::to_string(i)));
+    }
+    for (int i = 0; i < 7; ++i) {
+        EXPECT_EQ(known[i].code, unknown[i].code) << i;
+        if (known[i].code != "rate_limited") EXPECT_EQ(known[i].message, unknown[i].message) << i;
+        // The wait is the same, give or take the time one attempt took.
+        EXPECT_LE(std::abs(known[i].retryAfter - unknown[i].retryAfter), 1) << i;
+    }
+    EXPECT_EQ(unknown[6].code, "rate_limited");
+    EXPECT_EQ(known[6].code, "rate_limited");
+}
 
-    for (int i = 0; i < 3; ++i) login("subject01", "wrong");
-    EXPECT_EQ(login("subject01", kPassword).code, "account_locked");
-    server.cli({"DEL", keys::lock(user.id)});  // The lockout period has passed.
-    EXPECT_TRUE(login("subject01", kPassword).result.has_value());
+TEST_F(SessionsTest, OneAddressIsThrottledAcrossNames) {
+    config.throttleAddressFailures = 3;
+    for (int i = 0; i < 4; ++i)
+        EXPECT_EQ(login("guess" + std::to_string(i), "pw", "192.0.2.50").code, "unauthenticated");
+    auto throttled = login("subject01", kPassword, "192.0.2.50");
+    EXPECT_EQ(throttled.code, "rate_limited");
+    EXPECT_GT(throttled.retryAfter, 0);
+    // Another address, and another host's /64, are not affected.
+    EXPECT_TRUE(login("subject01", kPassword, "192.0.2.51").result.has_value());
+    for (int i = 0; i < 4; ++i) login("guess" + std::to_string(i), "pw", "2001:db8:0:1::1");
+    EXPECT_EQ(login("subject01", kPassword, "2001:db8:0:1::2").code, "rate_limited");
+    EXPECT_TRUE(login("subject01", kPassword, "2001:db8:0:2::1").result.has_value());
+}
+
+TEST_F(SessionsTest, ASuccessfulLoginClearsTheNamesCount) {
+    config.throttleAccountFailures = 3;
+    login("subject01", "wrong-1", "10.3.0.1");
+    login("subject01", "wrong-2", "10.3.0.1");
+    ASSERT_TRUE(login("subject01", kPassword, "10.3.0.1").result.has_value());
+    login("subject01", "wrong-3", "10.3.0.2");
+    login("subject01", "wrong-4", "10.3.0.2");
+    login("subject01", "wrong-5", "10.3.0.2");
+    EXPECT_TRUE(login("subject01", kPassword, "10.3.0.4").result.has_value())
+        << "only three failures since the last success";
+}
+
+TEST_F(SessionsTest, AFullHashingQueueAnswersBusy) {
+    common::WorkerPool bounded(1, 1);
+    signaling::Sessions busy(loop, *redis, bounded, *directory, *audit, config);
+    std::promise<void> started, release;
+    auto released = release.get_future().share();
+    bounded.submit([&started, released]() {
+        started.set_value();
+        released.wait();
+    });
+    started.get_future().wait();
+    ASSERT_TRUE(bounded.trySubmit([]() {}));  // The one queue place is taken.
+    auto a = loginWith(busy, "subject01", kPassword, "10.4.0.1");
+    EXPECT_EQ(a.code, "busy");
+    EXPECT_GT(a.retryAfter, 0);
+    auto unknown = loginWith(busy, "nobody", kPassword, "10.4.0.1");
+    EXPECT_EQ(unknown.code, "busy");
+    release.set_value();
+    for (int i = 0; i < 500 && bounded.queued() > 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    EXPECT_TRUE(loginWith(busy, "subject01", kPassword, "10.4.0.1").result.has_value());
 }
 
 TEST_F(SessionsTest, DisabledUserCannotLogIn) {

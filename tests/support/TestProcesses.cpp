@@ -86,6 +86,8 @@ int freePort() {
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     addr.sin_port = 0;
     bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+            // ...and the test peers' candidates are on 127.0.0.1, which a server drops by default.
+            {"VIGIL_MEDIA_ALLOW_LOOPBACK_CANDIDATES", "true"},
     socklen_t len = sizeof addr;
     getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
     int port = ntohs(addr.sin_port);

@@ -50,7 +50,11 @@ async function errorFrom(response) {
       message = body.error.message || '';
     }
   } catch { /* not JSON: keep the status */ }
-  return new ApiError(response.status, code, message);
+  const error = new ApiError(response.status, code, message);
+  // Seconds to wait before trying again (a throttled sign-in, a busy server).
+  const retryAfter = Number.parseInt(response.headers.get('Retry-After') ?? '', 10);
+  if (retryAfter > 0) error.retryAfter = retryAfter;
+  return error;
 }
 
 // request('GET', '/api/classes', {query: {from}, body, raw}) → parsed JSON (or the Response
@@ -99,11 +103,13 @@ export function mediaUrl(path) {
 // A sentence for people: the translation of the stable code when there is one, else the
 // server's own message (always a sentence), else a generic text. Never raw JSON or a stack.
 export function readableError(error) {
+    if (code === 'busy' && error.status === 503) return t('error.server_busy');
   const code = error?.code;
   if (code && has(`error.${code}`)) {
-    if (code === 'account_locked' && error.message) {
-      const minutes = /(\d+)/.exec(error.message)?.[1];
-      if (minutes) return t('error.account_locked_minutes', { minutes });
+    // Over HTTP, rate_limited with Retry-After is a throttled sign-in, and busy (503) a server
+    // refusing more password checks for now; over the WebSocket they mean other things.
+    if (code === 'rate_limited' && error.retryAfter) {
+      return t('error.login_throttled', { seconds: error.retryAfter });
     }
     return t(`error.${code}`);
   }

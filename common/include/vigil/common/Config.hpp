@@ -32,9 +32,15 @@ struct Config {
         int sessionIdleMinutes{30};
         // A session ends this long after sign-in however much it is used.
         int sessionMaxHours{12};
-        int lockoutAttempts{5};
-        int lockoutWindowMinutes{15};
-        int lockoutMinutes{15};
+        // Login throttling (LoginThrottle): failures allowed per account name and per source
+        // address before each further one costs an exponentially growing wait.
+        int throttleAccountFailures{5};
+        int throttleAddressFailures{20};
+        int throttleBaseSeconds{2};
+        int throttleMaxSeconds{300};
+        int throttleWindowMinutes{15};
+        // Password checks that may wait for a hashing thread; beyond: 503 busy.
+        int hashQueueLimit{32};
         int wsAuthTimeoutSeconds{10};
         int passwordMinLength{8};
     } auth;
@@ -74,6 +80,9 @@ struct Config {
         int ringSeconds{30};
     } calls;
     struct Recording {
+        // Accept clients' ICE candidates on loopback addresses (only test stacks, where every
+        // peer is on 127.0.0.1).
+        bool allowLoopbackCandidates{false};
         bool enabled{true};
         std::string dir{"var/recordings"};
         int chunkSeconds{300};
@@ -108,6 +117,9 @@ struct Config {
         bool creditUnenrolled{true};
         int livenessSeconds{20};
         int burstFps{5};
+        // A reference photo larger than this (width x height, read from its header) is refused
+        // before it is decoded.
+        int maxPhotoPixels{4096 * 4096};
         int blinkBurstFps{10};  // A blink closes the eyes for a frame or two at 10 fps.
     } presence;
     // What each management level requires (LevelPolicy). Frequencies: daily | weekly |

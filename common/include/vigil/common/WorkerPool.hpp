@@ -1,7 +1,9 @@
 #pragma once
 // A fixed pool of threads for CPU-heavy work (password hashing) that must not run on the
 // event loop. `co_await pool.run(loop, fn)` runs fn on a worker and resumes the awaiting
-// coroutine back on the loop thread with its result.
+// coroutine back on the loop thread with its result. A pool built with a queue limit refuses
+// work beyond it (run() throws WorkerPool::Full) instead of queueing without bound: a flood
+// of password checks then costs the caller a refusal, not the server its memory and latency.
 
 #include <condition_variable>
 #include <coroutine>
@@ -10,6 +12,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 #include <type_traits>
 #include <vector>
@@ -20,12 +23,23 @@ namespace vigil::common {
 
 class WorkerPool {
 public:
-    explicit WorkerPool(unsigned threads);
+    // Thrown by run() (and returned false by trySubmit()) when the queue is full.
+    class Full : public std::runtime_error {
+    public:
+        Full() : std::runtime_error("the worker queue is full") {}
+    };
+
+    // `maxQueued`: jobs that may wait for a thread (0: no limit).
+    explicit WorkerPool(unsigned threads, std::size_t maxQueued = 0);
     ~WorkerPool();
     WorkerPool(const WorkerPool&) = delete;
     WorkerPool& operator=(const WorkerPool&) = delete;
 
     void submit(std::function<void()> job);
+    // Queues `job` unless the queue holds maxQueued jobs already.
+    bool trySubmit(std::function<void()> job);
+    // Jobs waiting for a thread now.
+    std::size_t queued();
 
     template <typename Fn>
     struct RunAwaiter {
@@ -37,8 +51,9 @@ public:
         std::exception_ptr error;
 
         bool await_ready() const noexcept { return false; }
-        void await_suspend(std::coroutine_handle<> h) {
-            pool.submit([this, h]() {
+        // Returns false (resume at once, with Full thrown) when the queue is full.
+        bool await_suspend(std::coroutine_handle<> h) {
+            bool queued = pool.trySubmit([this, h]() {
                 try {
                     result.emplace(fn());
                 } catch (...) {
@@ -46,6 +61,8 @@ public:
                 }
                 loop.post([h]() { h.resume(); });
             });
+            if (!queued) error = std::make_exception_ptr(Full());
+            return queued;
         }
         Result await_resume() {
             if (error) std::rethrow_exception(error);
@@ -65,6 +82,7 @@ private:
     std::condition_variable wake_;
     std::deque<std::function<void()>> jobs_;
     bool stopping_{false};
+    std::size_t maxQueued_;
     std::vector<std::thread> threads_;  // Owned.
 };
 

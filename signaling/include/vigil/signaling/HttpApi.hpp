@@ -3,6 +3,7 @@
 // /healthz. Every read of attendance records, every export and every access to a recording
 // is audited.
 
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "vigil/common/Config.hpp"
@@ -190,7 +191,8 @@ void checkPasswordStrength(const std::string& password, const common::Config& co
 // Checks the password, hashes it and adds the account; "username_taken" when the username is
 // in use.
 common::Task<User> createAccount(Directory& directory, NewUser user, std::string password,
-                                 const common::Config& config);
+                                 const common::Config& config,
+                                 const PasswordHasher& hasher = nullptr);
 
 // A time parameter (parseQueryTime), or `fallback` when absent; bad_request when it does not
 // parse. A plain date given as "to" includes that whole day.
@@ -198,3 +200,6 @@ common::Millis timeParam(const HttpRequest& request, const char* name, int utcOf
                          common::Millis fallback);
 
 }  // namespace vigil::signaling
+// Hashes a new password; the REST API passes Sessions::hashPassword (the hashing workers),
+// the admin CLI nothing (hashed in place: it serves no one else meanwhile).
+using PasswordHasher = std::function<common::Task<std::string>(std::string password)>;

@@ -43,11 +43,25 @@ inline std::string session(const std::string& tokenHash) {
 inline std::string userSessions(const std::string& userId) {
     return "vigil:user_sessions:" + userId;
 }
-inline std::string loginFailures(const std::string& userId) {
-    return "vigil:loginfail:" + userId;
+// Login throttling (LoginThrottle). `who` is "name:<SHA-256 of the username>" (known or
+// not) or "addr:<source address>". Failed logins in the window: counter with a TTL.
+inline std::string loginFailures(const std::string& who) {
+    return "vigil:loginfail:" + who;
 }
-inline std::string lock(const std::string& userId) {
-    return "vigil:lock:" + userId;
+// Present (with a millisecond TTL) while `who` must wait before trying again.
+inline std::string loginWait(const std::string& who) {
+    return "vigil:loginwait:" + who;
+}
+// Addresses an account signed in from: zset address -> last success ms, capped, with a TTL.
+// They are not held back by the account's own count (an outsider cannot shut the owner out).
+inline std::string trustedAddresses(const std::string& userId) {
+    return "vigil:logintrusted:" + userId;
+}
+// Failed logins for usernames that do not exist, per hour (UTC, "YYYYMMDDHH"): hash source
+// address -> count, capped in fields, with a TTL. Not in the audit log, which such a flood
+// would grow without limit.
+inline std::string unknownLogins(const std::string& hour) {
+    return "vigil:loginunknown:" + hour;
 }
 
 inline std::string attendance(const std::string& classId) {

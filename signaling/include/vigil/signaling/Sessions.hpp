@@ -1,8 +1,8 @@
 #pragma once
-// Login, session tokens and lockout. A token is 256 random bits shown once to the client;
+// Login and session tokens. A token is 256 random bits shown once to the client;
 // Redis keeps only its SHA-256, with an idle expiry refreshed on use and an absolute end
-// ([auth] session_max_hours). Five wrong passwords
-// within the window lock the account for the lockout period. Every outcome is audited.
+// ([auth] session_max_hours). Failed logins are throttled by LoginThrottle (never an
+// account lock). Every outcome for an existing account is audited.
 
 #include <optional>
 #include <string>
@@ -13,6 +13,7 @@
 #include "vigil/common/WorkerPool.hpp"
 #include "vigil/signaling/AuditLog.hpp"
 #include "vigil/signaling/Directory.hpp"
+#include "vigil/signaling/LoginThrottle.hpp"
 #include "vigil/signaling/SessionIndex.hpp"
 
 namespace vigil::signaling {
@@ -42,8 +43,13 @@ public:
           config_(config),
           index_(redis, SessionIndex::Lifetime::from(config)) {}
 
-    // Throws ApiError unauthenticated (wrong name or password, disabled) or account_locked.
+    // Throws ApiError unauthenticated (wrong name or password, disabled; the same text for
+    // an unknown name as for a wrong password), rate_limited (throttled, with the seconds to
+    // wait) or busy (the hashing queue is full).
     common::Task<LoginResult> login(std::string username, std::string password, std::string origin);
+    // Hashes a new password on the hashing workers (never on the event loop); busy when their
+    // queue is full.
+    common::Task<std::string> hashPassword(std::string password);
     // The user behind a live token (refreshing its expiry), or nothing.
     common::Task<std::optional<User>> resolve(std::string token);
     // The same for a token's SHA-256, saying why when it admits nobody (idle or absolute
@@ -60,7 +66,10 @@ public:
     common::Task<std::string> issue(const std::string& userId);
 
 private:
-    common::Task<void> recordFailure(const User& user, const std::string& origin);
+    common::Task<void> recordFailure(const User& user, const std::string& username,
+                                     const std::string& origin);
+    // Runs a password check on the hashing workers; busy when their queue is full.
+    common::Task<bool> verifyOnWorkers(std::string hash, std::string password);
 
     common::EventLoop& loop_;             // Passed by argument.
     common::RedisClient& redis_;          // Passed by argument.
@@ -68,7 +77,8 @@ private:
     Directory& directory_;                // Passed by argument.
     AuditLog& audit_;                     // Passed by argument.
     const common::Config::Auth& config_;  // Passed by argument.
-    SessionIndex index_;                  // Owned.
+    LoginThrottle throttle_{redis_, config_};
+    SessionIndex index_;  // Owned.
 };
 
 }  // namespace vigil::signaling

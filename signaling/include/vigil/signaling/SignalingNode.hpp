@@ -72,7 +72,9 @@ private:
     std::string nodeId_;
     std::unique_ptr<common::RedisClient> redis_;       // Owned.
     std::unique_ptr<common::RedisClient> subscriber_;  // Owned.
-    common::WorkerPool hashing_{2};
+    // Password checks: a bounded queue, so that a login flood is refused (503 busy) rather
+    // than queued without limit.
+    common::WorkerPool hashing_{2, static_cast<std::size_t>(config_.auth.hashQueueLimit)};
     Directory directory_;
     AuditLog audit_;
     AttendanceStore attendance_;
