@@ -321,6 +321,7 @@ std::vector<Key> allKeys() {
         boolKey("recording.enabled", [](Config& c) -> bool& { return c.recording.enabled; }),
         VIGIL_STR(recording, dir, recording.dir, validateNotEmpty),
         VIGIL_INT(recording, chunk_seconds, recording.chunkSeconds, 2, 3600),
+        VIGIL_INT(recording, play_token_seconds, recording.playTokenSeconds, 30, 86400),
         boolKey("media.allow_loopback_candidates",
                 [](Config& c) -> bool& { return c.media.allowLoopbackCandidates; }),
         boolKey("vision.enabled", [](Config& c) -> bool& { return c.vision.enabled; }),

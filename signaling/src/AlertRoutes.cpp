@@ -3,6 +3,7 @@
 #include <map>
 
 #include "vigil/common/Error.hpp"
+#include "vigil/signaling/Access.hpp"
 #include "vigil/signaling/HttpApi.hpp"
 
 namespace vigil::signaling {
@@ -39,6 +40,13 @@ Task<HttpResponse> listAlerts(AlertRoutesDeps d, const RouteContext& c) {
     std::string subject = queryValue(c.request, "subject");
     std::string classId = queryValue(c.request, "class");
     int limit = static_cast<int>(intParam(c.request, "limit", 200, 1, 1000));
+    if (!subject.empty()) {
+        // A subject outside one's scope is refused, not answered with an empty list.
+        auto named = co_await d.directory.findUser(subject);
+        auto tree = co_await d.directory.unitTree();
+        if (named && !access::canSeeSubject(user, *named, tree))
+            throw ApiError("forbidden", "this subject is outside your scope");
+    }
     // A class's alerts are few: look through more and keep the class's.
     auto alerts = co_await d.alerts.list(user, state, escalated == "1", subject,
                                          classId.empty() ? limit : kClassScan);

@@ -99,11 +99,15 @@ Task<AuditPage> AuditQuery::scan(const AuditFilter& filter, bool newestFirst, st
         } else {
             reply = co_await redis_.cmd("XRANGE", keys::kAudit, from, to, "COUNT", count);
         }
-        for (const auto& raw : reply.elements) {
+        std::vector<AuditEntry> batch;
+        batch.reserve(reply.elements.size());
+        for (const auto& raw : reply.elements) batch.push_back(auditEntryFromStream(raw));
+        if (scope_ != nullptr) co_await scope_->prepare(batch);
+        for (auto& entry : batch) {
             ++scanned;
-            if (!raw.elements.empty()) last = raw.elements[0].str;
-            AuditEntry entry = auditEntryFromStream(raw);
+            if (!entry.id.empty()) last = entry.id;
             if (!filter.matches(entry)) continue;
+            if (scope_ != nullptr && !scope_->covers(entry)) continue;
             page.entries.push_back(std::move(entry));
             if (page.entries.size() >= limit) {
                 page.next = last;

@@ -53,6 +53,9 @@ Task<HttpResponse> listCheckins(CheckinRoutesDeps d, const RouteContext& c) {
             names[checkin.subject] = co_await d.service.nameOf(checkin.subject);
         out.push_back(checkin.toJson(offset, names[checkin.subject]));
     }
+    const std::string subject = queryValue(c.request, "subject");
+    const std::string detail = json{{"count", out.size()}, {"from", from}, {"to", to}}.dump();
+    co_await d.audit.append(user.id, "checkins_view", subject, detail);
     co_return jsonResponse(200, json{{"checkins", out}});
 }
 

@@ -235,6 +235,10 @@ Task<json> ClassHub::onRoster(ConnPtr conn, const Request& request) {
     json roster = co_await buildRoster(classId);
     co_return json{{"class", classId}, {"participants", roster["participants"]}};
 }
+    if (audit_ != nullptr) {
+        const std::string detail = json{{"count", roster["participants"].size()}}.dump();
+        co_await audit_->append(conn->user->id, "roster_view", classId, detail);
+    }
 
 namespace {
 

@@ -6,6 +6,8 @@
 #include "vigil/common/Log.hpp"
 #include "vigil/common/LogText.hpp"
 #include "vigil/signaling/Keys.hpp"
+#include "vigil/signaling/MessageAccess.hpp"
+#include "vigil/signaling/RefusalAudit.hpp"
 
 namespace vigil::signaling {
 
@@ -135,12 +137,14 @@ Task<void> ClassHub::handle(ConnPtr conn, Request request) {
     auto guard = co_await conn->mutex.lock();
     if (conn->closed) co_return;
     json reply;
+    bool refusedRead = false;
     try {
         json payload = co_await dispatch(conn, request);
         reply = okReply(request.id, std::move(payload));
     } catch (const ApiError& e) {
         reply = errorReply(request.id, e.code(), e.what());
         if (e.code() == "unauthenticated" || e.code() == "forbidden") strike(conn);
+        refusedRead = e.code() == "forbidden" && messageRule(request.type).read && conn->user;
     } catch (const common::RedisError& e) {
         logger()->error("conn {}: {} failed: {}", conn->key, toString(request.type), e.what());
         reply = errorReply(request.id, "internal", "the record store is unavailable; try again");
@@ -148,11 +152,20 @@ Task<void> ClassHub::handle(ConnPtr conn, Request request) {
         logger()->error("conn {}: {} failed: {}", conn->key, toString(request.type), e.what());
         reply = errorReply(request.id, "internal", "internal error");
     }
+    if (refusedRead && audit_ != nullptr) {
+        // What was asked for: a subject's camera, else the class.
+        const std::string target =
+            request.body.value("source", request.body.value("class", conn->classId));
+        RefusalAudit refusals(*audit_);
+        co_await refusals.wsRead(*conn->user, std::string(toString(request.type)), target,
+                                 reply.value("message", ""));
+    }
     push(conn, reply);
 }
 
 Task<json> ClassHub::dispatch(ConnPtr conn, const Request& request) {
     if (request.type != MessageType::Auth) co_await requireCurrentAccount(conn);
+    if (request.type != MessageType::Auth) requireMessageCaller(request.type, *conn->user);
     switch (request.type) {
         case MessageType::Auth:
             co_return co_await onAuth(conn, request);

@@ -158,14 +158,11 @@ void HttpApi::addRoutes() {
     add("GET", "/api/recordings", Caller::Staff,
         [](HttpApi* a, P c) { return a->recordingList(c.caller(), c.request); });
     add("GET", "/api/recordings/{}", Caller::Staff,
-        [](HttpApi* a, P c) { return a->recordingDetail(c.caller(), c.params[0]); });
-    // A <video> element fetches chunks itself: the token may come in the URL.
-    add(
-        "GET", "/api/recordings/{}/chunks/{}", Caller::Staff,
-        [](HttpApi* a, P c) {
-            return a->recordingChunk(c.caller(), c.params[0], c.params[1], c.request);
-        },
-        true);
+        [](HttpApi* a, P c) { return a->recordingDetail(c.caller(), c.params[0], c.request); });
+    // A <video> element fetches chunks itself: the URL carries a play token for this one
+    // recording (or a script sends its bearer token); the handler admits either.
+    add("GET", "/api/recordings/{}/chunks/{}", Caller::Public,
+        [](HttpApi* a, P c) { return a->recordingChunk(c.params[0], c.params[1], c.request); });
 }
 
 Task<HttpResponse> HttpApi::route(const HttpRequest& request) {

@@ -2,7 +2,8 @@
 // chunks' digests, and a chunk's bytes with Range support so that a browser's <video> can
 // seek. Each class recording names its class session (title, scheduled times). Officers and
 // administrators see the recordings of their org unit and below, and those they took part
-// in; subjects see none. Every access is audited before anything is sent.
+// in; subjects see none. Every list and detail is audited before it is sent, and every play
+// once its bytes went out. Chunk URLs carry a play token scoped to their recording.
 
 #include <sys/stat.h>
 
@@ -17,6 +18,7 @@
 #include "vigil/signaling/Access.hpp"
 #include "vigil/signaling/ByteRange.hpp"
 #include "vigil/signaling/HttpApi.hpp"
+#include "vigil/signaling/PlayTokens.hpp"
 
 namespace vigil::signaling {
 
@@ -55,6 +57,17 @@ std::optional<std::string> servablePath(const std::string& path, const std::stri
     return file;
 }
 
+Task<void> auditPlay(AuditLog& audit, std::string actor, std::string id, std::string detail) {
+    co_await audit.append(std::move(actor), "play_recording", std::move(id), std::move(detail));
+}
+
+// The session token of an `Authorization: Bearer` header ("" without one).
+std::string bearerToken(const HttpRequest& request) {
+    const std::string prefix = "Bearer ";
+    return request.authorization.rfind(prefix, 0) == 0 ? request.authorization.substr(prefix.size())
+                                                       : std::string();
+}
+
 // Staff over the recording's unit, or staff who took part in it.
 bool mayReview(const User& user, const Recording& r, const UnitTree& tree) {
     const auto& p = r.participants;
@@ -62,8 +75,10 @@ bool mayReview(const User& user, const Recording& r, const UnitTree& tree) {
            (access::isStaff(user) && std::find(p.begin(), p.end(), user.id) != p.end());
 }
 
-// `position`: the chunk's place in the whole recording, which names it in its URL.
-json chunkJson(const std::string& recording, const RecordedChunk& c, size_t position, int offset) {
+// `position`: the chunk's place in the whole recording, which names it in its URL; the URL
+// carries the recording's play token.
+json chunkJson(const std::string& recording, const RecordedChunk& c, size_t position, int offset,
+               const std::string& playToken) {
     return {{"index", position},
             {"segment", c.segmentNumber},
             {"segment_index", c.index},
@@ -71,7 +86,8 @@ json chunkJson(const std::string& recording, const RecordedChunk& c, size_t posi
             {"bytes", c.bytes},
             {"start", common::formatIso8601(c.start, offset)},
             {"end", common::formatIso8601(c.end, offset)},
-            {"url", "/api/recordings/" + recording + "/chunks/" + std::to_string(position)}};
+            {"url", "/api/recordings/" + recording + "/chunks/" + std::to_string(position) +
+                        "?play=" + playToken}};
 }
 
 // The class session a class recording belongs to; null for a call's, or a class since
@@ -165,21 +181,34 @@ Task<HttpResponse> HttpApi::recordingList(const User& user, const HttpRequest& r
         200, json{{"recordings", out}, {"total", total}, {"limit", limit}, {"offset", skip}});
 }
 
-Task<HttpResponse> HttpApi::recordingDetail(const User& user, const std::string& id) {
+Task<HttpResponse> HttpApi::recordingDetail(const User& user, const std::string& id,
+                                            const HttpRequest& request) {
     Recording recording = co_await visibleRecording(user, id);
     const int offset = deps_.config.utcOffsetMinutes();
+    PlayTokens tokens(deps_.redis, deps_.sessions, deps_.config.recording.playTokenSeconds);
+    const std::string playToken = co_await tokens.issue(bearerToken(request), id);
     json chunks = json::array();
     for (const auto& c : co_await recordings_.chunks(id))
-        chunks.push_back(chunkJson(id, c, chunks.size(), offset));
+        chunks.push_back(chunkJson(id, c, chunks.size(), offset, playToken));
     ClassCache classes;
     json j = co_await recordingJson(deps_.directory, recording, classes, offset);
     j["chunks"] = chunks;
+    j["play_token_seconds"] = deps_.config.recording.playTokenSeconds;
     co_await deps_.audit.append(user.id, "view_recording", id, "{}");
     co_return jsonResponse(200, j);
 }
 
-Task<HttpResponse> HttpApi::recordingChunk(const User& user, const std::string& id,
-                                           const std::string& index, const HttpRequest& request) {
+Task<HttpResponse> HttpApi::recordingChunk(const std::string& id, const std::string& index,
+                                           const HttpRequest& request) {
+    // A play token for this recording, or a bearer session token; a session token in the URL
+    // is not taken (it would end up in history and logs).
+    User user;
+    if (auto play = request.query.find("play"); play != request.query.end()) {
+        PlayTokens tokens(deps_.redis, deps_.sessions, deps_.config.recording.playTokenSeconds);
+        user = co_await tokens.admit(play->second, id);
+    } else {
+        user = co_await authenticate(request, false);
+    }
     if (index.empty() || index.size() > 7 ||
         index.find_first_not_of("0123456789") != std::string::npos) {
         throw ApiError("bad_request", "a chunk is named by its index, a whole number");
@@ -220,8 +249,6 @@ Task<HttpResponse> HttpApi::recordingChunk(const User& user, const std::string& 
         detail["first"] = first;
         detail["last"] = first + length - 1;
     }
-    const std::string detailText = detail.dump();
-    co_await deps_.audit.append(user.id, "play_recording", id, detailText);
 
     HttpResponse r;
     r.status = partial ? 206 : 200;
@@ -236,7 +263,22 @@ Task<HttpResponse> HttpApi::recordingChunk(const User& user, const std::string& 
                            "inline; filename=\"" + id + "-" + index + ".webm\"");
     // The digest recorded when the chunk was closed, of the whole file.
     r.headers.emplace_back("x-chunk-sha256", chunk->sha256);
-    r.file = HttpResponse::File{*path, first, length};
+    r.file = HttpResponse::File{*path, first, length, {}};
+    // Audited once the bytes went out (all of them, or as many as a closed connection took),
+    // not when they were asked for: the log shows what was actually seen.
+    r.file->served = [audit = &deps_.audit, actor = user.id, id, detail = std::move(detail)](
+                         std::uint64_t sent, bool complete) mutable {
+        detail["sent"] = sent;
+        detail["complete"] = complete;
+        common::spawn(auditPlay(*audit, actor, id, detail.dump()),
+                      [id](const std::exception_ptr& e) {
+                          try {
+                              if (e) std::rethrow_exception(e);
+                          } catch (const std::exception& ex) {
+                              logger()->error("recording {}: play not audited: {}", id, ex.what());
+                          }
+                      });
+    };
     co_return r;
 }
 

@@ -424,8 +424,17 @@ Task<HttpResponse> HttpApi::auditLog(const User& user, const HttpRequest& reques
     if ((order == "newest" && !after.empty()) || (order == "oldest" && !before.empty()))
         throw ApiError("bad_request", "'before' pages newest first, 'after' oldest first");
     const AuditFilter filter = auditFilterOf(request, deps_.config.utcOffsetMinutes());
+    // Administrators read their branch's entries only; naming someone outside it is refused.
+    AuditScope scope(deps_.redis, tree, user.unit);
+    const std::vector<std::string> namedIds{filter.actor, filter.target};
+    for (const auto& named : namedIds) {
+        if (named.empty() || scope.everything()) continue;
+        const std::string unit = co_await scope.unitOf(named);
+        if (!unit.empty() && !tree.isWithin(unit, user.unit))
+            throw ApiError("forbidden", "'" + named + "' is outside your branch");
+    }
 
-    AuditQuery query(deps_.redis);
+    AuditQuery query(deps_.redis, &scope);
     AuditPage page;
     if (order == "newest") {
         page = co_await query.newestFirst(filter, before, limit);

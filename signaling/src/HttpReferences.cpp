@@ -64,6 +64,8 @@ Task<HttpResponse> HttpApi::references(const User& user, const std::vector<std::
         json list = json::array();
         for (const auto& r : co_await deps_.references.list(subject.id))
             list.push_back(referenceJson(r, offset));
+        const std::string detail = json{{"count", list.size()}}.dump();
+        co_await deps_.audit.append(user.id, "reference_list", subject.id, detail);
         co_return jsonResponse(200, json{{"subject", subject.id}, {"references", list}});
     }
     if (parts.size() == 2 && m == "DELETE") {

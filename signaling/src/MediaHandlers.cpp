@@ -163,6 +163,12 @@ Task<json> ClassHub::onSubscribe(ConnPtr conn, const Request& request) {
         if (source.empty()) throw ApiError("no_publisher", "nobody publishes in this room now");
     }
     if (source == user.id) throw ApiError("bad_request", "you cannot subscribe to yourself");
+    // Watching a subject's camera in a class, or the other party of a call, is a read of
+    // that person's live image: audited before any media flows.
+    if (audit_ != nullptr && (stream == StreamKind::Camera || classOfRoom(room).empty())) {
+        const std::string detail = json{{"room", room}, {"stream", media::toString(stream)}}.dump();
+        co_await audit_->append(user.id, "camera_view", source, detail);
+    }
     std::string session = "m" + common::randomHex(8);
     sessionConn_[session] = conn->id;
     conn->media[session] = MediaSession{room, false, source, stream};

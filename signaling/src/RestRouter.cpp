@@ -45,6 +45,23 @@ std::string allowedMethods(const std::vector<const Route*>& routes) {
     return out;
 }
 
+// A GET handler whose `forbidden` (a scope check) is reported to `hook` before it goes out.
+RouteHandler reportingRefusals(RouteHandler inner, std::shared_ptr<RestRouter::ReadRefused> hook) {
+    return [inner = std::move(inner),
+            hook = std::move(hook)](const RouteContext& c) -> Task<HttpResponse> {
+        std::optional<ApiError> refused;
+        try {
+            HttpResponse response = co_await inner(c);
+            co_return response;
+        } catch (const ApiError& e) {
+            if (e.code() != "forbidden" || !*hook || c.user == nullptr) throw;
+            refused = e;  // Reported below: no co_await inside a handler block.
+        }
+        co_await (*hook)(*c.user, c.request, c.params, refused->what());
+        throw *refused;
+    };
+}
+
 }  // namespace
 
 bool callerAllowed(Caller rule, const User& user) {
@@ -63,6 +80,8 @@ bool callerAllowed(Caller rule, const User& user) {
 }
 
 void RestRouter::add(Route route) {
+    if (route.method == "GET" && route.caller != Caller::Public)
+        route.handler = reportingRefusals(std::move(route.handler), readRefused_);
     routes_.push_back(std::move(route));
 }
 
@@ -94,8 +113,12 @@ Task<HttpResponse> RestRouter::dispatch(const HttpRequest& request) {
     std::optional<User> user;
     if (chosen->caller != Caller::Public) {
         user = co_await authenticate_(request, chosen->queryToken);
-        if (!callerAllowed(chosen->caller, *user))
-            throw ApiError("forbidden", "your role may not use this resource");
+        if (!callerAllowed(chosen->caller, *user)) {
+            const std::string reason = "your role may not use this resource";
+            if (*readRefused_ && request.method == "GET")
+                co_await (*readRefused_)(*user, request, params, reason);
+            throw ApiError("forbidden", reason);
+        }
     }
     const RouteContext context{user ? &*user : nullptr, request, std::move(params)};
     HttpResponse response = co_await chosen->handler(context);

@@ -10,6 +10,7 @@
 #include "vigil/signaling/CheckinRoutes.hpp"
 #include "vigil/signaling/Keys.hpp"
 #include "vigil/signaling/ProgrammeRoutes.hpp"
+#include "vigil/signaling/RefusalAudit.hpp"
 #include "vigil/signaling/SupervisionRoutes.hpp"
 
 namespace vigil::signaling {
@@ -78,7 +79,7 @@ SignalingNode::SignalingNode(common::EventLoop& loop, const common::Config& conf
     checkins_.registerMessages();
     // Ordered check-ins reach an agency's SMS gateway through the webhook, if one is set.
     checkins_.setNotifier([this](nlohmann::json event) { notifier_.notify(std::move(event)); });
-    addCheckinRoutes(api_.router(), CheckinRoutesDeps{checkins_, config});
+    addCheckinRoutes(api_.router(), CheckinRoutesDeps{checkins_, config, audit_});
     // 脱管 prevention: verified contacts noted by the hub, the overdue list and programme report.
     hub_.setSupervision(&supervision_);
     addProgrammeRoutes(api_.router(), ProgrammeRoutesDeps{directory_, audit_, alerts_, policy_,
@@ -90,6 +91,14 @@ SignalingNode::SignalingNode(common::EventLoop& loop, const common::Config& conf
     hub_.setAlerts(&alerts_);
     addAlertRoutes(api_.router(), AlertRoutesDeps{alerts_, directory_, audit_, config});
     hub_.onRecordingChunks([this](const media::RecordingChunk& chunk) { storeChunk(chunk); });
+    // Reads of others' live records (rosters, cameras) and refused reads are audited.
+    hub_.setAudit(&audit_);
+    api_.router().onReadRefused([audit = &audit_](const User& user, const HttpRequest& request,
+                                                  const std::vector<std::string>& params,
+                                                  std::string reason) -> common::Task<void> {
+        RefusalAudit refusals(*audit);
+        co_await refusals.restRead(user, request, params, std::move(reason));
+    });
 }
 
 void SignalingNode::storeChunk(media::RecordingChunk chunk) {

@@ -205,6 +205,12 @@ int WebServer::onCallback(lws* wsi, int reason, void* user, void* in, size_t len
             break;
         case LWS_CALLBACK_CLOSED_HTTP:
             if (pss != nullptr && pss->id != 0 && !pss->isWs) {
+                // A file cut short: tell its owner how much of it went out.
+                if (auto it = http_requests_.find(pss->id); it != http_requests_.end()) {
+                    auto& file = it->second.response.file;
+                    if (file && file->served && it->second.sent > 0)
+                        file->served(it->second.sent, false);
+                }
                 http_requests_.erase(pss->id);
                 pss->id = 0;
             }
@@ -425,6 +431,7 @@ int WebServer::onHttpWriteable(lws* wsi, SessionData* pss) {
         lws_callback_on_writable(wsi);
         return 0;
     }
+    if (r.file && r.file->served) r.file->served(p.sent, true);
     http_requests_.erase(it);
     pss->id = 0;
     return lws_http_transaction_completed(wsi) ? -1 : 0;

@@ -636,7 +636,7 @@ export async function videoState(page, selector) {
             readyState: v.readyState,
             totalVideoFrames: q ? q.totalVideoFrames : null,
             hasStream: !!v.srcObject,
-            src: v.currentSrc ? v.currentSrc.replace(/token=[0-9a-f]+/, 'token=…') : '',
+            src: v.currentSrc ? v.currentSrc.replace(/(token|play)=[0-9a-f]+/, '$1=…') : '',
             networkState: v.networkState,
             duration: v.duration,
             error: v.error ? { code: v.error.code, message: v.error.message } : null,

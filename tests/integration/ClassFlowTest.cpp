@@ -302,9 +302,9 @@ TEST_F(ClassFlowTest, RefusedRequestsGetTheirErrorCodeAndRecordNothing) {
     expectError(s01->request({{"type", "leave"}}), "bad_request");
     expectError(s01->request({{"type", "chat"}, {"text", "有人吗"}}), "bad_request");
     expectError(s01->request({{"type", "raise_hand"}}), "bad_request");
-    expectError(s01->request({{"type", "roster"}}), "bad_request");
-    // Hands are for students.
-    expectError(li->request({{"type", "raise_hand"}}), "bad_request");
+    // Rosters are for staff, hands for subjects: the message's role rule refuses first.
+    expectError(s01->request({{"type", "roster"}}), "forbidden");
+    expectError(li->request({{"type", "raise_hand"}}), "forbidden");
 
     // A student in a class may not order spot checks.
     ASSERT_EQ(s01->request(joinMsg("c1"))["type"], "ok");

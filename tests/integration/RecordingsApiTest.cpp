@@ -1,14 +1,20 @@
 // Recordings over HTTP and the command line, against a real Redis and the real vigil binary:
 // who may list and read which recording, the chunk download with byte ranges (as a browser's
-// <video> asks for them), the token in the query string for such URLs, the audit trail of
-// every access, and `vigil recording verify` after a byte changed or a file went missing.
-// Recordings are stored through RecordingStore from this process, as media's listener would.
+// <video> asks for them), the play token scoped to one recording in such URLs, the audit
+// trail of every access (a play once its bytes went out), and `vigil recording verify` after a byte
+// changed or a file went missing. Recordings are stored through RecordingStore from this process,
+// as media's listener would.
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "Fixtures.hpp"
 #include "vigil/common/Crypto.hpp"
@@ -141,6 +147,26 @@ protected:
         return out;
     }
 
+    // Entries as auditOf() reads them, polled until there are `n` (the play of a chunk is
+    // audited once its last byte went out, just after the client has it).
+    std::vector<json> auditOfAtLeast(const std::string& action, const std::string& target,
+                                     size_t n) {
+        std::vector<json> out;
+        for (int i = 0; i < 100; ++i) {
+            out = auditOf(action, target);
+            if (out.size() >= n) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        return out;
+    }
+
+    // The URL of chunk `index` as the recording's detail gives it to `token`'s session.
+    std::string playUrl(const std::string& token, const std::string& recording, size_t index) {
+        auto detail = getJson(port(), "/api/recordings/" + recording, token);
+        if (detail.status != 200 || detail.body["chunks"].size() <= index) return "";
+        return detail.body["chunks"][index].value("url", "");
+    }
+
     HttpResult chunk(const std::string& path, const std::string& token,
                      const std::string& range = "") {
         std::map<std::string, std::string> headers;
@@ -241,7 +267,11 @@ TEST_F(RecordingsApiTest, MetadataWithChunkDigests) {
         EXPECT_EQ(c["index"], i);
         EXPECT_EQ(c["sha256"], classChunks[i].sha256);
         EXPECT_EQ(c["bytes"], classChunks[i].bytes);
-        EXPECT_EQ(c["url"], "/api/recordings/rc1/chunks/" + std::to_string(i));
+        // The URL carries a play token for this recording, never the session token.
+        const std::string url = c["url"];
+        EXPECT_EQ(url.rfind("/api/recordings/rc1/chunks/" + std::to_string(i) + "?play=", 0), 0u)
+            << url;
+        EXPECT_FALSE(contains(url, wang)) << url;
         EXPECT_FALSE(c.contains("path")) << "file paths stay on the server";
     }
     EXPECT_EQ(auditOf("view_recording", "rc1").size(), 1u);
@@ -307,14 +337,16 @@ TEST_F(RecordingsApiTest, ChunkDownloadWithRanges) {
     EXPECT_EQ(several.status, 200);
     EXPECT_EQ(several.body.size(), data.size());
 
-    // <video src> cannot send headers: the token may come in the query string.
-    auto byQuery = chunk(url + "?token=" + wang, "", "bytes=0-9");
+    // <video src> cannot send headers: the URL of the recording's detail carries a play token.
+    auto byQuery = chunk(playUrl(wang, "rc1", 0), "", "bytes=0-9");
     ASSERT_EQ(byQuery.status, 206) << byQuery.body;
     EXPECT_TRUE(byQuery.body == data.substr(0, 10));
-    EXPECT_EQ(chunk(url + "?token=not-a-token", "").status, 401);
+    // A session token in the URL is not taken, whoever's.
+    EXPECT_EQ(chunk(url + "?token=" + wang, "").status, 401);
+    EXPECT_EQ(chunk(url + "?play=not-a-token", "").status, 401);
     EXPECT_EQ(chunk(url, "").status, 401);
-    EXPECT_EQ(chunk(url + "?token=" + zhao, "").status, 404);
-    EXPECT_EQ(chunk(url + "?token=" + s01, "").status, 403);
+    EXPECT_EQ(chunk(url, zhao).status, 404);
+    EXPECT_EQ(chunk(url, s01).status, 403);
 
     auto second = chunk("/api/recordings/rc1/chunks/1", li);
     ASSERT_EQ(second.status, 200);
@@ -323,9 +355,9 @@ TEST_F(RecordingsApiTest, ChunkDownloadWithRanges) {
     EXPECT_EQ(chunk("/api/recordings/rc1/chunks/x", admin).status, 400);
     EXPECT_EQ(chunk("/api/recordings/rc1/chunks/-1", admin).status, 400);
 
-    // Every download is audited with its range, before any byte went out.
-    auto plays = auditOf("play_recording", "rc1");
-    ASSERT_EQ(plays.size(), 7u);  // full, 3 ranges, several, by query, chunk 1
+    // Every download is audited with its range, once its bytes went out.
+    auto plays = auditOfAtLeast("play_recording", "rc1", 7);
+    ASSERT_EQ(plays.size(), 7u);  // full, 3 ranges, several, by play token, chunk 1
     std::set<std::string> ranges;
     for (const auto& p : plays) {
         auto detail = json::parse(p.value("detail", "{}"));
@@ -454,7 +486,7 @@ TEST_F(RecordingsApiTest, ChunksAreNumberedAcrossSegmentsInPlayingOrder) {
     EXPECT_EQ(chunk("/api/recordings/rc1/chunks/4", admin).status, 404);
     // The audit names the segment and the chunk in it.
     bool named = false;
-    for (const auto& p : auditOf("play_recording", "rc1")) {
+    for (const auto& p : auditOfAtLeast("play_recording", "rc1", 4)) {
         auto detail = json::parse(p.value("detail", "{}"));
         named = named || (detail.value("chunk", -1) == 3 && detail.value("segment", 0) == 2 &&
                           detail.value("segment_index", -1) == 1);
@@ -464,4 +496,79 @@ TEST_F(RecordingsApiTest, ChunksAreNumberedAcrossSegmentsInPlayingOrder) {
     auto verify = vigilCli(redis, {"recording", "verify", "rc1"});
     EXPECT_EQ(verify.exitCode, 0) << verify.output;
     EXPECT_TRUE(contains(verify.output, "2\t1\tok\t" + later[1].path)) << verify.output;
+}
+
+namespace {
+
+// Sends a GET for `path` with `token`, reads `keep` bytes of the answer and closes the
+// connection: a player that went away mid-chunk. Returns the bytes read.
+size_t readPartly(int port, const std::string& path, const std::string& token, size_t keep) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        if (fd >= 0) ::close(fd);
+        return 0;
+    }
+    // A small receive buffer, so that the server cannot have sent the whole file at once.
+    int small = 4096;
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+    const std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
+                                "Authorization: Bearer " + token + "\r\n\r\n";
+    (void)::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+    size_t got = 0;
+    char buf[4096];
+    while (got < keep) {
+        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        got += static_cast<size_t>(n);
+    }
+    ::close(fd);
+    return got;
+}
+
+}  // namespace
+
+TEST_F(RecordingsApiTest, PlayTokenIsScopedToOneRecordingAndThePlayIsAuditedWhenServed) {
+    const std::string url = playUrl(wang, "rc1", 1);
+    ASSERT_FALSE(url.empty());
+    auto played = chunk(url, "");
+    ASSERT_EQ(played.status, 200) << played.body.substr(0, 200);
+    EXPECT_TRUE(played.body == files[classChunks[1].path]);
+    // Audited once served: how much went out, and that it all did.
+    auto plays = auditOfAtLeast("play_recording", "rc1", 1);
+    ASSERT_EQ(plays.size(), 1u);
+    auto detail = json::parse(plays[0].value("detail", "{}"));
+    EXPECT_EQ(plays[0].value("actor", ""), demo::kOfficerWang);
+    EXPECT_EQ(detail.value("sent", 0), classChunks[1].bytes) << detail.dump();
+    EXPECT_EQ(detail.value("complete", false), true) << detail.dump();
+
+    // The token admits that recording only, even to someone who may see the other one.
+    const std::string token = url.substr(url.find("?play=") + 6);
+    auto other = chunk("/api/recordings/rk1/chunks/0?play=" + token, "");
+    EXPECT_EQ(other.status, 403) << other.body;
+    EXPECT_TRUE(contains(other.body, "forbidden")) << other.body;
+
+    // A player that goes away mid-chunk: the play is audited with what it actually got.
+    const size_t total = classChunks[0].bytes;
+    const size_t got = readPartly(port(), "/api/recordings/rc1/chunks/0", li, 64 * 1024);
+    ASSERT_GT(got, 0u);
+    std::vector<json> cut;
+    for (int i = 0; i < 100 && cut.empty(); ++i) {
+        for (const auto& p : auditOf("play_recording", "rc1")) {
+            auto d = json::parse(p.value("detail", "{}"));
+            if (p.value("actor", "") == demo::kOfficerLi && d.contains("complete"))
+                cut.push_back(d);
+        }
+        if (cut.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_EQ(cut.size(), 1u);
+    EXPECT_EQ(cut[0].value("complete", true), false) << cut[0].dump();
+    EXPECT_LT(cut[0].value("sent", total), total) << cut[0].dump();
+
+    // The token dies with the session that asked for it.
+    ASSERT_EQ(httpRequest(port(), "POST", "/api/logout", "", wang).status, 200);
+    EXPECT_EQ(chunk(url, "").status, 401);
 }

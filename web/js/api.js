@@ -93,13 +93,6 @@ export const get = (path, query) => request('GET', path, { query });
 export const post = (path, body, query) => request('POST', path, { body, query });
 export const del = (path) => request('DELETE', path);
 
-// URL for a media element that cannot send headers (recording chunks take ?token=).
-export function mediaUrl(path) {
-  const url = new URL(path, location.origin);
-  url.searchParams.set('token', session.token ?? '');
-  return url.toString();
-}
-
 // A sentence for people: the translation of the stable code when there is one, else the
 // server's own message (always a sentence), else a generic text. Never raw JSON or a stack.
 export function readableError(error) {

@@ -1,9 +1,11 @@
 // Recordings of classes and supervision calls: a paged list by date range, each class
 // recording linked to its class session, and a player that plays one chunk after another
 // across the recording's segments (one per time the presenter's camera started), with each
-// chunk's SHA-256 digest as evidence. Every chunk request is audited by the server.
+// chunk's SHA-256 digest as evidence. Every chunk served is audited by the server. Chunk URLs
+// carry a short-lived play token for that one recording (never the session token); when it
+// has run out (a long pause), the recording's detail is read again for fresh URLs.
 import { h, clear, table } from '../dom.js';
-import { get, mediaUrl } from '../api.js';
+import { get } from '../api.js';
 import { t, formatDateTime, formatTime } from '../i18n.js';
 import {
   alertBox, showError, hideError, pageFrame, daysFromToday, isDate, loadUserMap, formatDuration,
@@ -194,7 +196,8 @@ export default {
         hideError(perr);
         player.index = i;
         const c = chunks[i];
-        video.src = mediaUrl(c.url || `/api/recordings/${encodeURIComponent(rec.id)}/chunks/${c.index}`);
+        player.retried = false;
+        video.src = c.url;
         buttons.forEach((b, k) => {
           if (k === i) b.setAttribute('aria-current', 'true'); else b.removeAttribute('aria-current');
         });
@@ -204,9 +207,24 @@ export default {
       video.addEventListener('ended', () => {
         if (player && player.index + 1 < chunks.length) playChunk(player.index + 1, true);
       });
-      video.addEventListener('error', () => {
+      video.addEventListener('error', async () => {
         if (!player || !video.getAttribute('src')) return;
-        showError(perr, t('admin.rec.chunkError', { n: chunks[player.index].index + 1 }));
+        const at = player.index;
+        if (!player.retried) {
+          // Perhaps only the play token ran out: fresh URLs, then the same chunk once more.
+          player.retried = true;
+          try {
+            const fresh = await get(`/api/recordings/${encodeURIComponent(rec.id)}`);
+            if (!player || player.index !== at) return;
+            const byIndex = new Map((fresh.chunks ?? []).map((c) => [c.index, c.url]));
+            chunks.forEach((c) => { if (byIndex.has(c.index)) c.url = byIndex.get(c.index); });
+            video.src = chunks[at].url;
+            video.play().catch(() => { /* the user presses play */ });
+            return;
+          } catch { /* shown below */ }
+        }
+        if (player && player.index === at)
+          showError(perr, t('admin.rec.chunkError', { n: chunks[at].index + 1 }));
       });
       playChunk(0, true); // opened by the Play button: a user gesture, so playing may start
       heading.focus();

@@ -97,6 +97,8 @@ struct Config {
         std::string recognizerModel;
         bool haarFallback{true};
         double detectThreshold{0.7};
+        // Lifetime of a play token (one recording's chunks for one session), renewed by use.
+        int playTokenSeconds{900};
         double matchThreshold{0.40};
         int minFacePx{40};
         int enrolLiveMinFacePx{64};  // Smallest face of a reference taken from a live camera.

@@ -10,6 +10,7 @@
 #include "vigil/common/RedisClient.hpp"
 #include "vigil/common/Task.hpp"
 #include "vigil/signaling/AuditChain.hpp"
+#include "vigil/signaling/AuditScope.hpp"
 
 namespace vigil::signaling {
 
@@ -34,7 +35,10 @@ struct AuditPage {
 
 class AuditQuery {
 public:
-    explicit AuditQuery(common::RedisClient& redis) : redis_(redis) {}
+    // `scope`: the reader's branch; entries outside it are skipped (and count against the
+    // scan budget like any other non-matching entry). Null: every entry.
+    explicit AuditQuery(common::RedisClient& redis, AuditScope* scope = nullptr)
+        : redis_(redis), scope_(scope) {}
 
     // Matching entries older than the entry id `before` ("" for the newest), newest first.
     common::Task<AuditPage> newestFirst(const AuditFilter& filter, std::string before,
@@ -50,6 +54,7 @@ private:
                                  std::string to, size_t limit);
 
     common::RedisClient& redis_;  // Passed by argument.
+    AuditScope* scope_;           // Passed by argument; may be null.
 };
 
 }  // namespace vigil::signaling

@@ -112,6 +112,9 @@ public:
     void onLivenessProgress(LivenessProgressReport progress);
 
     // A sampled camera frame reached the frame sink (any thread).
+    // Where reads of others' records are audited (rosters, a subject's camera, refusals of
+    // either); null: not audited.
+    void setAudit(AuditLog* audit) { audit_ = audit; }
     void noteFrameSampled(const std::string& room, const std::string& subject,
                           common::Millis capturedMs);
 
@@ -263,6 +266,7 @@ private:
     std::map<std::string, LiveCall> calls_;
     std::function<void(const media::RecordingChunk&)> chunkHandler_;
     std::map<MessageType, MessageRoute> routes_;
+    AuditLog* audit_{nullptr};                // Passed by argument (setAudit).
     CheckinRooms* checkinRooms_{nullptr};  // Passed by argument (setCheckinRooms).
     AccountGate* accounts_{nullptr};       // Passed by argument (setAccountGate).
     std::uint64_t keySeq_{0};

@@ -144,9 +144,14 @@ private:
     // HttpRecordings.cpp
     common::Task<Recording> visibleRecording(const User& user, const std::string& id);
     common::Task<HttpResponse> recordingList(const User& user, const HttpRequest& request);
-    common::Task<HttpResponse> recordingDetail(const User& user, const std::string& id);
-    common::Task<HttpResponse> recordingChunk(const User& user, const std::string& id,
-                                              const std::string& index, const HttpRequest& request);
+    // The chunks' URLs carry a play token for this recording (PlayTokens), issued to the
+    // session of `request`.
+    common::Task<HttpResponse> recordingDetail(const User& user, const std::string& id,
+                                               const HttpRequest& request);
+    // Admitted by the `play` token in the URL or a bearer session token, never a session
+    // token in the URL. The play is audited once the bytes went out.
+    common::Task<HttpResponse> recordingChunk(const std::string& id, const std::string& index,
+                                              const HttpRequest& request);
 
     // HttpReferences.cpp: /api/subjects/<id>/references[/<ref>[/image]].
     common::Task<HttpResponse> references(const User& user, const std::vector<std::string>& parts,

@@ -138,6 +138,11 @@ inline const std::string kRecordings = "vigil:recs";           // zset: recordin
 inline std::string recordingsOf(const std::string& kind, const std::string& id) {
     return "vigil:recs:" + kind + ":" + id;
 }
+// A play token, by its SHA-256 (PlayTokens): hash recording, session (the session token's
+// SHA-256); TTL [recording] play_token_seconds, renewed by use.
+inline std::string playToken(const std::string& tokenHash) {
+    return "vigil:playtoken:" + tokenHash;
+}
 
 inline const std::string kAudit = "vigil:audit";
 inline const std::string kAuditHead = "vigil:audit:head";

@@ -11,6 +11,7 @@
 // then the token; then the caller rule (forbidden); then the handler.
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,13 @@ public:
 
     explicit RestRouter(Authenticator authenticate) : authenticate_(std::move(authenticate)) {}
 
+    // Told before a signed-in caller's GET goes out as `forbidden` (by the caller rule or by
+    // the handler's scope check): refused reads are audited.
+    using ReadRefused = std::function<common::Task<void>(
+        const User& user, const HttpRequest& request, const std::vector<std::string>& params,
+        std::string reason)>;
+    void onReadRefused(ReadRefused hook) { *readRefused_ = std::move(hook); }
+
     void add(Route route);
     common::Task<HttpResponse> dispatch(const HttpRequest& request);
     const std::vector<Route>& routes() const { return routes_; }
@@ -63,6 +71,8 @@ public:
 private:
     Authenticator authenticate_;
     std::vector<Route> routes_;
+    // Shared with the GET routes' handlers, which report their own refusals through it.
+    std::shared_ptr<ReadRefused> readRefused_{std::make_shared<ReadRefused>()};
 };
 
 // Whether `user` satisfies `rule` (Public and Anyone: always).

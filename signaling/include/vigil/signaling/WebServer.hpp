@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -57,6 +58,10 @@ public:
 };
 
 class WsHandler {
+        // Told (on the loop) how many of the file's bytes went out once the last did
+        // (`complete`), or once the connection closed after some but not all of them: a
+        // recording's play is audited when it was actually served.
+        std::function<void(std::uint64_t sent, bool complete)> served;
 public:
     virtual ~WsHandler() = default;
     virtual void OnWsOpen(std::uint64_t connId, const std::string& peer) = 0;
