@@ -75,6 +75,8 @@ Child startServer(const Options& opt, const std::string& redisUrl, int port,
     spec.env = {"VIGIL_REDIS_URL=" + redisUrl, "VIGIL_SERVER_PORT=" + std::to_string(port),
                 "VIGIL_SERVER_LISTEN=127.0.0.1", "VIGIL_MEDIA_ICE_ADDRESSES=127.0.0.1",
                 "VIGIL_LOG_LEVEL=warn",
+                // Every client comes from 127.0.0.1: no per-address connection limit.
+                "VIGIL_SERVER_MAX_CONNECTIONS_PER_ADDRESS=0",
                 // glibc's "double free" and similar reports go to the log, not to a tty.
                 "LIBC_FATAL_STDERR_=1"};
     // As scripts/run does: relative paths in the configuration (web_root) resolve here.

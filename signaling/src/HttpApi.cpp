@@ -6,6 +6,8 @@
 #include "vigil/common/Error.hpp"
 #include "vigil/common/Log.hpp"
 #include "vigil/common/LogText.hpp"
+#include "vigil/signaling/HealthRoutes.hpp"
+#include "vigil/signaling/Protocol.hpp"
 
 namespace vigil::signaling {
 
@@ -56,9 +58,44 @@ void HttpApi::OnHttpRequest(std::uint64_t requestId, HttpRequest request) {
 }
 
 Task<void> HttpApi::serve(std::uint64_t requestId, HttpRequest request) {
+    Admission admission;
+    std::optional<HttpResponse> refusal;
+    try {
+        admission = co_await admit(request);
+    } catch (...) {
+        refusal = failure(request);
+    }
+    if (refusal) {
+        if (server_ != nullptr) server_->respond(requestId, std::move(*refusal));
+        co_return;
+    }
+    if (request.bodyLength > 0 && server_ != nullptr) {
+        // The caller passed every check the headers allow: now the body, up to the route's
+        // size (a larger one is answered too_large unread).
+        server_->readBody(requestId, admission.route->maxBodyBytes,
+                          [this, requestId, admission](HttpRequest withBody) {
+                              common::spawn(run(requestId, admission, std::move(withBody)),
+                                            [](const std::exception_ptr&) {});
+                          });
+        co_return;
+    }
+    co_await run(requestId, std::move(admission), std::move(request));
+}
+
+Task<void> HttpApi::run(std::uint64_t requestId, Admission admission, HttpRequest request) {
     HttpResponse response;
     try {
-        response = co_await route(request);
+        response = co_await RestRouter::run(admission, request);
+    } catch (...) {
+        response = failure(request);
+    }
+    if (server_ != nullptr) server_->respond(requestId, std::move(response));
+}
+
+HttpResponse HttpApi::failure(const HttpRequest& request) {
+    HttpResponse response;
+    try {
+        throw;
     } catch (const ApiError& e) {
         response = errorResponse(e.code(), e.what());
         if (e.retryAfterSeconds() > 0)
@@ -69,8 +106,12 @@ Task<void> HttpApi::serve(std::uint64_t requestId, HttpRequest request) {
     } catch (const std::exception& e) {
         logger()->error("{} {}: {}", request.method, common::logText(request.path, 200), e.what());
         response = errorResponse("internal", "internal error");
+    } catch (...) {
+        logger()->error("{} {}: unknown exception", request.method,
+                        common::logText(request.path, 200));
+        response = errorResponse("internal", "internal error");
     }
-    if (server_ != nullptr) server_->respond(requestId, std::move(response));
+    return response;
 }
 
 Task<User> HttpApi::authenticate(const HttpRequest& request, bool allowQueryToken) {
@@ -96,10 +137,11 @@ void HttpApi::addRoutes() {
     using P = const RouteContext&;
     auto add = [this](const char* method, const char* pattern, Caller caller,
                       std::function<Task<HttpResponse>(HttpApi*, P)> handler,
-                      bool queryToken = false) {
+                      bool queryToken = false,
+                      size_t maxBodyBytes = Route::kDefaultMaxBodyBytes) {
         router_.add(Route{method, pattern, caller,
                           [this, handler = std::move(handler)](P c) { return handler(this, c); },
-                          queryToken});
+                          queryToken, maxBodyBytes});
     };
     // Before sign-in: health, login, and the clock (every page shows dates and times in the
     // agency's time zone).
@@ -147,10 +189,13 @@ void HttpApi::addRoutes() {
     add("GET", "/api/references/missing", Caller::Staff,
         [](HttpApi* a, P c) { return a->missingReferences(c.caller()); });
     // Face references: the handler checks that the caller may enrol for that subject.
-    for (const char* method : {"GET", "POST"}) {
-        add(method, "/api/subjects/{}/references", Caller::Staff,
-            [](HttpApi* a, P c) { return a->references(c.caller(), c.params, c.request); });
-    }
+    add("GET", "/api/subjects/{}/references", Caller::Staff,
+        [](HttpApi* a, P c) { return a->references(c.caller(), c.params, c.request); });
+    // The one route that takes a large body: a photo.
+    add(
+        "POST", "/api/subjects/{}/references", Caller::Staff,
+        [](HttpApi* a, P c) { return a->references(c.caller(), c.params, c.request); }, false,
+        kMaxReferencePhotoBytes);
     add("DELETE", "/api/subjects/{}/references/{}", Caller::Staff,
         [](HttpApi* a, P c) { return a->references(c.caller(), c.params, c.request); });
     add("GET", "/api/subjects/{}/references/{}/image", Caller::Staff,
@@ -165,29 +210,17 @@ void HttpApi::addRoutes() {
         [](HttpApi* a, P c) { return a->recordingChunk(c.params[0], c.params[1], c.request); });
 }
 
-Task<HttpResponse> HttpApi::route(const HttpRequest& request) {
+Task<Admission> HttpApi::admit(const HttpRequest& request) {
     // Outside /api (a file the web root does not have) there is nothing to hide: 404 at once.
     if (request.path != "/healthz" && request.path.rfind("/api/", 0) != 0)
         throw ApiError("not_found", "no such resource");
-    HttpResponse response = co_await router_.dispatch(request);
-    co_return response;
-}
-
-Task<HttpResponse> HttpApi::health() {
-    bool redisUp = false;
-    try {
-        auto pong = co_await deps_.redis.cmd("PING");
-        redisUp = pong.kind == common::RedisValue::Kind::Status;
-    } catch (const std::exception&) {
-    }
-    co_return jsonResponse(redisUp ? 200 : 503,
-                           json{{"status", redisUp ? "ok" : "degraded"}, {"redis", redisUp}});
+    Admission admission = co_await router_.admit(request);
+    co_return admission;
 }
 
 Task<HttpResponse> HttpApi::login(const HttpRequest& request) {
-    auto body = json::parse(request.body, nullptr, false);
-    if (body.is_discarded()) throw ApiError("bad_json", "the body must be JSON");
-    if (!body.is_object() || !body.contains("username") || !body["username"].is_string() ||
+    const json body = jsonBody(request);
+    if (!body.contains("username") || !body["username"].is_string() ||
         !body.contains("password") || !body["password"].is_string()) {
         throw ApiError("bad_request", "send {\"username\": ..., \"password\": ...}");
     }
@@ -223,6 +256,10 @@ Task<HttpResponse> HttpApi::me(const User& user) {
     co_return jsonResponse(200, j);
 }
 
+    // The WebSocket's nesting limit, checked before the parser sees the body.
+    if (!jsonNestingWithin(request.body, kMaxNestingDepth))
+        throw ApiError("bad_json", "the body is nested deeper than " +
+                                       std::to_string(kMaxNestingDepth) + " levels");
 json jsonBody(const HttpRequest& request) {
     auto body = json::parse(request.body, nullptr, false);
     if (body.is_discarded()) throw ApiError("bad_json", "the body must be JSON");

@@ -351,6 +351,10 @@ std::string_view toString(MessageType type) {
     return kMessages[index].name;
 }
 
+bool jsonNestingWithin(std::string_view text, std::size_t limit) {
+    return nestingWithin(text, limit);
+}
+
 std::variant<Request, ParseError> parseRequest(std::string_view text, std::size_t maxBytes) {
     // Nothing below should throw on any input; this is the last line against a library
     // surprise or memory exhaustion escaping into a C callback on the event loop.

@@ -85,18 +85,17 @@ void RestRouter::add(Route route) {
     routes_.push_back(std::move(route));
 }
 
-Task<HttpResponse> RestRouter::dispatch(const HttpRequest& request) {
+Task<Admission> RestRouter::admit(const HttpRequest& request) const {
     const auto path = splitPath(request.path);
     std::vector<const Route*> onPath;
-    const Route* chosen = nullptr;
-    std::vector<std::string> params;
+    Admission admission;
     for (const auto& route : routes_) {
         auto found = match(splitPath(route.pattern), path);
         if (!found) continue;
         onPath.push_back(&route);
-        if (route.method == request.method && chosen == nullptr) {
-            chosen = &route;
-            params = std::move(*found);
+        if (route.method == request.method && admission.route == nullptr) {
+            admission.route = &route;
+            admission.params = std::move(*found);
         }
     }
     if (onPath.empty()) {
@@ -104,24 +103,35 @@ Task<HttpResponse> RestRouter::dispatch(const HttpRequest& request) {
         (void)co_await authenticate_(request, false);
         throw ApiError("not_found", "no such resource");
     }
-    if (chosen == nullptr) {
+    if (admission.route == nullptr) {
         std::string methods = allowedMethods(onPath);
         throw ApiError("bad_request", methods == "GET" ? std::string("this resource is read-only")
                                                        : "use " + methods);
     }
-    // Named, not a temporary inside co_await: GCC 12 destroys such temporaries twice.
-    std::optional<User> user;
-    if (chosen->caller != Caller::Public) {
-        user = co_await authenticate_(request, chosen->queryToken);
-        if (!callerAllowed(chosen->caller, *user)) {
+    if (admission.route->caller != Caller::Public) {
+        // Named, not a temporary inside co_await: GCC 12 destroys such temporaries twice.
+        User user = co_await authenticate_(request, admission.route->queryToken);
+        if (!callerAllowed(admission.route->caller, user)) {
             const std::string reason = "your role may not use this resource";
             if (*readRefused_ && request.method == "GET")
-                co_await (*readRefused_)(*user, request, params, reason);
+                co_await (*readRefused_)(user, request, admission.params, reason);
             throw ApiError("forbidden", reason);
         }
+        admission.user = std::move(user);
     }
-    const RouteContext context{user ? &*user : nullptr, request, std::move(params)};
-    HttpResponse response = co_await chosen->handler(context);
+    co_return admission;
+}
+
+Task<HttpResponse> RestRouter::run(const Admission& admission, const HttpRequest& request) {
+    const RouteContext context{admission.user ? &*admission.user : nullptr, request,
+                               admission.params};
+    HttpResponse response = co_await admission.route->handler(context);
+    co_return response;
+}
+
+Task<HttpResponse> RestRouter::dispatch(const HttpRequest& request) const {
+    Admission admission = co_await admit(request);
+    HttpResponse response = co_await run(admission, request);
     co_return response;
 }
 

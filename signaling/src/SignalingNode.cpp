@@ -167,7 +167,15 @@ common::Task<void> SignalingNode::start() {
     options.webRoot = config_.server.webRoot;
     options.vendorRoot = config_.server.vendorRoot;
     options.maxMessageBytes = static_cast<size_t>(config_.protocol.maxMessageBytes);
-    options.maxBodyBytes = size_t{9} << 20;  // A reference photo (8 MiB) and its headers.
+    // No request may declare a body larger than the largest a route takes.
+    options.maxBodyBytes = 0;
+    for (const auto& route : api_.router().routes())
+        options.maxBodyBytes = std::max(options.maxBodyBytes, route.maxBodyBytes);
+    options.maxConnectionsPerAddress = static_cast<size_t>(config_.server.maxConnectionsPerAddress);
+    options.headerTimeoutSeconds = config_.server.headerTimeoutSeconds;
+    options.bodyTimeoutSeconds = config_.server.bodyTimeoutSeconds;
+    options.tlsCert = config_.server.tlsCert;
+    options.tlsKey = config_.server.tlsKey;
     web_ = std::make_unique<WebServer>(loop_, options, api_, hub_);
     hub_.attach(web_.get());
     api_.attach(web_.get());

@@ -1,17 +1,22 @@
 #include "vigil/signaling/WebServer.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <libwebsockets.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <climits>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
 #include "vigil/common/Log.hpp"
+#include "vigil/signaling/SecurityHeaders.hpp"
 
 namespace vigil::signaling {
 
@@ -23,6 +28,10 @@ constexpr size_t kBodyChunk = size_t{32} * 1024;
 // A file body goes out this much per writeable callback: one short read, then back to the
 // loop.
 constexpr size_t kFileChunk = size_t{64} * 1024;
+// lws' read buffer: the headers' read may bring this much of the body with it before the
+// handler has judged the caller. Nothing more is read until it asks for the body.
+constexpr size_t kReadBuffer = size_t{64} * 1024;
+constexpr const char* kJson = "application/json; charset=utf-8";
 
 int lwsCallback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
     lws_context* ctx = lws_get_context(wsi);
@@ -84,9 +93,14 @@ WebServer::FileDescriptor::~FileDescriptor() {
 }
 
 WebServer::WebServer(common::EventLoop& loop, Options options, HttpHandler& http, WsHandler& ws)
-    : loop_(loop), options_(std::move(options)), http_(http), ws_(ws) {}
+    : loop_(loop),
+      options_(std::move(options)),
+      http_(http),
+      ws_(ws),
+      quota_(options_.maxConnectionsPerAddress) {}
 
 WebServer::~WebServer() {
+    slowRequestTimer_.cancel();
     if (context_ != nullptr) {
         lws_context_destroy(context_);
         context_ = nullptr;
@@ -131,18 +145,20 @@ void WebServer::start() {
     };
 
     // Mounts are a linked list that lws reads for the life of the context.
-    auto* mounts = new lws_http_mount[4]();
+    auto* mounts = new lws_http_mount[6]();
     keepAlive_.emplace_back(reinterpret_cast<char*>(mounts));  // Freed with the server.
-    mounts[0].mountpoint = "/api";
-    mounts[0].mountpoint_len = 4;
-    mounts[0].origin = kProtocolName;
-    mounts[0].origin_protocol = LWSMPRO_CALLBACK;
-    mounts[0].mount_next = &mounts[1];
-    mounts[1].mountpoint = "/healthz";
-    mounts[1].mountpoint_len = 8;
-    mounts[1].origin = kProtocolName;
-    mounts[1].origin_protocol = LWSMPRO_CALLBACK;
-    mounts[1].mount_next = &mounts[2];
+    // The API and the probe routes (HealthRoutes) go to the callback; then the files.
+    auto callbackMount = [](lws_http_mount& m, const char* path, const lws_http_mount* next) {
+        m.mountpoint = path;
+        m.mountpoint_len = static_cast<unsigned char>(std::strlen(path));
+        m.origin = kProtocolName;
+        m.origin_protocol = LWSMPRO_CALLBACK;
+        m.mount_next = next;
+    };
+    callbackMount(mounts[0], "/api", &mounts[1]);
+    callbackMount(mounts[1], "/healthz", &mounts[4]);
+    callbackMount(mounts[4], "/readyz", &mounts[5]);
+    callbackMount(mounts[5], "/metrics", &mounts[2]);
     mounts[2].mountpoint = "/vendor/chart.js";
     mounts[2].mountpoint_len = 16;
     mounts[2].origin = keep(chartJs);
@@ -158,6 +174,22 @@ void WebServer::start() {
     mounts[3].cache_max_age = 0;
     mounts[3].extra_mimetypes = kMimeTypes;
 
+    // The security headers, which lws adds to every response it starts (files, its own
+    // errors, ours): a linked list lws reads for the life of the context.
+    const auto security = securityHeaders(tls());
+    keepAlive_.push_back(
+        std::make_unique<char[]>(sizeof(lws_protocol_vhost_options) * security.size()));
+    auto* headers = reinterpret_cast<lws_protocol_vhost_options*>(keepAlive_.back().get());
+    for (size_t i = 0; i < security.size(); ++i) {
+        headers[i] = lws_protocol_vhost_options{};
+        headers[i].next = i + 1 < security.size() ? &headers[i + 1] : nullptr;
+        headers[i].name = keep(security[i].first);
+        headers[i].value = keep(security[i].second);
+    }
+
+    if (options_.tlsCert.empty() != options_.tlsKey.empty())
+        throw std::runtime_error("server.tls_cert and server.tls_key must be set together");
+
     lws_context_creation_info info;
     std::memset(&info, 0, sizeof info);
     info.port = options_.port;
@@ -165,19 +197,30 @@ void WebServer::start() {
         options_.listen == "0.0.0.0" || options_.listen.empty() ? nullptr : keep(options_.listen);
     info.protocols = kProtocols;
     info.mounts = mounts;
+    info.headers = headers;
     info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_DISABLE_IPV6;
+    if (tls()) {
+        info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+        info.ssl_cert_filepath = keep(options_.tlsCert);
+        info.ssl_private_key_filepath = keep(options_.tlsKey);
+    }
     foreignLoop_ = loop_.loop();
     void* foreign[1] = {foreignLoop_};
     info.foreign_loops = foreign;
     info.user = this;
     info.pt_serv_buf_size = 64 * 1024;
+    // Between two pieces of a body (lws starts it again with each); the whole body has
+    // bodyTimeoutSeconds (closeSlowRequests).
     info.timeout_secs = 30;
+    // From a connection's first byte to its complete headers.
+    info.timeout_secs_ah_idle = static_cast<unsigned>(options_.headerTimeoutSeconds);
     info.vhost_name = "default";
 
     context_ = lws_create_context(&info);
     if (context_ == nullptr) {
-        throw std::runtime_error("cannot listen on " + options_.listen + ":" +
-                                 std::to_string(options_.port));
+        throw std::runtime_error(
+            "cannot listen on " + options_.listen + ":" + std::to_string(options_.port) +
+            (tls() ? " with TLS (check server.tls_cert and server.tls_key)" : ""));
     }
     lws_vhost* vhost = lws_get_vhost_by_name(context_, "default");
     boundPort_ = vhost != nullptr ? lws_get_vhost_listen_port(vhost) : options_.port;
@@ -187,18 +230,36 @@ void WebServer::start() {
         throw std::runtime_error("cannot listen on " + options_.listen + ":" +
                                  std::to_string(options_.port));
     }
-    logger()->info("serving {} on {}:{}", root, options_.listen, boundPort_);
+    slowRequestTimer_ = loop_.every(std::chrono::seconds(1), [this]() {
+        closeSlowRequests();
+        return true;
+    });
+    logger()->info("serving {} on {}://{}:{}", root, tls() ? "https" : "http", options_.listen,
+                   boundPort_);
 }
 
 int WebServer::onCallback(lws* wsi, int reason, void* user, void* in, size_t len) {
     auto* pss = static_cast<SessionData*>(user);
     switch (reason) {
+        case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+            // `in` is the accepted socket; `wsi` is still the listening one.
+            return admitConnection(static_cast<int>(reinterpret_cast<std::intptr_t>(in))) ? 0 : 1;
+        case LWS_CALLBACK_WSI_CREATE:
+            // Right after the filter above, for the connection it accepted.
+            if (!acceptedAddress_.empty()) {
+                quota_.opened(wsi, acceptedAddress_);
+                acceptedAddress_.clear();
+            }
+            break;
+        case LWS_CALLBACK_WSI_DESTROY:
+            quota_.closed(wsi);
+            break;
         case LWS_CALLBACK_HTTP:
             return onHttp(wsi, pss, in, len);
         case LWS_CALLBACK_HTTP_BODY:
             return onHttpBody(pss, in, len);
         case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-            dispatchHttp(pss);
+            onHttpBodyComplete(pss);
             return 0;
         case LWS_CALLBACK_HTTP_WRITEABLE:
             if (pss != nullptr && pss->id != 0 && !pss->isWs) return onHttpWriteable(wsi, pss);
@@ -282,34 +343,132 @@ int WebServer::onHttp(lws* wsi, SessionData* pss, void* /*in*/, size_t /*len*/) 
 
     pss->id = nextId_++;
     pss->isWs = false;
-    bool hasBody = false;
     if (req.method == "POST" || req.method == "PUT" || req.method == "PATCH") {
         std::string cl = copyToken(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
-        hasBody = !cl.empty() && std::strtoll(cl.c_str(), nullptr, 10) > 0;
-        if (hasBody && std::strtoull(cl.c_str(), nullptr, 10) > options_.maxBodyBytes) {
-            http_requests_.emplace(pss->id, std::move(pending));
-            respond(pss->id,
-                    {413,
-                     "application/json; charset=utf-8",
-                     R"({"error":{"code":"too_large","message":"request body too large"}})",
-                     {},
-                     std::nullopt});
-            return 0;
+        if (!cl.empty() && cl.find_first_not_of("0123456789") == std::string::npos &&
+            cl.size() <= 18) {
+            req.bodyLength = std::strtoull(cl.c_str(), nullptr, 10);
         }
     }
+    pending.bodyDeadline =
+        std::chrono::steady_clock::now() + std::chrono::seconds(options_.bodyTimeoutSeconds);
+    if (req.bodyLength > 0) {
+        // Held until the handler has judged the caller from the headers.
+        pending.body = PendingHttp::Body::Held;
+        lws_rx_flow_control(wsi, 0);
+    }
+    const std::uint64_t length = req.bodyLength;
     http_requests_.emplace(pss->id, std::move(pending));
-    if (!hasBody) dispatchHttp(pss);
+    if (length > options_.maxBodyBytes) {
+        respond(pss->id, {413,
+                          kJson,
+                          R"({"error":{"code":"too_large","message":"request body too large"}})",
+                          {},
+                          std::nullopt});
+        return 0;
+    }
+    dispatchHttp(pss);
     return 0;
 }
 
 int WebServer::onHttpBody(SessionData* pss, void* in, size_t len) {
     if (pss == nullptr) return -1;
+    if (pss->id == 0) return 0;  // Answered already: the rest of a refused body.
     auto it = http_requests_.find(pss->id);
     if (it == http_requests_.end()) return -1;
-    auto& body = it->second.request.body;
-    if (body.size() + len > options_.maxBodyBytes) return -1;
+    PendingHttp& p = it->second;
+    // lws restarts its own timeout with each piece: a body that trickles in is cut here.
+    if (std::chrono::steady_clock::now() >= p.bodyDeadline) {
+        logger()->warn("request {} {}: body not in within {} s; closing", pss->id, p.request.path,
+                       options_.bodyTimeoutSeconds);
+        return -1;
+    }
+    // Answered without its body (lws drains the rest unread), or a body no handler wants
+    // (a GET's).
+    if (p.answered || p.body == PendingHttp::Body::None) return 0;
+    auto& body = p.request.body;
+    const size_t limit = p.body == PendingHttp::Body::Reading ? p.bodyLimit : kReadBuffer;
+    if (body.size() + len > limit) return -1;
     body.append(static_cast<const char*>(in), len);
     return 0;
+}
+
+void WebServer::onHttpBodyComplete(SessionData* pss) {
+    if (pss == nullptr) return;
+    auto it = http_requests_.find(pss->id);
+    if (it == http_requests_.end()) return;
+    PendingHttp& p = it->second;
+    p.bodyIn = true;
+    if (p.body == PendingHttp::Body::Reading && !p.answered) deliverBody(p);
+}
+
+void WebServer::deliverBody(PendingHttp& p) {
+    p.body = PendingHttp::Body::Complete;
+    // The handler gets the request; the path stays for this side's log lines.
+    HttpRequest request = std::move(p.request);
+    p.request.path = request.path;
+    auto onBody = std::move(p.onBody);
+    onBody(std::move(request));
+}
+
+void WebServer::readBody(std::uint64_t requestId, size_t maxBytes,
+                         std::function<void(HttpRequest)> onBody) {
+    loop_.assertInLoop();
+    auto it = http_requests_.find(requestId);
+    if (it == http_requests_.end() || it->second.answered) return;
+    PendingHttp& p = it->second;
+    if (p.body != PendingHttp::Body::Held) return;
+    if (p.request.bodyLength > maxBytes) {
+        respond(requestId,
+                {413,
+                 kJson,
+                 R"({"error":{"code":"too_large","message":"the body is over )" +
+                     std::to_string(maxBytes) + R"( bytes, the most this resource takes"}})",
+                 {},
+                 std::nullopt});
+        return;
+    }
+    p.body = PendingHttp::Body::Reading;
+    p.bodyLimit = maxBytes;
+    p.onBody = std::move(onBody);
+    if (p.bodyIn) {
+        deliverBody(p);  // The whole body came with the headers.
+    } else {
+        lws_rx_flow_control(p.wsi, 1);
+    }
+}
+
+bool WebServer::admitConnection(int fd) {
+    sockaddr_storage addr{};
+    socklen_t size = sizeof addr;
+    char text[INET6_ADDRSTRLEN] = {0};
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &size) != 0) return false;
+    if (addr.ss_family == AF_INET) {
+        ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&addr)->sin_addr, text, sizeof text);
+    } else if (addr.ss_family == AF_INET6) {
+        ::inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&addr)->sin6_addr, text,
+                    sizeof text);
+    }
+    if (!quota_.allows(text)) {
+        logger()->warn("{} holds {} connections already: refused another", text,
+                       quota_.openFrom(text));
+        return false;
+    }
+    acceptedAddress_ = text;
+    return true;
+}
+
+void WebServer::closeSlowRequests() {
+    const auto now = std::chrono::steady_clock::now();
+    for (auto& [id, p] : http_requests_) {
+        const bool waiting =
+            p.body == PendingHttp::Body::Held || p.body == PendingHttp::Body::Reading;
+        if (!waiting || p.bodyIn || p.answered || now < p.bodyDeadline) continue;
+        logger()->warn("request {} {}: body not in within {} s; closing", id, p.request.path,
+                       options_.bodyTimeoutSeconds);
+        p.answered = true;  // Nothing more goes to the handler.
+        lws_set_timeout(p.wsi, PENDING_TIMEOUT_HTTP_CONTENT, LWS_TO_KILL_ASYNC);
+    }
 }
 
 void WebServer::dispatchHttp(SessionData* pss) {
@@ -324,8 +483,19 @@ void WebServer::respond(std::uint64_t requestId, HttpResponse response) {
     loop_.assertInLoop();
     auto it = http_requests_.find(requestId);
     if (it == http_requests_.end()) return;  // The client went away meanwhile.
-    it->second.answered = true;
-    it->second.response = std::move(response);
+    PendingHttp& p = it->second;
+    p.answered = true;
+    p.response = std::move(response);
+    if (p.body == PendingHttp::Body::Held && !p.bodyIn) {
+        // Refused before its body was read: lws drains a body of a size some route takes
+        // (the connection stays usable), a larger one is not waited for.
+        if (p.request.bodyLength <= options_.maxBodyBytes) {
+            lws_rx_flow_control(p.wsi, 1);
+        } else {
+            p.closeAfter = true;
+            p.response.headers.emplace_back("connection:", "close");
+        }
+    }
     if (it->second.response.file && !openFileBody(it->second)) {
         it->second.response = {
             404,
@@ -377,7 +547,6 @@ int WebServer::onHttpWriteable(lws* wsi, SessionData* pss) {
         }
         std::vector<std::pair<std::string, std::string>> headers = r.headers;
         headers.emplace_back("cache-control:", "no-store");
-        headers.emplace_back("x-content-type-options:", "nosniff");
         for (const auto& [name, value] : headers) {
             std::string n = name.back() == ':' ? name : name + ":";
             if (lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>(n.c_str()),
@@ -389,9 +558,10 @@ int WebServer::onHttpWriteable(lws* wsi, SessionData* pss) {
         if (lws_finalize_write_http_header(wsi, start, &cursor, end)) return -1;
         p.headersSent = true;
         if (r.file ? r.file->length == 0 : r.body.empty()) {
+            const bool close = p.closeAfter;
             http_requests_.erase(it);
             pss->id = 0;
-            return lws_http_transaction_completed(wsi) ? -1 : 0;
+            return close || lws_http_transaction_completed(wsi) ? -1 : 0;
         }
         lws_callback_on_writable(wsi);
         return 0;
@@ -432,9 +602,10 @@ int WebServer::onHttpWriteable(lws* wsi, SessionData* pss) {
         return 0;
     }
     if (r.file && r.file->served) r.file->served(p.sent, true);
+    const bool close = p.closeAfter;
     http_requests_.erase(it);
     pss->id = 0;
-    return lws_http_transaction_completed(wsi) ? -1 : 0;
+    return close || lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
 int WebServer::onWsReceive(lws* wsi, SessionData* pss, void* in, size_t len) {

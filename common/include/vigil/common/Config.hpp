@@ -22,6 +22,13 @@ struct Config {
         std::string vendorRoot{"node_modules"};
         std::string nodeId;  // Empty: derived from host name and pid.
         std::string roles{"signaling,media"};
+        // HTTP transport limits (config/vigil.toml [server]).
+        int maxConnectionsPerAddress{256};  // 0: no limit.
+        int headerTimeoutSeconds{10};
+        int bodyTimeoutSeconds{60};
+        // HTTPS and WSS when both are set (PEM files).
+        std::string tlsCert;
+        std::string tlsKey;
     } server;
     struct Redis {
         std::string url{"redis://127.0.0.1:6379/0"};

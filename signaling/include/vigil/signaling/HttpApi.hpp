@@ -70,8 +70,12 @@ private:
     common::Task<std::optional<ClassSession>> visibleClass(const User& user,
                                                            const std::string& classId);
 
+    // Admits the request on its headers, reads its body if it has one, then runs the route.
     common::Task<void> serve(std::uint64_t requestId, HttpRequest request);
-    common::Task<HttpResponse> route(const HttpRequest& request);
+    common::Task<Admission> admit(const HttpRequest& request);
+    common::Task<void> run(std::uint64_t requestId, Admission admission, HttpRequest request);
+    // The answer to the exception being handled.
+    static HttpResponse failure(const HttpRequest& request);
     // The routes this class serves itself.
     void addRoutes();
     // The Bearer token of the Authorization header; with `allowQueryToken`, failing that the
@@ -169,6 +173,9 @@ private:
     RestRouter router_;
     WebServer* server_{nullptr};  // Passed by argument (attach).
 };
+// The largest body the REST API takes: a reference photo upload (JPEG or PNG).
+inline constexpr size_t kMaxReferencePhotoBytes = size_t{8} << 20;
+
 
 HttpResponse jsonResponse(int status, const nlohmann::json& body);
 HttpResponse errorResponse(const std::string& code, const std::string& message);

@@ -67,6 +67,10 @@ struct ParseError {
 // in Unicode code points, so a chat line in any script gets the same allowance.
 std::variant<Request, ParseError> parseRequest(std::string_view text, std::size_t maxBytes);
 
+// Whether `text` (JSON) nests no deeper than `limit`, by a linear scan that needs no parser:
+// the check parseRequest makes before parsing, which the REST API makes on request bodies.
+bool jsonNestingWithin(std::string_view text, std::size_t limit);
+
 // {"type":"ok","re":re, ...payload's fields}. "type" and "re" always win over payload keys
 // of the same name; a payload that is not an object is placed under "result".
 nlohmann::json okReply(const nlohmann::json& re, nlohmann::json payload = nlohmann::json::object());

@@ -9,9 +9,15 @@
 // Order of checks (unchanged from the first API): a path no route knows is 401 without a
 // token and 404 with one; a known path with another method is bad_request ("use POST");
 // then the token; then the caller rule (forbidden); then the handler.
+//
+// The checks up to the caller rule need only the request's headers: admit() runs them before
+// a byte of the body is read, so a caller without rights cannot make the server buffer a
+// body, and each route says how large a body it takes (maxBodyBytes).
 
+#include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +53,18 @@ struct Route {
     RouteHandler handler;
     // The token may come as the `token` query parameter (URLs a browser fetches itself).
     bool queryToken{false};
+    // The largest request body the route takes; a larger one is too_large (413) before it
+    // is read. Routes that take a photo raise it.
+    std::size_t maxBodyBytes{kDefaultMaxBodyBytes};
+
+    static constexpr std::size_t kDefaultMaxBodyBytes = std::size_t{64} * 1024;
+};
+
+// A request that passed every check that needs only its headers.
+struct Admission {
+    const Route* route{nullptr};  // Owned by the router.
+    std::optional<User> user;     // Empty for Public routes.
+    std::vector<std::string> params;
 };
 
 class RestRouter {
@@ -65,11 +83,18 @@ public:
     void onReadRefused(ReadRefused hook) { *readRefused_ = std::move(hook); }
 
     void add(Route route);
-    common::Task<HttpResponse> dispatch(const HttpRequest& request);
+    // The route, caller and parameters of `request`, judged on its headers alone; throws
+    // the ApiError the caller gets (not_found, bad_request, unauthenticated, forbidden).
+    common::Task<Admission> admit(const HttpRequest& request) const;
+    // Runs the admitted route's handler on the request, body included.
+    static common::Task<HttpResponse> run(const Admission& admission, const HttpRequest& request);
+    // admit() then run(), for a request whose body is already in.
+    common::Task<HttpResponse> dispatch(const HttpRequest& request) const;
     const std::vector<Route>& routes() const { return routes_; }
 
 private:
     Authenticator authenticate_;
+    // Admissions point into it: routes are added while the node is wired, before it serves.
     std::vector<Route> routes_;
     // Shared with the GET routes' handlers, which report their own refusals through it.
     std::shared_ptr<ReadRefused> readRefused_{std::make_shared<ReadRefused>()};
