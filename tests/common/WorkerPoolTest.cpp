@@ -59,6 +59,9 @@ TEST(WorkerPoolTest, RunThrowsFullWhenTheQueueIsFull) {
     }());
     EXPECT_TRUE(full);
     blocker.release.set_value();
+    // Room again once the worker took the queued job.
+    for (int i = 0; i < 500 && pool.queued() > 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     int result = 0;
     loop.runUntilDone([&]() -> Task<void> {
         auto job = pool.run(loop, []() { return 42; });

@@ -12,7 +12,8 @@ TEST(LoginThrottleTest, TheWaitDoublesAfterTheFreeFailuresUpToTheCap) {
     EXPECT_EQ(LoginThrottle::waitAfter(7, 5, 2, 300), 4);
     EXPECT_EQ(LoginThrottle::waitAfter(8, 5, 2, 300), 8);
     EXPECT_EQ(LoginThrottle::waitAfter(12, 5, 2, 300), 128);
-    EXPECT_EQ(LoginThrottle::waitAfter(13, 5, 2, 300), 300);
+    EXPECT_EQ(LoginThrottle::waitAfter(13, 5, 2, 300), 256);
+    EXPECT_EQ(LoginThrottle::waitAfter(14, 5, 2, 300), 300);
     // However many failures: no overflow, still the cap.
     EXPECT_EQ(LoginThrottle::waitAfter(1'000'000'000LL, 5, 2, 300), 300);
 }
