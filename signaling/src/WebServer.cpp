@@ -203,6 +203,9 @@ void WebServer::start() {
         info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
         info.ssl_cert_filepath = keep(options_.tlsCert);
         info.ssl_private_key_filepath = keep(options_.tlsKey);
+        // HTTP/1.1 only: lws applies no receive flow control to HTTP/2 streams, and bodies
+        // wait on it until the caller is judged.
+        info.alpn = "http/1.1";
     }
     foreignLoop_ = loop_.loop();
     void* foreign[1] = {foreignLoop_};
