@@ -249,12 +249,15 @@ bool decodeFile(const std::string& path, Decoded& decoded, int timeoutSeconds) {
     return ok && decoded.error.empty();
 }
 
-// Times at which the flash starts: a frame above kFlashLuma after one below it.
-std::vector<double> flashOnsets(const std::vector<Frame>& frames) {
+// Times at which the flash starts: a frame above kFlashLuma after one below it; and, if
+// `leads` is given, the time from that frame before to the onset.
+std::vector<double> flashOnsets(const std::vector<Frame>& frames,
+                                std::vector<double>* leads = nullptr) {
     std::vector<double> onsets;
     for (size_t i = 1; i < frames.size(); ++i) {
         if (frames[i].luma > kFlashLuma && frames[i - 1].luma <= kFlashLuma) {
             onsets.push_back(frames[i].seconds);
+            if (leads != nullptr) leads->push_back(frames[i].seconds - frames[i - 1].seconds);
         }
     }
     return onsets;
@@ -331,7 +334,7 @@ RecordedOnsets findOnsets(const std::vector<std::string>& files, int timeoutSeco
     auto byTime = [](const auto& a, const auto& b) { return a.seconds < b.seconds; };
     std::stable_sort(frames.begin(), frames.end(), byTime);
     std::stable_sort(blocks.begin(), blocks.end(), byTime);
-    out.flashes = flashOnsets(frames);
+    out.flashes = flashOnsets(frames, &out.flashLeads);
     out.beeps = beepOnsets(blocks);
     return out;
 }

@@ -32,6 +32,9 @@ struct RecordedChunk {
 
 struct RecordedOnsets {
     std::vector<double> flashes;  // Seconds on the recording's timeline, ascending.
+    // For each flash, seconds since the frame decoded before it: one frame period, or more
+    // where frames were lost, in which case the flash may have begun anywhere in that gap.
+    std::vector<double> flashLeads;
     std::vector<double> beeps;
     std::vector<RecordedChunk> chunks;
     std::string error;  // Empty if every chunk decoded to its end.

@@ -6,9 +6,14 @@
 #include <set>
 #include <sstream>
 
+#include "SyncPublisher.hpp"
+
 namespace vigil::testing {
 
 namespace {
+
+// The publisher's frame period: a flash seen this long after the frame before it lost nothing.
+constexpr double kFramePeriodSeconds = 1.0 / SyncPublisher::kFps;
 
 // Index of the value in sorted `values` nearest to `t`, or -1 if there is none.
 int nearest(const std::vector<double>& values, double t) {
@@ -66,7 +71,8 @@ std::vector<int> alignToSchedule(const std::vector<double>& onsets, const std::v
 }
 
 SyncReport analyseSync(const std::vector<double>& flashes, const std::vector<double>& beeps,
-                       const SyncSchedule& schedule, int flashesSent) {
+                       const SyncSchedule& schedule, int flashesSent,
+                       const std::vector<double>& flashLeads) {
     SyncReport r;
     r.flashesSent = flashesSent;
     r.flashesFound = static_cast<int>(flashes.size());
@@ -91,7 +97,8 @@ SyncReport analyseSync(const std::vector<double>& flashes, const std::vector<dou
     for (size_t i = 0; i < flashes.size(); ++i) {
         const int k = nearest(beeps, flashes[i]);
         if (k < 0 || std::fabs(beeps[k] - flashes[i]) > kPairWindowSeconds) continue;
-        r.pairs.push_back({flashes[i], beeps[k], events[i]});
+        const double lost = i < flashLeads.size() ? flashLeads[i] - kFramePeriodSeconds : 0.0;
+        r.pairs.push_back({flashes[i], beeps[k], events[i], std::max(0.0, lost)});
         offsets.push_back(r.pairs.back().offsetMs());
         if (events[i] >= 0) paired.insert(events[i]);
     }

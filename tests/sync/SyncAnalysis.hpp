@@ -1,6 +1,7 @@
 #pragma once
 // Pairs the flashes and beeps found in a recording and measures how far apart they are.
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -12,7 +13,16 @@ struct SyncPair {
     double video{0};  // Flash onset, seconds on the recording's timeline.
     double audio{0};  // The nearest beep onset.
     int event{-1};    // The sent event the flash was matched to, or -1.
+    // Seconds of picture lost just before the flash frame (beyond one frame period): the
+    // flash may have begun that much earlier than it is seen.
+    double videoLost{0};
     double offsetMs() const { return (audio - video) * 1000.0; }
+    // The offset nearest to zero that the lost picture allows: a flash seen late after lost
+    // frames measures the loss, not the sync; the loss itself is counted apart.
+    double leastOffsetMs() const {
+        const double offset = offsetMs();
+        return offset < 0 ? std::min(0.0, offset + videoLost * 1000.0) : offset;
+    }
 };
 
 struct SyncReport {
@@ -52,7 +62,9 @@ inline constexpr double kPairWindowSeconds = 0.5;
 std::vector<int> alignToSchedule(const std::vector<double>& onsets, const std::vector<double>& sent,
                                  double toleranceSeconds = 0.25);
 
+// `flashLeads` (optional, parallel to `flashes`): seconds since the frame before each flash.
 SyncReport analyseSync(const std::vector<double>& flashes, const std::vector<double>& beeps,
-                       const SyncSchedule& schedule, int flashesSent);
+                       const SyncSchedule& schedule, int flashesSent,
+                       const std::vector<double>& flashLeads = {});
 
 }  // namespace vigil::testing
