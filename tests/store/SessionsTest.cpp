@@ -290,7 +290,9 @@ TEST_F(SessionsTest, AnUnknownNameIsThrottledExactlyLikeAKnownOne) {
     }
     for (int i = 0; i < 7; ++i) {
         EXPECT_EQ(known[i].code, unknown[i].code) << i;
-        if (known[i].code != "rate_limited") EXPECT_EQ(known[i].message, unknown[i].message) << i;
+        if (known[i].code != "rate_limited") {
+            EXPECT_EQ(known[i].message, unknown[i].message) << i;
+        }
         // The wait is the same, give or take the time one attempt took.
         EXPECT_LE(std::abs(known[i].retryAfter - unknown[i].retryAfter), 1) << i;
     }
