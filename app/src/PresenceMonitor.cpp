@@ -8,10 +8,25 @@
 #include "ReferenceGate.hpp"
 #include "VisionConfig.hpp"
 #include "vigil/common/Log.hpp"
+#include "vigil/common/Metrics.hpp"
 
 namespace vigil::app {
 
 namespace {
+
+// GET /metrics: frames the vision workers analysed (by outcome; "burst" for a liveness
+// challenge's frames) and how long each took.
+void countFrame(std::string_view outcome, std::chrono::steady_clock::time_point started) {
+    auto& metrics = common::Metrics::global();
+    static auto& seconds = metrics.histogram(
+        "vigil_verification_seconds", "Time a vision worker took to analyse one camera frame.");
+    seconds.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    metrics
+        .counter("vigil_frames_analysed_total", "Camera frames analysed, by outcome.",
+                 {{"outcome", std::string(outcome)}})
+        .inc();
+}
 
 VIGIL_LOG_CATEGORY("presence")
 
@@ -122,6 +137,7 @@ void PresenceMonitor::work(vision::PresenceVerifier& verifier) {
                 if (!livenessRunning(f.room, f.subject)) continue;
                 auto analysis = verifier.analyze(picture, *references);
                 std::string jpeg;
+                countFrame("burst", started);
                 if (isCheckinRoom(f.room)) {
                     // Encoded here, off the loop: the loop keeps only a few of them.
                     std::vector<unsigned char> bytes;
@@ -140,6 +156,7 @@ void PresenceMonitor::work(vision::PresenceVerifier& verifier) {
             auto result = verifier.check(picture, *references);
             bool frozen = false;
             {
+            countFrame(vision::toString(result.outcome), started);
                 std::lock_guard lock(sharedMutex_);
                 auto it = freezers_.find(item->first);
                 if (it == freezers_.end()) {

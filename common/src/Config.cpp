@@ -384,6 +384,7 @@ std::vector<Key> allKeys() {
         VIGIL_INT(notify, backoff_ms, notify.backoffMs, 10, 600000),
         VIGIL_INT(notify, timeout_ms, notify.timeoutMs, 100, 60000),
         VIGIL_STR(log, level, log.level, validateLevel),
+        VIGIL_STR(metrics, token, metrics.token, anyString),
     };
     for (auto [name, rule] : {
              std::pair{"strict", +[](Config& c) -> Config::LevelRule& { return c.levels.strict; }},

@@ -10,12 +10,43 @@
 
 #include "vigil/common/Log.hpp"
 
+#include "vigil/common/Metrics.hpp"
 namespace vigil::common {
 
 namespace {
 VIGIL_LOG_CATEGORY("redis")
 
 std::vector<const char*> argvOf(const std::vector<std::string>& args, std::vector<size_t>& lens) {
+// Round trips of awaited commands (GET /metrics): latency of those answered, and failures by
+// kind. A stalled or lost Redis shows as "lost" (timed out and dropped) and "unavailable"
+// (refused at once while disconnected).
+void countCommand(std::chrono::steady_clock::time_point issuedAt, const std::string& failure,
+                  bool errorReply) {
+    auto& metrics = Metrics::global();
+    static Counter& total =
+        metrics.counter("vigil_redis_commands_total", "Awaited Redis commands completed.");
+    static Histogram& seconds = metrics.histogram(
+        "vigil_redis_command_seconds", "Round trip of awaited Redis commands that were answered.");
+    static Counter& unavailable = metrics.counter(
+        "vigil_redis_errors_total", "Redis command failures by kind.", {{"kind", "unavailable"}});
+    static Counter& lost = metrics.counter("vigil_redis_errors_total",
+                                           "Redis command failures by kind.", {{"kind", "lost"}});
+    static Counter& replied = metrics.counter(
+        "vigil_redis_errors_total", "Redis command failures by kind.", {{"kind", "error_reply"}});
+    total.inc();
+    if (failure == "redis unavailable") {
+        unavailable.inc();
+        return;
+    }
+    if (!failure.empty()) {
+        lost.inc();
+        return;
+    }
+    if (errorReply) replied.inc();
+    seconds.observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - issuedAt).count());
+}
+
     std::vector<const char*> argv;
     argv.reserve(args.size());
     lens.clear();
@@ -348,3 +379,5 @@ Task<void> RedisClient::waitConnected(std::chrono::milliseconds timeout) {
 }
 
 }  // namespace vigil::common
+    issuedAt_ = std::chrono::steady_clock::now();
+    countCommand(issuedAt_, failure_, result_.kind == RedisValue::Kind::Error);

@@ -8,6 +8,7 @@
 #include "vigil/signaling/Access.hpp"
 #include "vigil/signaling/ClassHub.hpp"
 #include "vigil/signaling/Keys.hpp"
+#include "vigil/signaling/NodeMetrics.hpp"
 
 namespace vigil::signaling {
 
@@ -64,6 +65,7 @@ Task<json> ClassHub::onCall(ConnPtr conn, const Request& request) {
     co_await deps_.redis.cmd("ZADD", keys::kCalls, std::to_string(now), callId);
     if (conn->closed) throw ApiError("internal", "the connection closed");
     LiveCall& call = calls_[callId];
+    metrics::callsPlaced().inc();
     call.id = callId;
     call.officer = user.id;
     call.subject = subjectId;

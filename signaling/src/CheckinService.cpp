@@ -7,6 +7,7 @@
 #include "vigil/common/Log.hpp"
 #include "vigil/signaling/Access.hpp"
 #include "vigil/signaling/IceServers.hpp"
+#include "vigil/signaling/NodeMetrics.hpp"
 
 namespace vigil::signaling {
 
@@ -316,6 +317,7 @@ void CheckinService::decide(const std::string& id, const CheckinDecision& decisi
     Checkin record = r->record;
     record.outcome = decision.outcome;
     record.reason = decision.reason;
+    metrics::checkins(decision.outcome).inc();
     record.message = std::move(message);
     record.decidedAt = common::nowMillis();
     std::vector<std::string> evidence;
@@ -390,6 +392,7 @@ Task<void> CheckinService::recordMissed(const User& subject, std::string kind, s
     record.startedAt = common::nowMillis();
     record.decidedAt = record.startedAt;
     co_await records_.write(record);
+    metrics::checkins("missed").inc();
     Alert alert;
     alert.kind = "missed_checkin";
     alert.subject = subject.id;

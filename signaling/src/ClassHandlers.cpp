@@ -9,6 +9,7 @@
 #include "vigil/signaling/Access.hpp"
 #include "vigil/signaling/ClassHub.hpp"
 #include "vigil/signaling/Keys.hpp"
+#include "vigil/signaling/NodeMetrics.hpp"
 
 namespace vigil::signaling {
 
@@ -105,6 +106,7 @@ Task<json> ClassHub::onJoin(ConnPtr conn, const Request& request) {
     conn->classId = classId;
     conn->teacher = teacher;
     members_[classId].insert(conn->id);
+    metrics::classJoins().inc();
     if (!teacher && presence_ != nullptr)
         presence_->subjectJoined(classId, user.id, common::nowMillis());
     json event2{{"event", "roster"}, {"class", classId}};

@@ -145,7 +145,6 @@ void HttpApi::addRoutes() {
     };
     // Before sign-in: health, login, and the clock (every page shows dates and times in the
     // agency's time zone).
-    add("GET", "/healthz", Caller::Public, [](HttpApi* a, P) { return a->health(); });
     add("POST", "/api/login", Caller::Public, [](HttpApi* a, P c) { return a->login(c.request); });
     add("GET", "/api/clock", Caller::Public,
         [](HttpApi* a, P) -> Task<HttpResponse> { co_return a->clock(); });
@@ -212,7 +211,7 @@ void HttpApi::addRoutes() {
 
 Task<Admission> HttpApi::admit(const HttpRequest& request) {
     // Outside /api (a file the web root does not have) there is nothing to hide: 404 at once.
-    if (request.path != "/healthz" && request.path.rfind("/api/", 0) != 0)
+    if (!isProbePath(request.path) && request.path.rfind("/api/", 0) != 0)
         throw ApiError("not_found", "no such resource");
     Admission admission = co_await router_.admit(request);
     co_return admission;

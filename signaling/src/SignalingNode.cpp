@@ -8,6 +8,7 @@
 #include "vigil/common/Log.hpp"
 #include "vigil/signaling/AlertRoutes.hpp"
 #include "vigil/signaling/CheckinRoutes.hpp"
+#include "vigil/signaling/HealthRoutes.hpp"
 #include "vigil/signaling/Keys.hpp"
 #include "vigil/signaling/ProgrammeRoutes.hpp"
 #include "vigil/signaling/RefusalAudit.hpp"
@@ -107,6 +108,8 @@ void SignalingNode::storeChunk(media::RecordingChunk chunk) {
         for (int attempt = 1;; ++attempt) {
             try {
                 co_await self->recordings_.addChunk(c, "", self->nodeId_);
+    // Liveness, readiness and the metrics scrape.
+    addHealthRoutes(api_.router(), HealthRoutesDeps{readiness_, config});
                 co_return;
             } catch (const common::RedisError& e) {
                 if (attempt >= 10) throw;
@@ -118,6 +121,7 @@ void SignalingNode::storeChunk(media::RecordingChunk chunk) {
     };
     std::string what =
         chunk.recording + " chunk " + std::to_string(chunk.index) + " (" + chunk.path + ")";
+    metrics::recordingBytes().inc(static_cast<double>(chunk.bytes));
     common::spawn(task(this, std::move(chunk)), [what](const std::exception_ptr& e) {
         try {
             if (e) std::rethrow_exception(e);
@@ -163,6 +167,7 @@ common::Task<void> SignalingNode::start() {
 
     WebServer::Options options;
     options.listen = config_.server.listen;
+    readiness_.start();
     options.port = config_.server.port;
     options.webRoot = config_.server.webRoot;
     options.vendorRoot = config_.server.vendorRoot;

@@ -46,8 +46,15 @@ TEST_F(RedisOutageTest, RequestsFailCleanlyAndServiceResumes) {
     EXPECT_EQ(join["code"], "internal") << join.dump();
     auto beat = s01->request({{"type", "heartbeat"}});
     EXPECT_EQ(beat["code"], "internal") << beat.dump();
+    // Alive, not ready: a prober must not restart the process for Redis' outage.
     auto health = httpRequest(port(), "GET", "/healthz");
-    EXPECT_EQ(health.status, 503) << health.body;
+    EXPECT_EQ(health.status, 200) << health.body;
+    bool notReady = false;
+    for (int i = 0; i < 100 && !notReady; ++i) {
+        notReady = httpRequest(port(), "GET", "/readyz").status == 503;
+        if (!notReady) std::this_thread::sleep_for(100ms);
+    }
+    EXPECT_TRUE(notReady) << "/readyz stayed ready without Redis";
     auto att = getJson(port(), "/api/classes/c1/attendance", officer);
     EXPECT_EQ(att.status, 503) << att.raw;
     HttpResult loginResult;
@@ -60,7 +67,7 @@ TEST_F(RedisOutageTest, RequestsFailCleanlyAndServiceResumes) {
     redis.restart();
     bool healthy = false;
     for (int i = 0; i < 100 && !healthy; ++i) {
-        healthy = httpRequest(port(), "GET", "/healthz").status == 200;
+        healthy = httpRequest(port(), "GET", "/readyz").status == 200;
         if (!healthy) std::this_thread::sleep_for(100ms);
     }
     ASSERT_TRUE(healthy) << "the server did not reconnect to Redis";

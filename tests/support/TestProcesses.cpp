@@ -186,6 +186,14 @@ long long StreamEntry::idMillis() const {
 }
 
 std::vector<StreamEntry> RedisServer::xrange(const std::string& key) const {
+void RedisServer::pause() {
+    if (pid_ > 0) ::kill(pid_, SIGSTOP);
+}
+
+void RedisServer::resume() {
+    if (pid_ > 0) ::kill(pid_, SIGCONT);
+}
+
     std::vector<StreamEntry> out;
     auto reply = cliJson({"XRANGE", key, "-", "+"});
     if (!reply.is_array()) return out;

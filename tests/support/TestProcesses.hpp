@@ -58,6 +58,10 @@ private:
     std::string dir_;
 };
 
+    // SIGSTOP / SIGCONT: Redis stalls with its connections open (commands go unanswered),
+    // as a long fork, a slow disk or `DEBUG SLEEP` would make it.
+    void pause();
+    void resume();
 struct CommandResult {
     int exitCode{-1};
     std::string output;  // stdout and stderr together

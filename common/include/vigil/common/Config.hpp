@@ -170,6 +170,11 @@ struct Config {
     struct Log {
         std::string level{"info"};
     } log;
+    struct Metrics {
+        // GET /metrics needs 'Authorization: Bearer <token>' when set; when empty, only
+        // callers on the loopback address may read it.
+        std::string token;
+    } metrics;
 
     // Reads `path` (it must exist), then applies VIGIL_* environment overrides.
     // Throws ConfigError naming the file and the key.

@@ -79,6 +79,7 @@ public:
     // co_await client.cmd("GET", key): the same, for a fixed argument list. (GCC 12 cannot
     // compile a braced list inside a co_await expression, so call sites use this form.)
     template <typename... Args>
+        std::chrono::steady_clock::time_point issuedAt_;  // For the latency metric.
     CommandAwaiter cmd(Args&&... args) {
         std::vector<std::string> v;
         v.reserve(sizeof...(args));

@@ -75,6 +75,15 @@ public:
     common::Task<void> shutdown();
 
     size_t connectionCount() const { return conns_.size(); }
+    // What this node holds now, for GET /metrics (NodeMetrics.cpp).
+    struct LiveCounts {
+        size_t classes{0};     // classes with a member connected here
+        size_t members{0};     // connections in a class
+        size_t publishers{0};  // media sessions sending to the server
+        size_t viewers{0};     // media sessions receiving from it
+        size_t calls{0};       // supervision calls placed on this node
+    };
+    LiveCounts liveCounts() const;
 
     // A component's own WebSocket message type (HubExtension.hpp); set before serving.
     void addMessageRoute(MessageType type, MessageRoute route) { routes_[type] = std::move(route); }

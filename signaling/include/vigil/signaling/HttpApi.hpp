@@ -1,7 +1,7 @@
 #pragma once
-// The REST API under /api (JSON; a Bearer session token; scoped by role and org unit) and
-// /healthz. Every read of attendance records, every export and every access to a recording
-// is audited.
+// The REST API under /api (JSON; a Bearer session token; scoped by role and org unit), and
+// the router that also serves the probe routes (HealthRoutes). Every read of attendance
+// records, every export and every access to a recording is audited.
 
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -143,7 +143,6 @@ private:
     common::Task<HttpResponse> createUnit(const User& user, const HttpRequest& request);
     common::Task<HttpResponse> auditLog(const User& user, const HttpRequest& request);
     common::Task<HttpResponse> auditVerify(const User& user);
-    common::Task<HttpResponse> health();
 
     // HttpRecordings.cpp
     common::Task<Recording> visibleRecording(const User& user, const std::string& id);

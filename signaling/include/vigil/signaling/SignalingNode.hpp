@@ -18,12 +18,14 @@
 #include "vigil/signaling/ClassHub.hpp"
 #include "vigil/signaling/Directory.hpp"
 #include "vigil/signaling/HttpApi.hpp"
+#include "vigil/signaling/NodeMetrics.hpp"
 #include "vigil/signaling/Notifier.hpp"
 #include "vigil/signaling/PresenceService.hpp"
 #include "vigil/signaling/ProgrammeMonitor.hpp"
 #include "vigil/signaling/ProgrammeReport.hpp"
 #include "vigil/signaling/RecordingRecovery.hpp"
 #include "vigil/signaling/RecordingStore.hpp"
+#include "vigil/signaling/RedisReadiness.hpp"
 #include "vigil/signaling/ReferenceStore.hpp"
 #include "vigil/signaling/Sessions.hpp"
 #include "vigil/signaling/SupervisionStore.hpp"
@@ -98,6 +100,9 @@ private:
     std::unique_ptr<WebServer> web_;  // Owned.
     common::Timer sweepTimer_;
     bool sweeping_{false};
+    // /readyz: Redis answers this node's PINGs (probed on the loop, never awaited by a probe).
+    RedisReadiness readiness_{loop_, *redis_, RedisReadiness::Options{}};
+    NodeMetrics nodeMetrics_{hub_};   // The hub's live gauges for /metrics.
 };
 
 // The key that seals reference photos ([vision] reference_key_file, created when missing),
