@@ -30,7 +30,8 @@ void runWithRedis(const GlobalOptions& options,
     common::EventLoop loop;
     common::RedisClient::Options redisOptions;
     try {
-        redisOptions.endpoint = common::RedisEndpoint::parseUrl(config.redis.url);
+        redisOptions.endpoint = common::RedisEndpoint::fromConfig(
+            config.redis.url, config.redis.username, config.redis.password);
     } catch (const std::exception& e) {
         std::cerr << "vigil: configuration error: " << options.configPath
                   << ": bad value for 'redis.url': " << e.what() << "\n";

@@ -98,6 +98,9 @@ long long Server::camerasSampled(const std::string& classId) {
     redisContext* c = redisConnectWithTimeout("127.0.0.1", redis_.port, timeout);
     long long total = -1;
     if (c != nullptr && c->err == 0) {
+        if (auto* auth =
+                static_cast<redisReply*>(redisCommand(c, "AUTH %s", redis_.password.c_str())))
+            freeReplyObject(auth);
         const std::string key = vigil::signaling::keys::sampleCount(classId);
         auto* reply = static_cast<redisReply*>(redisCommand(c, "HVALS %s", key.c_str()));
         if (reply != nullptr && reply->type == REDIS_REPLY_ARRAY) {

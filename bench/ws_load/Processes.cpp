@@ -12,11 +12,13 @@
 
 #include <array>
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -98,11 +100,13 @@ std::string waitStatusText(int status) {
     return "status " + std::to_string(status);
 }
 
-bool redisAnswers(int port) {
+bool redisAnswers(int port, const std::string& password) {
     timeval timeout{1, 0};
     redisContext* c = redisConnectWithTimeout("127.0.0.1", port, timeout);
     bool ok = false;
     if (c != nullptr && c->err == 0) {
+        if (auto* auth = static_cast<redisReply*>(redisCommand(c, "AUTH %s", password.c_str())))
+            freeReplyObject(auth);
         auto* reply = static_cast<redisReply*>(redisCommand(c, "PING"));
         ok = reply != nullptr && reply->type == REDIS_REPLY_STATUS;
         if (reply != nullptr) freeReplyObject(reply);
@@ -294,6 +298,12 @@ TempDir::~TempDir() {
 StartedRedis startRedis(const std::string& dir, long openFiles) {
     StartedRedis r;
     r.port = freeLoopbackPort();
+    std::random_device random;
+    for (int i = 0; i < 4; ++i) {
+        char part[9];
+        std::snprintf(part, sizeof part, "%08x", static_cast<unsigned>(random()));
+        r.password += part;
+    }
     SpawnSpec spec;
     spec.argv = {"/usr/bin/redis-server",
                  "--port",
@@ -309,7 +319,9 @@ StartedRedis startRedis(const std::string& dir, long openFiles) {
                  "--daemonize",
                  "no",
                  "--logfile",
-                 dir + "/redis.log"};
+                 dir + "/redis.log",
+                 "--requirepass",
+                 r.password};
     if (!std::filesystem::exists(spec.argv[0])) spec.argv[0] = "redis-server";
     spec.openFiles = openFiles;
     r.child = Child(spec);
@@ -317,7 +329,7 @@ StartedRedis startRedis(const std::string& dir, long openFiles) {
     while (std::chrono::steady_clock::now() < deadline) {
         if (!r.child.running())
             throw std::runtime_error("redis-server exited at start (see redis.log)");
-        if (redisAnswers(r.port)) return r;
+        if (redisAnswers(r.port, r.password)) return r;
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     throw std::runtime_error("redis-server did not answer PING within 10 s");

@@ -83,12 +83,16 @@ private:
     bool keep_ = false;
 };
 
-// redis-server on a free loopback port with AOF on, data in `dir`; waits for PING.
-// Throws std::runtime_error if it does not answer within 10 s.
+// redis-server on a free loopback port with AOF on, data in `dir`, and a random password
+// (as a deployment runs it); waits for PING. Throws std::runtime_error if it does not answer
+// within 10 s.
 struct StartedRedis {
     Child child;
     int port = 0;
-    std::string url() const { return "redis://127.0.0.1:" + std::to_string(port) + "/0"; }
+    std::string password;
+    std::string url() const {
+        return "redis://:" + password + "@127.0.0.1:" + std::to_string(port) + "/0";
+    }
 };
 StartedRedis startRedis(const std::string& dir, long openFiles);
 

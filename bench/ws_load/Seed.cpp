@@ -85,7 +85,11 @@ RedisSync::RedisSync(const std::string& url) {
         throw std::runtime_error("cannot connect to " + url + ": " + why);
     }
     redisSetTimeout(ctx_, timeval{30, 0});
-    if (!endpoint.password.empty()) freeReplyObject(run({"AUTH", endpoint.password}));
+    if (!endpoint.password.empty()) {
+        std::vector<std::string> auth{"AUTH", endpoint.password};
+        if (!endpoint.username.empty()) auth.insert(auth.begin() + 1, endpoint.username);
+        freeReplyObject(run(auth));
+    }
     if (endpoint.db != 0) freeReplyObject(run({"SELECT", std::to_string(endpoint.db)}));
 }
 

@@ -6,17 +6,17 @@
 #include <sys/ioctl.h>
 
 #include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
 #include "vigil/common/Log.hpp"
-
 #include "vigil/common/Metrics.hpp"
+
 namespace vigil::common {
 
 namespace {
 VIGIL_LOG_CATEGORY("redis")
 
-std::vector<const char*> argvOf(const std::vector<std::string>& args, std::vector<size_t>& lens) {
 // Round trips of awaited commands (GET /metrics): latency of those answered, and failures by
 // kind. A stalled or lost Redis shows as "lost" (timed out and dropped) and "unavailable"
 // (refused at once while disconnected).
@@ -47,6 +47,7 @@ void countCommand(std::chrono::steady_clock::time_point issuedAt, const std::str
         std::chrono::duration<double>(std::chrono::steady_clock::now() - issuedAt).count());
 }
 
+std::vector<const char*> argvOf(const std::vector<std::string>& args, std::vector<size_t>& lens) {
     std::vector<const char*> argv;
     argv.reserve(args.size());
     lens.clear();
@@ -55,6 +56,25 @@ void countCommand(std::chrono::steady_clock::time_point issuedAt, const std::str
         lens.push_back(a.size());
     }
     return argv;
+}
+
+// "%40" -> "@": a password may hold any character once percent-encoded in the URL.
+std::string percentDecoded(const std::string& s) {
+    std::string out;
+    out.reserve(s.size());
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%') {
+            if (i + 2 >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i + 1])) ||
+                !std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+                throw std::invalid_argument("bad percent-encoding in the user or password");
+            }
+            out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+            i += 2;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
 }
 }  // namespace
 
@@ -66,8 +86,12 @@ RedisEndpoint RedisEndpoint::parseUrl(const std::string& url) {
     if (auto at = rest.rfind('@'); at != std::string::npos) {
         std::string auth = rest.substr(0, at);
         rest = rest.substr(at + 1);
-        if (auto colon = auth.find(':'); colon != std::string::npos) auth = auth.substr(colon + 1);
-        e.password = auth;
+        if (auto colon = auth.find(':'); colon != std::string::npos) {
+            e.username = percentDecoded(auth.substr(0, colon));
+            e.password = percentDecoded(auth.substr(colon + 1));
+        } else {
+            e.password = percentDecoded(auth);  // redis://secret@host: a password alone.
+        }
     }
     if (auto slash = rest.find('/'); slash != std::string::npos) {
         std::string db = rest.substr(slash + 1);
@@ -91,6 +115,14 @@ RedisEndpoint RedisEndpoint::parseUrl(const std::string& url) {
     }
     if (rest.empty()) throw std::invalid_argument("missing host");
     e.host = rest;
+    return e;
+}
+
+RedisEndpoint RedisEndpoint::fromConfig(const std::string& url, const std::string& username,
+                                        const std::string& password) {
+    RedisEndpoint e = parseUrl(url);
+    if (!username.empty()) e.username = username;
+    if (!password.empty()) e.password = password;
     return e;
 }
 
@@ -197,6 +229,7 @@ void RedisClient::dropConnection(const std::string& why) {
     }
     releaseSource();
     connectTimer_.cancel();
+    lastFailure_ = why;
     scheduleReconnect();
 }
 
@@ -209,10 +242,11 @@ void RedisClient::disconnectCallback(const redisAsyncContext* ac, int status) {
 }
 
 void RedisClient::onConnected(int status) {
-    connectTimer_.cancel();
     if (status != REDIS_OK) {
+        connectTimer_.cancel();
+        lastFailure_ = ac_ != nullptr ? ac_->errstr : "connect failed";
         logger()->warn("{}: connect to {}:{} failed: {}", options_.name, options_.endpoint.host,
-                       options_.endpoint.port, ac_ != nullptr ? ac_->errstr : "?");
+                       options_.endpoint.port, lastFailure_);
         // hiredis frees the context after this callback returns.
         ac_ = nullptr;
         connected_ = false;
@@ -220,13 +254,71 @@ void RedisClient::onConnected(int status) {
         scheduleReconnect();
         return;
     }
-    connected_ = true;
     lastReplyAt_ = std::chrono::steady_clock::now();
+    beginHandshake();
+}
+
+void RedisClient::beginHandshake() {
+    const auto& ep = options_.endpoint;
+    handshake_.clear();
+    if (!ep.password.empty()) {
+        if (ep.username.empty()) {
+            handshake_.push_back({"AUTH", ep.password});
+        } else {
+            handshake_.push_back({"AUTH", ep.username, ep.password});
+        }
+    } else {
+        // A server that wants a password answers NOAUTH here, at connect time, rather than
+        // to every command later.
+        handshake_.push_back({"PING"});
+    }
+    if (ep.db != 0) handshake_.push_back({"SELECT", std::to_string(ep.db)});
+    std::vector<size_t> lens;
+    auto argv = argvOf(handshake_.front(), lens);
+    redisAsyncCommandArgv(ac_, &RedisClient::handshakeCallback, nullptr,
+                          static_cast<int>(argv.size()), argv.data(), lens.data());
+}
+
+void RedisClient::handshakeCallback(redisAsyncContext* ac, void* reply, void* /*privdata*/) {
+    if (auto* self = static_cast<RedisClient*>(ac->data)) self->onHandshakeReply(reply);
+}
+
+void RedisClient::onHandshakeReply(void* raw) {
+    auto* reply = static_cast<redisReply*>(raw);
+    if (reply == nullptr || handshake_.empty()) return;  // The connection is going away.
+    if (reply->type == REDIS_REPLY_ERROR) {
+        // The reply names the failure (WRONGPASS, NOAUTH, ...), never the password.
+        std::string why =
+            handshake_.front()[0] + " refused: " + std::string(reply->str, reply->len);
+        logger()->error("{}: {}:{}: {}", options_.name, options_.endpoint.host,
+                        options_.endpoint.port, why);
+        handshake_.clear();
+        dropConnection(why);
+        return;
+    }
+    lastReplyAt_ = std::chrono::steady_clock::now();
+    handshake_.erase(handshake_.begin());
+    if (handshake_.empty()) {
+        onReady();
+        return;
+    }
+    std::vector<size_t> lens;
+    auto argv = argvOf(handshake_.front(), lens);
+    redisAsyncCommandArgv(ac_, &RedisClient::handshakeCallback, nullptr,
+                          static_cast<int>(argv.size()), argv.data(), lens.data());
+}
+
+void RedisClient::onReady() {
+    connectTimer_.cancel();
+    connected_ = true;
+    lastFailure_.clear();
     backoff_ = std::chrono::milliseconds(200);
-    logger()->info("{}: connected to {}:{}", options_.name, options_.endpoint.host,
-                   options_.endpoint.port);
-    if (!options_.endpoint.password.empty()) send({"AUTH", options_.endpoint.password});
-    if (options_.endpoint.db != 0) send({"SELECT", std::to_string(options_.endpoint.db)});
+    logger()->info(
+        "{}: connected to {}:{}{}", options_.name, options_.endpoint.host, options_.endpoint.port,
+        options_.endpoint.password.empty()
+            ? ""
+            : (options_.endpoint.username.empty() ? " (password)"
+                                                  : " (user " + options_.endpoint.username + ")"));
     if (!channels_.empty()) {
         std::vector<std::string> args{"SUBSCRIBE"};
         args.insert(args.end(), channels_.begin(), channels_.end());
@@ -354,6 +446,7 @@ void RedisClient::checkDeadlines() {
 
 bool RedisClient::CommandAwaiter::await_suspend(std::coroutine_handle<> h) {
     handle_ = h;
+    issuedAt_ = std::chrono::steady_clock::now();
     if (!client_.issue(args_, this)) {
         failure_ = "redis unavailable";
         return false;  // Resume at once; await_resume throws.
@@ -362,6 +455,7 @@ bool RedisClient::CommandAwaiter::await_suspend(std::coroutine_handle<> h) {
 }
 
 RedisValue RedisClient::CommandAwaiter::await_resume() {
+    countCommand(issuedAt_, failure_, result_.kind == RedisValue::Kind::Error);
     if (!failure_.empty()) throw RedisError(failure_);
     if (result_.kind == RedisValue::Kind::Error) throw RedisError("redis: " + result_.str);
     return std::move(result_);
@@ -372,12 +466,11 @@ Task<void> RedisClient::waitConnected(std::chrono::milliseconds timeout) {
     while (!connected_) {
         if (std::chrono::steady_clock::now() >= deadline) {
             throw RedisError("cannot reach redis at " + options_.endpoint.host + ":" +
-                             std::to_string(options_.endpoint.port));
+                             std::to_string(options_.endpoint.port) +
+                             (lastFailure_.empty() ? "" : ": " + lastFailure_));
         }
         co_await loop_.sleep(std::chrono::milliseconds(20));
     }
 }
 
 }  // namespace vigil::common
-    issuedAt_ = std::chrono::steady_clock::now();
-    countCommand(issuedAt_, failure_, result_.kind == RedisValue::Kind::Error);

@@ -3,7 +3,10 @@
 # Source this file; it defines:
 #   vigil_free_port            prints a free TCP port on 127.0.0.1
 #   vigil_start_redis DIR      starts redis-server with its data in DIR (created) and exports
-#                              VIGIL_REDIS_PID and VIGIL_REDIS_PORT; its log is DIR/redis.log
+#                              VIGIL_REDIS_PID and VIGIL_REDIS_PORT; its log is DIR/redis.log.
+#                              It requires a password, kept in DIR/redis.password (mode 600,
+#                              made once) and set in the shell variable vigil_redis_password,
+#                              which is not exported: the caller hands it to whom it chooses.
 #   vigil_stop_redis           shuts that server down cleanly (safe to call more than once)
 
 vigil_free_port() {
@@ -53,7 +56,21 @@ _vigil_wait_pid() {
 _vigil_redis_cli() {
     local port=$1
     shift
-    timeout 2 redis-cli -p "$port" "$@" 2>/dev/null | tr -d '\r' || true
+    # REDISCLI_AUTH, not -a: the password stays off the command line.
+    REDISCLI_AUTH=${vigil_redis_password:-} timeout 2 redis-cli -p "$port" "$@" 2>/dev/null |
+        tr -d '\r' || true
+}
+
+# The private server's password: DIR/redis.password, made on first use (readable by this user
+# only), and the server's config file DIR/redis.conf holding it, so that it appears on no
+# command line.
+_vigil_redis_secret() {
+    local dir=$1 file="$1/redis.password"
+    if [[ ! -s "$file" ]]; then
+        (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$file") || return 1
+    fi
+    vigil_redis_password=$(<"$file")
+    (umask 077 && printf 'requirepass %s\n' "$vigil_redis_password" >"$dir/redis.conf") || return 1
 }
 
 vigil_start_redis() {
@@ -66,6 +83,7 @@ vigil_start_redis() {
     dir=$(cd "$dir" && pwd) || return 1
 
     local pidfile="$dir/redis.pid" log="$dir/redis.log"
+    _vigil_redis_secret "$dir" || return 1
     if [[ -s "$pidfile" ]]; then
         local old
         old=$(<"$pidfile")
@@ -83,7 +101,7 @@ vigil_start_redis() {
         # setsid: a Ctrl-C in the terminal must not reach Redis directly; the caller stops it
         # after the processes that use it. --wait: if setsid has to fork (when started from an
         # interactive shell), $! stays alive exactly as long as redis-server.
-        setsid --wait redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" \
+        setsid --wait redis-server "$dir/redis.conf" --port "$port" --bind 127.0.0.1 --dir "$dir" \
             --appendonly yes --save '' --daemonize no --pidfile "$pidfile" \
             </dev/null >>"$log" 2>&1 &
         pid=$!

@@ -21,7 +21,8 @@ VIGIL_LOG_CATEGORY("node")
 
 common::RedisClient::Options redisOptions(const common::Config& config, const std::string& name) {
     common::RedisClient::Options o;
-    o.endpoint = common::RedisEndpoint::parseUrl(config.redis.url);
+    o.endpoint = common::RedisEndpoint::fromConfig(config.redis.url, config.redis.username,
+                                                   config.redis.password);
     o.connectTimeout = std::chrono::milliseconds(config.redis.connectTimeoutMs);
     o.commandTimeout = std::chrono::milliseconds(config.redis.commandTimeoutMs);
     o.name = name;
@@ -92,6 +93,8 @@ SignalingNode::SignalingNode(common::EventLoop& loop, const common::Config& conf
     hub_.setAlerts(&alerts_);
     addAlertRoutes(api_.router(), AlertRoutesDeps{alerts_, directory_, audit_, config});
     hub_.onRecordingChunks([this](const media::RecordingChunk& chunk) { storeChunk(chunk); });
+    // Liveness, readiness and the metrics scrape.
+    addHealthRoutes(api_.router(), HealthRoutesDeps{readiness_, config});
     // Reads of others' live records (rosters, cameras) and refused reads are audited.
     hub_.setAudit(&audit_);
     api_.router().onReadRefused([audit = &audit_](const User& user, const HttpRequest& request,
@@ -103,13 +106,12 @@ SignalingNode::SignalingNode(common::EventLoop& loop, const common::Config& conf
 }
 
 void SignalingNode::storeChunk(media::RecordingChunk chunk) {
+    metrics::recordingBytes().inc(static_cast<double>(chunk.bytes));
     // The chunk is on disk already; its record must not be lost to a passing Redis fault.
     auto task = [](SignalingNode* self, media::RecordingChunk c) -> common::Task<void> {
         for (int attempt = 1;; ++attempt) {
             try {
                 co_await self->recordings_.addChunk(c, "", self->nodeId_);
-    // Liveness, readiness and the metrics scrape.
-    addHealthRoutes(api_.router(), HealthRoutesDeps{readiness_, config});
                 co_return;
             } catch (const common::RedisError& e) {
                 if (attempt >= 10) throw;
@@ -121,7 +123,6 @@ void SignalingNode::storeChunk(media::RecordingChunk chunk) {
     };
     std::string what =
         chunk.recording + " chunk " + std::to_string(chunk.index) + " (" + chunk.path + ")";
-    metrics::recordingBytes().inc(static_cast<double>(chunk.bytes));
     common::spawn(task(this, std::move(chunk)), [what](const std::exception_ptr& e) {
         try {
             if (e) std::rethrow_exception(e);
@@ -151,6 +152,7 @@ common::Task<void> SignalingNode::shutdown() {
 
 common::Task<void> SignalingNode::start() {
     redis_->start();
+    readiness_.start();
     co_await redis_->waitConnected(std::chrono::milliseconds(config_.redis.connectTimeoutMs) * 3);
     co_await hub_.recoverOnStartup();
     // Before serving: a segment left open by this node's previous process is closed before
@@ -167,7 +169,6 @@ common::Task<void> SignalingNode::start() {
 
     WebServer::Options options;
     options.listen = config_.server.listen;
-    readiness_.start();
     options.port = config_.server.port;
     options.webRoot = config_.server.webRoot;
     options.vendorRoot = config_.server.vendorRoot;

@@ -13,6 +13,7 @@
 import './loopback-netns.mjs';
 
 import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -261,16 +262,19 @@ export async function startStack({ name = 'stack', overrides = {} } = {}) {
     stack.stop = () => stopStack(stack, name);
 
     try {
-        // Redis: a private server with its data in the temp folder.
+        // Redis: a private server with its data in the temp folder, and a password as in a
+        // deployment (given to vigil as [redis] password, outside the URL).
         fs.mkdirSync(path.join(tmp, 'redis'));
+        stack.redisPassword = crypto.randomBytes(12).toString('hex');
         for (let attempt = 0; attempt < 5 && !stack.redis; attempt++) {
             const port = await freePort();
             const entry = startChild(['redis-server', '--port', String(port), '--bind', '127.0.0.1',
-                '--dir', path.join(tmp, 'redis'), '--appendonly', 'yes', '--save', ''],
+                '--dir', path.join(tmp, 'redis'), '--appendonly', 'yes', '--save', '',
+                '--requirepass', stack.redisPassword],
             { env: cleanEnv(), logFile: path.join(tmp, 'redis.log'), cwd: tmp });
             const up = await waitUntil(async () => {
                 if (entry.exited !== null) return 'exited';
-                return (await redisPing(port)) ? 'up' : null;
+                return (await redisPing(port, stack.redisPassword)) ? 'up' : null;
             }, { timeout: 5000, interval: 50, message: 'redis' }).catch(() => 'timeout');
             if (up === 'up') {
                 stack.redis = entry;
@@ -290,6 +294,7 @@ export async function startStack({ name = 'stack', overrides = {} } = {}) {
             'server.web_root': path.join(repoRoot, 'web'),
             'server.vendor_root': path.join(repoRoot, 'node_modules'),
             'redis.url': stack.redisUrl,
+            'redis.password': stack.redisPassword,
             'recording.dir': path.join(tmp, 'recordings'),
             'vision.models_dir': path.join(repoRoot, 'var', 'models'),
             'vision.reference_key_file': path.join(tmp, 'reference.key'),
@@ -298,13 +303,13 @@ export async function startStack({ name = 'stack', overrides = {} } = {}) {
             'media.sample_seconds': 2,
             // The server's ICE gathers on loopback only, as in every test stack.
             'media.ice_addresses': ['127.0.0.1'],
+            // Chromium's candidates in the test's network namespace are on loopback only.
+            'media.allow_loopback_candidates': true,
             'presence.liveness_seconds': 8,
             'log.level': 'info',
             ...overrides,
         };
         const { missing } = writeConfig(stack.configFile, config);
-            // Chromium's candidates in the test's network namespace are on loopback only.
-            'media.allow_loopback_candidates': true,
         const extraEnv = {};
         for (const [k, v] of Object.entries(missing)) extraEnv[envName(k)] = String(v);
         stack.env = cleanEnv(extraEnv);
@@ -335,17 +340,17 @@ export async function startStack({ name = 'stack', overrides = {} } = {}) {
     }
 }
 
-function redisPing(port) {
+function redisPing(port, password) {
     return new Promise((resolve) => {
         const socket = net.connect(port, '127.0.0.1');
         let data = '';
         socket.setTimeout(1000);
-        socket.on('connect', () => socket.write('PING\r\n'));
+        socket.on('connect', () => socket.write(`AUTH ${password}\r\nPING\r\n`));
         socket.on('data', (chunk) => {
             data += chunk;
-            if (data.includes('\r\n')) {
+            if (data.split('\r\n').length > 2) {
                 socket.destroy();
-                resolve(data.startsWith('+PONG'));
+                resolve(data.startsWith('+OK\r\n+PONG'));
             }
         });
         socket.on('error', () => resolve(false));

@@ -143,6 +143,81 @@ TEST_F(RedisClientTest, ParsesUrls) {
     EXPECT_THROW(common::RedisEndpoint::parseUrl("redis://:6379"), std::invalid_argument);
 }
 
+TEST_F(RedisClientTest, ParsesCredentialsInUrls) {
+    auto acl = common::RedisEndpoint::parseUrl("redis://vigil:p%40ss%3Aword@10.0.0.2:6380/1");
+    EXPECT_EQ(acl.username, "vigil");
+    EXPECT_EQ(acl.password, "p@ss:word");
+    EXPECT_EQ(acl.host, "10.0.0.2");
+    auto bare = common::RedisEndpoint::parseUrl("redis://secret@10.0.0.2");
+    EXPECT_EQ(bare.username, "");
+    EXPECT_EQ(bare.password, "secret");
+    EXPECT_THROW(common::RedisEndpoint::parseUrl("redis://:bad%4@x"), std::invalid_argument);
+    // Configured credentials take the place of the URL's; empty ones leave the URL's alone.
+    auto configured = common::RedisEndpoint::fromConfig("redis://:old@x:1/2", "ops", "new");
+    EXPECT_EQ(configured.username, "ops");
+    EXPECT_EQ(configured.password, "new");
+    EXPECT_EQ(configured.port, 1);
+    EXPECT_EQ(configured.db, 2);
+    EXPECT_EQ(common::RedisEndpoint::fromConfig("redis://:old@x", "", "").password, "old");
+}
+
+// Connects with `endpoint`; returns "" once connected or the error waitConnected threw.
+std::string connectOutcome(EventLoop& loop, const common::RedisEndpoint& endpoint) {
+    RedisClient::Options options;
+    options.endpoint = endpoint;
+    options.connectTimeout = milliseconds(500);
+    RedisClient client(loop, options);
+    client.start();
+    std::string error;
+    loop.runUntilDone([&]() -> Task<void> {
+        try {
+            co_await client.waitConnected(milliseconds(1500));
+            co_await client.cmd("PING");
+        } catch (const RedisError& e) {
+            error = e.what();
+        }
+    }());
+    return error.empty() && !client.connected() ? "not connected" : error;
+}
+
+TEST_F(RedisClientTest, RefusedPasswordIsReportedAtConnectNotLater) {
+    auto endpoint = common::RedisEndpoint::parseUrl(server.url());
+    endpoint.password = "wrong";
+    std::string error = connectOutcome(loop, endpoint);
+    EXPECT_NE(error.find("WRONGPASS"), std::string::npos) << error;
+    endpoint.password.clear();
+    error = connectOutcome(loop, endpoint);
+    EXPECT_NE(error.find("NOAUTH"), std::string::npos) << error;
+}
+
+TEST_F(RedisClientTest, AuthenticatesAsAnAclUser) {
+    // A user that may only touch vigil:* keys, as an operator would set up. Before usernames
+    // were sent, its password went to the default user and was refused.
+    ASSERT_EQ(
+        server.cli({"ACL", "SETUSER", "vigil", "on", ">user-secret", "~vigil:*", "&*", "+@all"}),
+        "OK");
+    auto endpoint = common::RedisEndpoint::fromConfig(
+        "redis://127.0.0.1:" + std::to_string(server.port()) + "/0", "vigil", "user-secret");
+    RedisClient::Options options;
+    options.endpoint = endpoint;
+    RedisClient client(loop, options);
+    client.start();
+    RedisValue own;
+    std::string refused;
+    loop.runUntilDone([&]() -> Task<void> {
+        co_await client.waitConnected(std::chrono::seconds(5));
+        co_await client.cmd("SET", "vigil:acl", "yes");
+        own = co_await client.cmd("ACL", "WHOAMI");
+        try {
+            co_await client.cmd("SET", "other:acl", "no");
+        } catch (const RedisError& e) {
+            refused = e.what();
+        }
+    }());
+    EXPECT_EQ(own.asString(), "vigil");
+    EXPECT_NE(refused.find("NOPERM"), std::string::npos) << refused;
+}
+
 TEST_F(RedisClientTest, CommandRoundTrip) {
     RedisValue set, get, missing, incr, hset, hgetall, lrange, binary;
     const std::string bytes("a\0b\r\nc", 6);

@@ -63,12 +63,31 @@ std::string readFile(const std::string& path) {
     return ss.str();
 }
 
+// The folder of each running RedisServer by URL (the URL holds its random password, so it
+// names one server): the audit anchor of a Redis lives beside its data, as one file per
+// deployment would, instead of one file shared by every test's Redis.
+std::map<std::string, std::string>& redisDirs() {
+    static std::map<std::string, std::string> dirs;
+    return dirs;
+}
+
+// VIGIL_AUDIT_ANCHOR_FILE and its key for a vigil process on `redisUrl`, unless `env` names
+// them already.
+void addAnchorEnv(const std::string& redisUrl, std::map<std::string, std::string>& env) {
+    auto it = redisDirs().find(redisUrl);
+    if (it == redisDirs().end()) return;
+    env.emplace("VIGIL_AUDIT_ANCHOR_FILE", it->second + "/audit-anchor.log");
+    env.emplace("VIGIL_AUDIT_ANCHOR_KEY_FILE", it->second + "/audit-anchor.key");
+}
+
 std::map<std::string, std::string> baseEnv(const std::string& redisUrl) {
     return {{"VIGIL_REDIS_URL", redisUrl},
             {"VIGIL_LOG_LEVEL", "info"},
             {"VIGIL_SERVER_LISTEN", "127.0.0.1"},
             // Media stays on loopback too: without it libnice gathers on every other interface.
             {"VIGIL_MEDIA_ICE_ADDRESSES", "127.0.0.1"},
+            // ...and the test peers' candidates are on 127.0.0.1, which a server drops by default.
+            {"VIGIL_MEDIA_ALLOW_LOOPBACK_CANDIDATES", "true"},
             {"VIGIL_SERVER_WEB_ROOT", std::string(VIGIL_SOURCE_DIR) + "/web"},
             // The models scripts/setup installed; the reference key in the build tree.
             {"VIGIL_VISION_MODELS_DIR", std::string(VIGIL_SOURCE_DIR) + "/var/models"},
@@ -86,8 +105,6 @@ int freePort() {
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     addr.sin_port = 0;
     bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-            // ...and the test peers' candidates are on 127.0.0.1, which a server drops by default.
-            {"VIGIL_MEDIA_ALLOW_LOOPBACK_CANDIDATES", "true"},
     socklen_t len = sizeof addr;
     getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
     int port = ntohs(addr.sin_port);
@@ -107,8 +124,25 @@ std::string testdataPath(const std::string& relative) {
     return std::string(VIGIL_SOURCE_DIR) + "/var/testdata/" + relative;
 }
 
+namespace {
+// 24 hex digits from /dev/urandom: safe in a URL and on a shell command line unquoted.
+std::string randomPassword() {
+    std::ifstream in("/dev/urandom", std::ios::binary);
+    std::string out;
+    static const char* hex = "0123456789abcdef";
+    for (int i = 0; i < 12; ++i) {
+        auto byte = static_cast<unsigned char>(in.get());
+        out += hex[byte >> 4];
+        out += hex[byte & 15];
+    }
+    return out;
+}
+}  // namespace
+
 RedisServer::RedisServer() {
     dir_ = makeTempDir("vigil-redis");
+    password_ = randomPassword();
+    redisDirs()[url()] = dir_;
     for (int attempt = 0; attempt < 5; ++attempt) {
         port_ = freePort();
         if (launch()) return;
@@ -117,9 +151,10 @@ RedisServer::RedisServer() {
 }
 
 bool RedisServer::launch() {
-    pid_ = spawnProcess({"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
-                         "--dir", dir_, "--appendonly", "yes", "--save", ""},
-                        {}, dir_ + "/redis.log");
+    pid_ = spawnProcess(
+        {"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--dir", dir_,
+         "--appendonly", "yes", "--save", "", "--requirepass", password_},
+        {}, dir_ + "/redis.log");
     for (int i = 0; i < 100; ++i) {
         if (cli({"PING"}) == "PONG") return true;
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -140,6 +175,7 @@ void RedisServer::restart() {
 }
 
 RedisServer::~RedisServer() {
+    redisDirs().erase(url());
     stop();
 }
 
@@ -150,10 +186,20 @@ void RedisServer::stop() {
     pid_ = -1;
 }
 
+void RedisServer::pause() {
+    if (pid_ > 0) ::kill(pid_, SIGSTOP);
+}
+
+void RedisServer::resume() {
+    if (pid_ > 0) ::kill(pid_, SIGCONT);
+}
+
 namespace {
-std::string runRedisCli(int port, const std::string& options,
+std::string runRedisCli(int port, const std::string& password, const std::string& options,
                         const std::vector<std::string>& args) {
-    std::string cmd = "redis-cli -p " + std::to_string(port) + options;
+    // REDISCLI_AUTH rather than -a: no warning line in the output.
+    std::string cmd =
+        "REDISCLI_AUTH=" + password + " redis-cli -p " + std::to_string(port) + options;
     for (const auto& a : args) {
         std::string quoted = "'";
         for (char c : a) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
@@ -173,11 +219,11 @@ std::string runRedisCli(int port, const std::string& options,
 }  // namespace
 
 std::string RedisServer::cli(const std::vector<std::string>& args) const {
-    return runRedisCli(port_, "", args);
+    return runRedisCli(port_, password_, "", args);
 }
 
 nlohmann::json RedisServer::cliJson(const std::vector<std::string>& args) const {
-    auto j = nlohmann::json::parse(runRedisCli(port_, " --json", args), nullptr, false);
+    auto j = nlohmann::json::parse(runRedisCli(port_, password_, " --json", args), nullptr, false);
     return j.is_discarded() ? nlohmann::json() : j;
 }
 
@@ -186,14 +232,6 @@ long long StreamEntry::idMillis() const {
 }
 
 std::vector<StreamEntry> RedisServer::xrange(const std::string& key) const {
-void RedisServer::pause() {
-    if (pid_ > 0) ::kill(pid_, SIGSTOP);
-}
-
-void RedisServer::resume() {
-    if (pid_ > 0) ::kill(pid_, SIGCONT);
-}
-
     std::vector<StreamEntry> out;
     auto reply = cliJson({"XRANGE", key, "-", "+"});
     if (!reply.is_array()) return out;
@@ -222,7 +260,10 @@ CommandResult runVigil(const std::vector<std::string>& args,
         argv.push_back("--config");
         argv.push_back(std::string(VIGIL_SOURCE_DIR) + "/config/vigil.toml");
     }
-    pid_t pid = spawnProcess(argv, env, out);
+    std::map<std::string, std::string> fullEnv = env;
+    if (auto url = env.find("VIGIL_REDIS_URL"); url != env.end())
+        addAnchorEnv(url->second, fullEnv);
+    pid_t pid = spawnProcess(argv, fullEnv, out);
     CommandResult r;
     r.exitCode = waitExit(pid, std::chrono::seconds(60));
     r.output = readFile(out);
@@ -246,6 +287,7 @@ void VigilServer::launch() {
     auto env = baseEnv(redisUrl_);
     env["VIGIL_SERVER_PORT"] = std::to_string(port_);
     for (const auto& [k, v] : env_) env[k] = v;
+    addAnchorEnv(env["VIGIL_REDIS_URL"], env);
     pid_ = spawnProcess(
         {VIGIL_BINARY, "serve", "--config", std::string(VIGIL_SOURCE_DIR) + "/config/vigil.toml"},
         env, logPath_);

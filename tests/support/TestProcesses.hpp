@@ -30,6 +30,8 @@ struct StreamEntry {
     }
 };
 
+// Runs with a password, as a deployment does (`requirepass`, a fresh random one per server):
+// url() carries it, cli() passes it, and a client that forgets it is refused.
 class RedisServer {
 public:
     RedisServer();
@@ -38,7 +40,14 @@ public:
     RedisServer& operator=(const RedisServer&) = delete;
 
     int port() const { return port_; }
-    std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }
+    const std::string& password() const { return password_; }
+    std::string url() const {
+        return "redis://:" + password_ + "@127.0.0.1:" + std::to_string(port_) + "/0";
+    }
+    // The same address without the password (for VIGIL_REDIS_PASSWORD, or to be refused).
+    std::string urlWithoutPassword() const {
+        return "redis://127.0.0.1:" + std::to_string(port_) + "/0";
+    }
     // Runs redis-cli against this server and returns its output (trailing newline removed).
     std::string cli(const std::vector<std::string>& args) const;
     // The same with `redis-cli --json`: the reply as JSON (null if it is not JSON).
@@ -49,6 +58,10 @@ public:
     void stop();
     // Starts it again on the same port and data directory, after stop().
     void restart();
+    // SIGSTOP / SIGCONT: Redis stalls with its connections open (commands go unanswered),
+    // as a long fork, a slow disk or `DEBUG SLEEP` would make it.
+    void pause();
+    void resume();
 
 private:
     bool launch();
@@ -56,12 +69,9 @@ private:
     int port_{0};
     pid_t pid_{-1};
     std::string dir_;
+    std::string password_;
 };
 
-    // SIGSTOP / SIGCONT: Redis stalls with its connections open (commands go unanswered),
-    // as a long fork, a slow disk or `DEBUG SLEEP` would make it.
-    void pause();
-    void resume();
 struct CommandResult {
     int exitCode{-1};
     std::string output;  // stdout and stderr together

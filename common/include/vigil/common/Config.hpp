@@ -32,6 +32,10 @@ struct Config {
     } server;
     struct Redis {
         std::string url{"redis://127.0.0.1:6379/0"};
+        // Credentials kept out of the URL (VIGIL_REDIS_PASSWORD from a Secret); where set,
+        // they take the place of the URL's.
+        std::string username;
+        std::string password;
         int connectTimeoutMs{2000};
         int commandTimeoutMs{5000};
     } redis;
@@ -76,6 +80,9 @@ struct Config {
         // IP addresses the server's ICE agents gather candidates on. Empty: every address
         // the host has (libnice's discovery, which leaves out loopback).
         std::vector<std::string> iceAddresses;
+        // Accept clients' ICE candidates on loopback addresses (only test stacks, where every
+        // peer is on 127.0.0.1).
+        bool allowLoopbackCandidates{false};
     } media;
     struct Ice {
         std::string stunUrls;
@@ -87,12 +94,11 @@ struct Config {
         int ringSeconds{30};
     } calls;
     struct Recording {
-        // Accept clients' ICE candidates on loopback addresses (only test stacks, where every
-        // peer is on 127.0.0.1).
-        bool allowLoopbackCandidates{false};
         bool enabled{true};
         std::string dir{"var/recordings"};
         int chunkSeconds{300};
+        // Lifetime of a play token (one recording's chunks for one session), renewed by use.
+        int playTokenSeconds{900};
     } recording;
     struct Vision {
         bool enabled{true};
@@ -104,8 +110,6 @@ struct Config {
         std::string recognizerModel;
         bool haarFallback{true};
         double detectThreshold{0.7};
-        // Lifetime of a play token (one recording's chunks for one session), renewed by use.
-        int playTokenSeconds{900};
         double matchThreshold{0.40};
         int minFacePx{40};
         int enrolLiveMinFacePx{64};  // Smallest face of a reference taken from a live camera.
@@ -113,6 +117,9 @@ struct Config {
         int queueFrames{64};
         bool storeReferenceImages{true};
         std::string referenceKeyFile{"var/reference.key"};
+        // A reference photo larger than this (width x height, read from its header) is refused
+        // before it is decoded.
+        int maxPhotoPixels{4096 * 4096};
     } vision;
     struct Presence {
         int absentAfterSeconds{30};
@@ -126,9 +133,6 @@ struct Config {
         bool creditUnenrolled{true};
         int livenessSeconds{20};
         int burstFps{5};
-        // A reference photo larger than this (width x height, read from its header) is refused
-        // before it is decoded.
-        int maxPhotoPixels{4096 * 4096};
         int blinkBurstFps{10};  // A blink closes the eyes for a frame or two at 10 fps.
     } presence;
     // What each management level requires (LevelPolicy). Frequencies: daily | weekly |

@@ -23,10 +23,17 @@ struct RedisEndpoint {
     std::string host{"127.0.0.1"};
     int port{6379};
     int db{0};
+    // An ACL user (AUTH username password) or, with no username, the `requirepass` password.
+    std::string username;
     std::string password;
 
-    // redis://[:password@]host[:port][/db]; throws std::invalid_argument.
+    // redis://[[username]:password@]host[:port][/db], user and password percent-encoded;
+    // throws std::invalid_argument.
     static RedisEndpoint parseUrl(const std::string& url);
+    // The URL with the configured credentials (`[redis] username`/`password`), where set,
+    // taking the place of the URL's: a password kept out of the URL stays out of logs.
+    static RedisEndpoint fromConfig(const std::string& url, const std::string& username,
+                                    const std::string& password);
 };
 
 class RedisClient {
@@ -49,7 +56,8 @@ public:
     void start();
     bool connected() const { return connected_; }
     EventLoop& loop() const { return loop_; }
-    // Completes when connected; throws RedisError after `timeout`.
+    // Completes when connected (and authenticated); throws RedisError after `timeout`,
+    // naming the last failure (a refused password, say).
     Task<void> waitConnected(std::chrono::milliseconds timeout);
 
     // Turns this connection into a subscriber for `channels` (re-subscribed after every
@@ -71,6 +79,7 @@ public:
         std::coroutine_handle<> handle_;
         RedisValue result_;
         std::string failure_;
+        std::chrono::steady_clock::time_point issuedAt_;  // For the latency metric.
     };
 
     // co_await client.command({"GET", key}) -> RedisValue; an error reply, a timeout or a
@@ -79,7 +88,6 @@ public:
     // co_await client.cmd("GET", key): the same, for a fixed argument list. (GCC 12 cannot
     // compile a braced list inside a co_await expression, so call sites use this form.)
     template <typename... Args>
-        std::chrono::steady_clock::time_point issuedAt_;  // For the latency metric.
     CommandAwaiter cmd(Args&&... args) {
         std::vector<std::string> v;
         v.reserve(sizeof...(args));
@@ -103,6 +111,11 @@ private:
     bool issue(const std::vector<std::string>& args, CommandAwaiter* awaiter);
     void checkDeadlines();
     void onConnected(int status);
+    // AUTH and SELECT, each answered before the next step: a refused password is reported
+    // at connect time, and no command or subscription goes out before it is accepted.
+    void beginHandshake();
+    void onHandshakeReply(void* reply);
+    void onReady();
     void onDisconnected(int status);
     void onReply(void* reply, CommandAwaiter* awaiter);
     void onMessage(void* reply);
@@ -111,6 +124,7 @@ private:
     static void disconnectCallback(const redisAsyncContext* ac, int status);
     static void replyCallback(redisAsyncContext* ac, void* reply, void* privdata);
     static void messageCallback(redisAsyncContext* ac, void* reply, void* privdata);
+    static void handshakeCallback(redisAsyncContext* ac, void* reply, void* privdata);
     static gboolean drainCallback(gpointer data);
 
     EventLoop& loop_;  // Passed by argument.
@@ -127,6 +141,8 @@ private:
     Timer deadlineTimer_;
     std::chrono::milliseconds backoff_{200};
     std::chrono::steady_clock::time_point lastReplyAt_{};
+    std::vector<std::vector<std::string>> handshake_;  // Steps not yet answered.
+    std::string lastFailure_;                          // Why the last connect failed.
 };
 
 }  // namespace vigil::common

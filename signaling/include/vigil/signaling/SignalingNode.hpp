@@ -97,12 +97,12 @@ private:
     LevelPolicy policy_;
     ProgrammeMonitor programme_;
     ProgrammeReport programmeReport_;
-    std::unique_ptr<WebServer> web_;  // Owned.
-    common::Timer sweepTimer_;
-    bool sweeping_{false};
     // /readyz: Redis answers this node's PINGs (probed on the loop, never awaited by a probe).
     RedisReadiness readiness_{loop_, *redis_, RedisReadiness::Options{}};
     NodeMetrics nodeMetrics_{hub_};   // The hub's live gauges for /metrics.
+    std::unique_ptr<WebServer> web_;  // Owned.
+    common::Timer sweepTimer_;
+    bool sweeping_{false};
 };
 
 // The key that seals reference photos ([vision] reference_key_file, created when missing),
