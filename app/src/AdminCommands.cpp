@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <memory>
 
 #include "Commands.hpp"
 #include "vigil/common/Clock.hpp"
@@ -12,6 +13,7 @@
 #include "vigil/signaling/AuditLog.hpp"
 #include "vigil/signaling/Directory.hpp"
 #include "vigil/signaling/HttpApi.hpp"
+#include "vigil/signaling/Keys.hpp"
 #include "vigil/signaling/SessionIndex.hpp"
 
 namespace vigil::app {
@@ -269,20 +271,52 @@ void addAudit(CLI::App& app, GlobalOptions& options) {
     auto* audit = app.add_subcommand("audit", "the audit log");
     audit->require_subcommand(1);
     auto* verify = audit->add_subcommand(
-        "verify", "check the audit log's hash chain; names the first broken entry");
-    verify->callback([&options]() {
+        "verify",
+        "check the audit log's hash chain against the anchor's checkpoints; names the first "
+        "broken entry");
+    auto anchors = std::make_shared<std::vector<std::string>>();
+    verify->add_option("--anchor", *anchors,
+                       "an anchor file to check against, besides [audit] anchor_file (another "
+                       "node's; signed with the same [audit] anchor_key_file)");
+    verify->callback([&options, anchors]() {
         runWithRedis(options,
-                     [](common::EventLoop&, common::RedisClient& redis,
-                        const common::Config&) -> Task<void> {
+                     [anchors](common::EventLoop&, common::RedisClient& redis,
+                               const common::Config& config) -> Task<void> {
+                         std::vector<std::string> files = *anchors;
+                         if (!config.audit.anchorFile.empty())
+                             files.insert(files.begin(), config.audit.anchorFile);
+                         std::vector<signaling::AuditAnchor::Checkpoint> checkpoints;
+                         if (!files.empty()) {
+                             const std::string key =
+                                 common::loadOrCreateSecretKey(config.audit.anchorKeyFile);
+                             for (const auto& file : files) {
+                                 auto contents = signaling::AuditAnchor::load(file, key);
+                                 if (contents.problem) {
+                                     std::cout << "BROKEN anchor " << file << ": "
+                                               << *contents.problem << "\n";
+                                     std::exit(3);
+                                 }
+                                 checkpoints.insert(checkpoints.end(), contents.checkpoints.begin(),
+                                                    contents.checkpoints.end());
+                             }
+                         }
                          AuditLog log(redis);
-                         auto broken = co_await log.verify();
+                         auto broken = co_await log.verify(checkpoints);
                          if (broken) {
                              std::cout << "BROKEN at entry " << broken->index << " (" << broken->id
                                        << "): " << broken->reason << "\n";
                              std::exit(3);
                          }
-                         auto length = co_await redis.cmd("XLEN", "vigil:audit");
-                         std::cout << "intact: " << length.asInteger() << " entries\n";
+                         auto length = co_await redis.cmd("XLEN", signaling::keys::kAudit);
+                         if (length.asInteger() == 0) {
+                             // A server writes entries from its first sign-in on: an empty
+                             // log was deleted (or this is the wrong Redis), never intact.
+                             std::cout << "BROKEN: the audit log is missing (no entries in "
+                                       << signaling::keys::kAudit << ")\n";
+                             std::exit(3);
+                         }
+                         std::cout << "intact: " << length.asInteger() << " entries, "
+                                   << checkpoints.size() << " checkpoint(s) matched\n";
                      });
     });
 }

@@ -387,6 +387,9 @@ std::vector<Key> allKeys() {
         VIGIL_INT(notify, timeout_ms, notify.timeoutMs, 100, 60000),
         VIGIL_STR(log, level, log.level, validateLevel),
         VIGIL_STR(metrics, token, metrics.token, anyString),
+        VIGIL_STR(audit, anchor_file, audit.anchorFile, anyString),
+        VIGIL_STR(audit, anchor_key_file, audit.anchorKeyFile, validateNotEmpty),
+        VIGIL_INT(audit, anchor_interval_ms, audit.anchorIntervalMs, 0, 3600000),
     };
     for (auto [name, rule] : {
              std::pair{"strict", +[](Config& c) -> Config::LevelRule& { return c.levels.strict; }},

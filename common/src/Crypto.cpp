@@ -49,6 +49,19 @@ std::optional<std::string> sha256File(const std::string& path) {
     return std::string(hex);
 }
 
+std::string hmacSha256Hex(std::string_view data, std::string_view key) {
+    crypto_auth_hmacsha256_state state;
+    crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(key.data()),
+                                key.size());
+    crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(data.data()),
+                                  data.size());
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_final(&state, mac);
+    char hex[crypto_auth_hmacsha256_BYTES * 2 + 1];
+    sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
+    return hex;
+}
+
 std::string randomHex(size_t bytes) {
     std::vector<unsigned char> buf(bytes);
     randombytes_buf(buf.data(), buf.size());

@@ -1,5 +1,7 @@
 #include "vigil/signaling/AuditLog.hpp"
 
+#include <unordered_map>
+
 #include "vigil/common/Clock.hpp"
 #include "vigil/common/Crypto.hpp"
 #include "vigil/common/Log.hpp"
@@ -107,6 +109,7 @@ Task<std::string> AuditLog::append(std::string actor, std::string action, std::s
         auto reply = co_await redis_.command(std::move(args));
         if (reply.elements.size() == 2 && reply.elements[0].integer == 1) {
             head_ = hash;
+            if (anchor_ != nullptr) anchor_->record(reply.elements[1].str, hash);
             co_return reply.elements[1].str;
         }
         if (reply.elements.size() != 3) break;
@@ -132,7 +135,14 @@ Task<std::vector<AuditEntry>> AuditLog::read(std::string after, size_t count) {
     co_return out;
 }
 
-Task<std::optional<ChainBreak>> AuditLog::verify() {
+Task<std::optional<ChainBreak>> AuditLog::verify(std::vector<AuditAnchor::Checkpoint> checkpoints) {
+    if (checkpoints.empty() && anchor_ != nullptr) {
+        auto contents = anchor_->contents();
+        if (contents.problem) co_return ChainBreak{0, "", *contents.problem};
+        checkpoints = std::move(contents.checkpoints);
+    }
+    std::unordered_map<std::string, const AuditAnchor::Checkpoint*> anchored;
+    for (const auto& c : checkpoints) anchored[c.id] = &c;
     // Page through the stream, verifying each page against the last hash of the one before.
     std::string after = "-";
     std::string prev = kChainGenesis;
@@ -140,25 +150,48 @@ Task<std::optional<ChainBreak>> AuditLog::verify() {
     std::string lastId;
     for (;;) {
         auto page = co_await read(after, 1000);
-        if (page.empty()) {
-            // The head key names the last hash ever appended: a shorter chain lost its tail.
-            auto head = co_await redis_.cmd("GET", keys::kAuditHead);
-            if (!head.isNil() && head.asString() != prev) {
-                co_return ChainBreak{
-                    offset, lastId,
-                    "the chain ends before its recorded head: entries were removed from the end"};
-            }
-            co_return std::nullopt;
-        }
+        if (page.empty()) break;
         if (auto broken = verifyChain(page, prev)) {
             broken->index += offset;
             co_return broken;
+        }
+        for (size_t i = 0; i < page.size(); ++i) {
+            auto it = anchored.find(page[i].id);
+            if (it == anchored.end()) continue;
+            if (it->second->hash != page[i].hash) {
+                co_return ChainBreak{offset + i, page[i].id,
+                                     "differs from its checkpoint in the anchor: the log was "
+                                     "rewritten"};
+            }
+            anchored.erase(it);
         }
         prev = page.back().hash;
         after = page.back().id;
         lastId = after;
         offset += page.size();
     }
+    // The head key names the last hash ever appended: a shorter chain lost its tail.
+    auto head = co_await redis_.cmd("GET", keys::kAuditHead);
+    if (!head.isNil() && head.asString() != prev) {
+        co_return ChainBreak{
+            offset, lastId,
+            "the chain ends before its recorded head: entries were removed from the end"};
+    }
+    if (!anchored.empty()) {
+        // The earliest checkpoint the log no longer has.
+        const AuditAnchor::Checkpoint* first = anchored.begin()->second;
+        for (const auto& [id, c] : anchored) {
+            if (c->ms < first->ms) first = c;
+        }
+        if (offset == 0) {
+            co_return ChainBreak{0, first->id,
+                                 "the audit log is missing: the anchor holds " +
+                                     std::to_string(checkpoints.size()) + " checkpoint(s)"};
+        }
+        co_return ChainBreak{offset, first->id,
+                             "an anchored entry is not in the log: entries were removed"};
+    }
+    co_return std::nullopt;
 }
 
 }  // namespace vigil::signaling

@@ -35,6 +35,16 @@ std::string referenceImageKey(const common::Config& config) {
     return common::loadOrCreateSecretKey(config.vision.referenceKeyFile);
 }
 
+namespace {
+std::unique_ptr<AuditAnchor> makeAuditAnchor(common::EventLoop& loop,
+                                             const common::Config& config) {
+    if (config.audit.anchorFile.empty()) return nullptr;
+    return std::make_unique<AuditAnchor>(loop, config.audit.anchorFile,
+                                         common::loadOrCreateSecretKey(config.audit.anchorKeyFile),
+                                         std::chrono::milliseconds(config.audit.anchorIntervalMs));
+}
+}  // namespace
+
 std::string defaultNodeId(int port) {
     char host[256] = {0};
     if (gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "node");
@@ -51,7 +61,8 @@ SignalingNode::SignalingNode(common::EventLoop& loop, const common::Config& conf
       redis_(std::make_unique<common::RedisClient>(loop, redisOptions(config, "redis"))),
       subscriber_(std::make_unique<common::RedisClient>(loop, redisOptions(config, "redis-bus"))),
       directory_(*redis_),
-      audit_(*redis_),
+      auditAnchor_(makeAuditAnchor(loop, config)),
+      audit_(*redis_, auditAnchor_.get()),
       attendance_(*redis_),
       sessions_(loop, *redis_, hashing_, directory_, audit_, config.auth),
       recordings_(*redis_, directory_, audit_),

@@ -58,3 +58,9 @@ TEST(CryptoTest, Base64RoundTripsAndRejectsGarbage) {
     EXPECT_FALSE(base64Decode("not base64 !"));
     EXPECT_EQ(*base64Decode(""), "");
 }
+
+TEST(CryptoTest, HmacSha256MatchesRfc4231) {
+    // RFC 4231, test case 2.
+    EXPECT_EQ(vigil::common::hmacSha256Hex("what do ya want for nothing?", "Jefe"),
+              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}

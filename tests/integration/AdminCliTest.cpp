@@ -186,6 +186,44 @@ TEST(AdminCliTest, AuditVerifyNamesAForgedEntry) {
     EXPECT_EQ(api.body["first_broken"]["id"], forged) << api.raw;
 }
 
+TEST(AdminCliTest, AuditVerifyReportsACutOrDeletedLogThroughTheAnchor) {
+    RedisServer redis;
+    seedDemo(redis);
+    VigilServer server(redis.url(), {{"VIGIL_AUDIT_ANCHOR_INTERVAL_MS", "0"}});
+    for (const auto& user : {"subject01", "subject02"}) {
+        ASSERT_FALSE(login(server.port(), user, kDemoPassword).empty());
+    }
+    server.stop();
+    auto intact = vigilCli(redis, {"audit", "verify"});
+    EXPECT_EQ(intact.exitCode, 0) << intact.output;
+    EXPECT_TRUE(contains(intact.output, "checkpoint(s) matched")) << intact.output;
+
+    // The last entry removed and the head key moved back to the one before: the chain in
+    // Redis is consistent, the anchor outside it is not.
+    json entries = auditStream(redis);
+    ASSERT_GE(entries.size(), 3u);
+    const std::string lastId = entries.back()[0];
+    std::string prevHash;
+    const json& fields = entries[entries.size() - 2][1];
+    for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+        if (fields[i] == "hash") prevHash = fields[i + 1];
+    }
+    ASSERT_EQ(redis.cli({"XDEL", "vigil:audit", lastId}), "1");
+    ASSERT_EQ(redis.cli({"SET", "vigil:audit:head", prevHash}), "OK");
+    auto cut = vigilCli(redis, {"audit", "verify"});
+    EXPECT_EQ(cut.exitCode, 3) << cut.output;
+    EXPECT_TRUE(contains(cut.output, lastId) && contains(cut.output, "removed")) << cut.output;
+
+    // The whole log deleted: missing, not "intact: 0 entries"; also with no anchor at all.
+    redis.cli({"DEL", "vigil:audit", "vigil:audit:head"});
+    auto gone = vigilCli(redis, {"audit", "verify"});
+    EXPECT_EQ(gone.exitCode, 3) << gone.output;
+    EXPECT_TRUE(contains(gone.output, "missing")) << gone.output;
+    auto unanchored = vigilCli(redis, {"audit", "verify"}, {{"VIGIL_AUDIT_ANCHOR_FILE", ""}});
+    EXPECT_EQ(unanchored.exitCode, 3) << unanchored.output;
+    EXPECT_TRUE(contains(unanchored.output, "missing")) << unanchored.output;
+}
+
 TEST(AdminCliTest, AuditVerifyNamesAnEditedOrRemovedEntry) {
     RedisServer redis;
     seedDemo(redis);

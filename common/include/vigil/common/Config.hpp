@@ -179,6 +179,12 @@ struct Config {
         // callers on the loopback address may read it.
         std::string token;
     } metrics;
+    struct Audit {
+        // Checkpoints of the audit chain outside Redis (AuditAnchor); empty: none.
+        std::string anchorFile{"var/audit/anchor.log"};
+        std::string anchorKeyFile{"var/audit/anchor.key"};
+        int anchorIntervalMs{1000};
+    } audit;
 
     // Reads `path` (it must exist), then applies VIGIL_* environment overrides.
     // Throws ConfigError naming the file and the key.

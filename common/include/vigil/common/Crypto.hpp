@@ -17,6 +17,9 @@ std::string sha256Hex(std::string_view data);
 // little memory); nullopt if it cannot be opened or read. Blocking file I/O.
 std::optional<std::string> sha256File(const std::string& path);
 
+// Lower-case hex HMAC-SHA-256 of `data` under `key` (any length).
+std::string hmacSha256Hex(std::string_view data, std::string_view key);
+
 // `bytes` random bytes as lower-case hex.
 std::string randomHex(size_t bytes);
 

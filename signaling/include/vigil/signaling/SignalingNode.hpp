@@ -78,6 +78,7 @@ private:
     // than queued without limit.
     common::WorkerPool hashing_{2, static_cast<std::size_t>(config_.auth.hashQueueLimit)};
     Directory directory_;
+    std::unique_ptr<AuditAnchor> auditAnchor_;  // Owned; null when [audit] anchor_file is empty.
     AuditLog audit_;
     AttendanceStore attendance_;
     Sessions sessions_;
