@@ -76,7 +76,8 @@ Task<void> seedFaces(common::RedisClient& redis, const common::Config& config,
     }
     signaling::Directory dir(redis);
     signaling::AuditLog audit(redis);
-    signaling::ReferenceStore store(redis, audit, signaling::referenceImageKey(config));
+    signaling::ReferenceStore store(redis, audit, signaling::referenceDataKey(config),
+                                    config.vision.storeReferenceImages);
     for (const auto& face : kFaces) {
         auto user = co_await dir.findUserByUsername(face.username);
         if (!user || !(co_await store.list(user->id)).empty()) continue;

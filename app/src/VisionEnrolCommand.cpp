@@ -82,7 +82,8 @@ void addVisionEnrolCommand(CLI::App& vision, GlobalOptions& options) {
                              throw common::ApiError("not_found", "no subject with id " + subject);
                          signaling::AuditLog audit(redis);
                          signaling::ReferenceStore store(redis, audit,
-                                                         signaling::referenceImageKey(cfg));
+                                                         signaling::referenceDataKey(cfg),
+                                                         cfg.vision.storeReferenceImages);
                          auto reference = co_await store.add(subject, check, bytes, "cli", "cli");
                          std::cout << nlohmann::json{{"image", image},
                                                      {"enrolled", true},

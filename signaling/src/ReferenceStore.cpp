@@ -32,21 +32,31 @@ std::vector<float> decodeEmbedding(const std::string& text) {
     return out;
 }
 
-json toJson(const FaceReference& r) {
+// Everything but the embedding, which encode() seals.
+json metadataJson(const FaceReference& r) {
     return json{{"id", r.id},
                 {"subject", r.subject},
                 {"model", r.model},
                 {"source", r.source},
                 {"by", r.by},
                 {"created", r.created},
-                {"embedding", encodeEmbedding(r.embedding)},
                 {"face_px", r.faceWidth},
                 {"sharpness", r.sharpness},
                 {"brightness", r.brightness},
                 {"image", r.hasImage}};
 }
 
-std::optional<FaceReference> fromJson(const std::string& text) {
+}  // namespace
+
+std::string ReferenceStore::encode(const FaceReference& r) const {
+    json j = metadataJson(r);
+    j["embedding_sealed"] =
+        common::base64Encode(common::sealSecret(encodeEmbedding(r.embedding), dataKey_));
+    return j.dump();
+}
+
+std::optional<FaceReference> ReferenceStore::decode(const std::string& subject,
+                                                    const std::string& text) {
     auto j = json::parse(text, nullptr, false);
     if (!j.is_object()) return std::nullopt;
     FaceReference r;
@@ -56,16 +66,28 @@ std::optional<FaceReference> fromJson(const std::string& text) {
     r.source = j.value("source", "");
     r.by = j.value("by", "");
     r.created = j.value("created", common::Millis{0});
-    r.embedding = decodeEmbedding(j.value("embedding", ""));
     r.faceWidth = j.value("face_px", 0);
     r.sharpness = j.value("sharpness", 0.0);
     r.brightness = j.value("brightness", 0.0);
     r.hasImage = j.value("image", false);
+    if (j.contains("embedding_sealed")) {
+        auto sealed = common::base64Decode(j.value("embedding_sealed", ""));
+        auto opened = sealed ? common::openSecret(*sealed, dataKey_) : std::nullopt;
+        if (!opened) {
+            logger()->error("subject {}: reference {} does not open with the reference key",
+                            subject, r.id);
+            return std::nullopt;
+        }
+        r.embedding = decodeEmbedding(*opened);
+    } else {
+        // Written before embeddings were sealed: read it, and seal it now.
+        r.embedding = decodeEmbedding(j.value("embedding", ""));
+        if (!r.id.empty() && !r.embedding.empty())
+            redis_.send({"HSET", keys::references(subject), r.id, encode(r)});
+    }
     if (r.id.empty() || r.embedding.empty()) return std::nullopt;
     return r;
 }
-
-}  // namespace
 
 Task<FaceReference> ReferenceStore::add(std::string subject, ReferenceCheck check,
                                         std::string imageBytes, std::string source,
@@ -81,13 +103,13 @@ Task<FaceReference> ReferenceStore::add(std::string subject, ReferenceCheck chec
     r.faceWidth = check.faceWidth;
     r.sharpness = check.sharpness;
     r.brightness = check.brightness;
-    r.hasImage = !imageKey_.empty() && !imageBytes.empty();
+    r.hasImage = keepImages_ && !imageBytes.empty();
     // The photo first: a reference that claims a photo always has one.
     if (r.hasImage) {
         co_await redis_.cmd("SET", keys::referenceImage(subject, r.id),
-                            common::sealSecret(imageBytes, imageKey_));
+                            common::sealSecret(imageBytes, dataKey_));
     }
-    co_await redis_.cmd("HSET", keys::references(subject), r.id, toJson(r).dump());
+    co_await redis_.cmd("HSET", keys::references(subject), r.id, encode(r));
     json detail{{"reference", r.id},
                 {"source", source},
                 {"model", r.model},
@@ -102,7 +124,7 @@ Task<std::vector<FaceReference>> ReferenceStore::list(std::string subject) {
     auto reply = co_await redis_.cmd("HVALS", keys::references(subject));
     std::vector<FaceReference> out;
     for (const auto& value : reply.asStrings()) {
-        if (auto r = fromJson(value)) out.push_back(std::move(*r));
+        if (auto r = decode(subject, value)) out.push_back(std::move(*r));
     }
     std::sort(out.begin(), out.end(),
               [](const FaceReference& a, const FaceReference& b) { return a.created < b.created; });
@@ -119,10 +141,10 @@ Task<bool> ReferenceStore::remove(std::string subject, std::string ref, std::str
 }
 
 Task<std::optional<std::string>> ReferenceStore::image(std::string subject, std::string ref) {
-    if (imageKey_.empty()) co_return std::nullopt;
+    if (!keepImages_) co_return std::nullopt;
     auto reply = co_await redis_.cmd("GET", keys::referenceImage(subject, ref));
     if (reply.isNil()) co_return std::nullopt;
-    co_return common::openSecret(reply.str, imageKey_);
+    co_return common::openSecret(reply.str, dataKey_);
 }
 
 }  // namespace vigil::signaling

@@ -35,6 +35,10 @@ std::string referenceImageKey(const common::Config& config) {
     return common::loadOrCreateSecretKey(config.vision.referenceKeyFile);
 }
 
+std::string referenceDataKey(const common::Config& config) {
+    return common::loadOrCreateSecretKey(config.vision.referenceKeyFile);
+}
+
 namespace {
 std::unique_ptr<AuditAnchor> makeAuditAnchor(common::EventLoop& loop,
                                              const common::Config& config) {
@@ -68,7 +72,7 @@ SignalingNode::SignalingNode(common::EventLoop& loop, const common::Config& conf
       recordings_(*redis_, directory_, audit_),
       recordingRecovery_(
           RecordingRecovery::Deps{*redis_, directory_, recordings_, config, nodeId_}),
-      references_(*redis_, audit_, referenceImageKey(config)),
+      references_(*redis_, audit_, referenceDataKey(config), config.vision.storeReferenceImages),
       hub_(ClassHub::Deps{loop, *redis_, directory_, sessions_, attendance_, config, nodeId_,
                           media}),
       api_(HttpApi::Deps{*redis_, directory_, sessions_, attendance_, audit_, config, references_}),

@@ -1,8 +1,9 @@
 #pragma once
 // Subjects' enrolled face references in Redis: the embedding each presence check compares
-// with, who enrolled it from what, and its quality. The photo itself is kept only sealed
-// with the reference key (libsodium secretbox), or not at all when no key is given. Every
-// change is audited.
+// with, who enrolled it from what, and its quality. The embedding (biometric data) and the
+// photo are kept only sealed with the reference key (libsodium secretbox); the photo not at
+// all when photos are not kept. A reference written before embeddings were sealed is still
+// read, and sealed in place when it is. Every change is audited.
 
 #include <optional>
 #include <string>
@@ -32,9 +33,11 @@ struct FaceReference {
 
 class ReferenceStore {
 public:
-    // `imageKey`: 32 bytes to seal photos with; empty: photos are not kept.
-    ReferenceStore(common::RedisClient& redis, AuditLog& audit, std::string imageKey)
-        : redis_(redis), audit_(audit), imageKey_(std::move(imageKey)) {}
+    // `dataKey`: the 32-byte reference key that seals embeddings and photos
+    // (referenceDataKey); `keepImages`: whether photos are kept at all.
+    ReferenceStore(common::RedisClient& redis, AuditLog& audit, std::string dataKey,
+                   bool keepImages)
+        : redis_(redis), audit_(audit), dataKey_(std::move(dataKey)), keepImages_(keepImages) {}
 
     // Stores a reference that passed the quality gate (the caller checked `check.ok()`).
     common::Task<FaceReference> add(std::string subject, ReferenceCheck check,
@@ -48,7 +51,12 @@ public:
 private:
     common::RedisClient& redis_;  // Passed by argument.
     AuditLog& audit_;             // Passed by argument.
-    std::string imageKey_;
+    // The stored record; nullopt when it does not open with the key (logged).
+    std::optional<FaceReference> decode(const std::string& subject, const std::string& text);
+    std::string encode(const FaceReference& r) const;
+
+    std::string dataKey_;
+    bool keepImages_;
 };
 
 }  // namespace vigil::signaling

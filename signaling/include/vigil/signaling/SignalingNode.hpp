@@ -109,6 +109,8 @@ private:
 // The key that seals reference photos ([vision] reference_key_file, created when missing),
 // or empty when photos are not kept. Throws std::runtime_error for an unreadable key file.
 std::string referenceImageKey(const common::Config& config);
+// The reference key itself, whether or not photos are kept: it seals face embeddings too.
+std::string referenceDataKey(const common::Config& config);
 
 // host name + ":" + port: stable across restarts on one machine, so a restarted process
 // recognises the intervals its predecessor left open.
