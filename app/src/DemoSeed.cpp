@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "Commands.hpp"
+#include "DemoAccounts.hpp"
 #include "ReferenceGate.hpp"
 #include "VisionConfig.hpp"
 #include "vigil/common/Clock.hpp"
@@ -24,27 +25,6 @@ using common::Task;
 using signaling::Role;
 
 namespace {
-const char* kDemoPassword = "Demo!2026";
-
-struct DemoUser {
-    const char* username;
-    const char* name;
-    Role role;
-    const char* unit;
-    const char* officer;  // username
-};
-
-const DemoUser kUsers[] = {
-    {"admin", "省局管理员", Role::Administrator, "zj", ""},
-    {"officer.li", "李警官", Role::Officer, "zj-hz-xh", ""},
-    {"officer.wang", "王警官", Role::Officer, "zj-hz-xh-zt", ""},
-    {"subject01", "张伟", Role::Subject, "zj-hz-xh-zt", "officer.wang"},
-    {"subject02", "王芳", Role::Subject, "zj-hz-xh-zt", "officer.wang"},
-    {"subject03", "刘洋", Role::Subject, "zj-hz-xh-zt", "officer.wang"},
-    {"subject04", "陈静", Role::Subject, "zj-hz-xh", "officer.li"},
-    {"subject05", "赵磊", Role::Subject, "zj-hz-xh", "officer.li"},
-};
-
 // Face references for a trial that shows real verification: frames of the webcam clips that
 // the browser tests play as fake cameras (scripts/assets), both of the same man. subject01
 // and subject02 get one each; the others are left without, so that a trial also shows
@@ -102,7 +82,7 @@ Task<void> seedFaces(common::RedisClient& redis, const common::Config& config,
 
 void printLogins() {
     std::cout << "Demo accounts (password " << kDemoPassword << "):\n";
-    for (const auto& u : kUsers) {
+    for (const auto& u : kDemoUsers) {
         std::cout << "  " << u.username << "\t" << signaling::toString(u.role) << "\t" << u.name
                   << "\n";
     }
@@ -163,7 +143,7 @@ Task<void> seedSupervision(common::RedisClient& redis, const common::Config& con
 Task<void> seedProgrammes(common::RedisClient& redis, const common::Config& config) {
     signaling::Directory dir(redis);
     std::map<std::string, std::string> ids;
-    for (const auto& u : kUsers) {
+    for (const auto& u : kDemoUsers) {
         auto existing = co_await dir.findUserByUsername(u.username);
         if (existing) ids[u.username] = existing->id;
     }
@@ -181,6 +161,18 @@ Task<void> seed(common::RedisClient& redis, const common::Config& config) {
         printLogins();
         co_return;
     }
+    // Demo accounts share one published password: never add them beside real records. A
+    // seed cut short before its marker left only demo accounts, and may finish.
+    auto started = co_await redis.cmd("EXISTS", signaling::keys::kDemoSeeding);
+    auto accounts = co_await redis.cmd("SCARD", signaling::keys::kUsers);
+    if (started.asInteger() == 0 && accounts.asInteger() > 0) {
+        std::cerr << "vigil: this Redis already holds " << accounts.asInteger()
+                  << " account(s) that are not the demo's: the demo organisation, whose "
+                     "accounts share a published password, is seeded only into an empty "
+                     "database\n";
+        std::exit(4);
+    }
+    co_await redis.cmd("SET", signaling::keys::kDemoSeeding, std::to_string(common::nowMillis()));
     signaling::Directory dir(redis);
     signaling::AuditLog audit(redis);
     auto province = co_await dir.findUnit("zj");
@@ -192,7 +184,7 @@ Task<void> seed(common::RedisClient& redis, const common::Config& config) {
     }
     std::string hash = common::hashPassword(kDemoPassword);
     std::map<std::string, std::string> ids;
-    for (const auto& u : kUsers) {
+    for (const auto& u : kDemoUsers) {
         auto existing = co_await dir.findUserByUsername(u.username);
         if (existing) {
             ids[u.username] = existing->id;

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "Commands.hpp"
+#include "DemoPasswordWarning.hpp"
 #include "PresenceMonitor.hpp"
 #include "vigil/common/Log.hpp"
 #include "vigil/media/GstMediaService.hpp"
@@ -127,7 +128,13 @@ void serve(const GlobalOptions& options, const std::string& rolesOverride) {
         g_source_unref(source);
     }
     bool failed = false;
-    common::spawn(node->start(), [&](const std::exception_ptr& e) {
+    // Checked once Redis answers: a server still holding the demo's password says so loudly.
+    auto demoWarning = std::make_unique<DemoPasswordWarning>(loop, node->redis());
+    auto startNode = [](signaling::SignalingNode* n, DemoPasswordWarning* w) -> common::Task<void> {
+        co_await n->start();
+        w->start();
+    };
+    common::spawn(startNode(node.get(), demoWarning.get()), [&](const std::exception_ptr& e) {
         try {
             std::rethrow_exception(e);
         } catch (const std::exception& ex) {
@@ -141,6 +148,7 @@ void serve(const GlobalOptions& options, const std::string& rolesOverride) {
     if (mediaService) mediaService->setFrameSink(nullptr);
     if (node) node->setPresence(nullptr);
     presence.reset();
+    demoWarning.reset();
     node.reset();
     mediaService.reset();
     if (failed) std::exit(1);

@@ -337,6 +337,26 @@ TEST(AdminCliTest, ServeRefusesAMediaRoleOnItsOwnAndUnknownRoles) {
     EXPECT_TRUE(contains(r.output, "sorcery")) << r.output;
 }
 
+TEST(AdminCliTest, DemoSeedRefusesARedisHoldingRealAccounts) {
+    RedisServer redis;
+    vigilOk(redis, {"orgunit", "add", "--id", "sh", "--name", "上海市"});
+    vigilOk(redis, {"user", "add", "--username", "officer.zhou", "--name", "周警官", "--role",
+                    "officer", "--unit", "sh", "--password", "Officer#2026"});
+    auto refused = vigilCli(redis, {"demo", "seed"});
+    EXPECT_EQ(refused.exitCode, 4) << refused.output;
+    EXPECT_TRUE(contains(refused.output, "not the demo's")) << refused.output;
+    EXPECT_EQ(redis.cli({"SCARD", "vigil:users"}), "1") << "no demo account beside the real one";
+    EXPECT_EQ(redis.cli({"EXISTS", "vigil:demo:seeded"}), "0");
+
+    // An empty database takes the demo, and seeding it again changes nothing.
+    RedisServer empty;
+    vigilOk(empty, {"demo", "seed"});
+    const std::string accounts = empty.cli({"SCARD", "vigil:users"});
+    EXPECT_NE(accounts, "0");
+    vigilOk(empty, {"demo", "seed"});
+    EXPECT_EQ(empty.cli({"SCARD", "vigil:users"}), accounts);
+}
+
 TEST(AdminCliTest, DemoProgrammeSeedsTermsAndLevelsOnlyWhenAskedAndOnce) {
     RedisServer redis;
     vigilOk(redis, {"demo", "seed"});

@@ -195,5 +195,8 @@ inline const std::string kNotifyLog = "vigil:notify:log";
 
 inline const std::string kBusChannel = "vigil:bus";
 inline const std::string kDemoSeeded = "vigil:demo:seeded";
+// Set before `vigil demo seed` writes its first account: users beside this marker are the
+// demo's (a seed cut short may finish); users without it are real, and no demo is added.
+inline const std::string kDemoSeeding = "vigil:demo:seeding";
 
 }  // namespace vigil::signaling::keys

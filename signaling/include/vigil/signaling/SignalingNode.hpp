@@ -46,6 +46,8 @@ public:
     // stops; the destructor alone leaves intervals for the next start to close.
     common::Task<void> shutdown();
     const std::string& nodeId() const { return nodeId_; }
+    // The node's command connection (for app-level checks such as the demo password warning).
+    common::RedisClient& redis() { return *redis_; }
     // A sampled camera frame reached the frame sink (loop thread): shown on the roster.
     void onFrameSampled(const std::string& room, const std::string& subject,
                         common::Millis capturedMs) {
