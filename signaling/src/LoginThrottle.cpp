@@ -83,7 +83,10 @@ Task<int> LoginThrottle::secondsToWait(const std::string& peer, const std::strin
         auto seen = co_await redis_.cmd("ZSCORE", keys::trustedAddresses(userId), addressOf(peer));
         trusted = !seen.isNil();
     }
-    if (!trusted) wait = std::max(wait, co_await waitLeft(nameKey(username)));
+    if (!trusted) {
+        const int nameWait = co_await waitLeft(nameKey(username));
+        wait = std::max(wait, nameWait);
+    }
     co_return wait;
 }
 

@@ -69,7 +69,9 @@ Task<LoginResult> Sessions::login(std::string username, std::string password, st
     auto user = co_await directory_.findUserByUsername(username);
     // Throttled before any password check, by name and by address alike whether or not the
     // name exists: the refusal says nothing about which names do.
-    const int wait = co_await throttle_.secondsToWait(origin, username, user ? user->id : "");
+    // Named: GCC 12 destroys a temporary of a conditional inside a co_await expression twice.
+    const std::string userId = user ? user->id : std::string();
+    const int wait = co_await throttle_.secondsToWait(origin, username, userId);
     if (wait > 0) {
         logger()->info("login for {} from {} throttled ({} s)", common::logText(username), origin,
                        wait);
