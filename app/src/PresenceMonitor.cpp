@@ -135,9 +135,10 @@ void PresenceMonitor::work(vision::PresenceVerifier& verifier) {
             auto references = referencesOf(f.subject);
             if (f.burst) {
                 if (!livenessRunning(f.room, f.subject)) continue;
+                const auto started = std::chrono::steady_clock::now();
                 auto analysis = verifier.analyze(picture, *references);
-                std::string jpeg;
                 countFrame("burst", started);
+                std::string jpeg;
                 if (isCheckinRoom(f.room)) {
                     // Encoded here, off the loop: the loop keeps only a few of them.
                     std::vector<unsigned char> bytes;
@@ -153,10 +154,11 @@ void PresenceMonitor::work(vision::PresenceVerifier& verifier) {
                 continue;
             }
             if (classId.empty()) continue;  // Only classes have a presence judge.
+            const auto started = std::chrono::steady_clock::now();
             auto result = verifier.check(picture, *references);
+            countFrame(vision::toString(result.outcome), started);
             bool frozen = false;
             {
-            countFrame(vision::toString(result.outcome), started);
                 std::lock_guard lock(sharedMutex_);
                 auto it = freezers_.find(item->first);
                 if (it == freezers_.end()) {

@@ -235,12 +235,12 @@ Task<json> ClassHub::onRoster(ConnPtr conn, const Request& request) {
     if (classId.empty()) throw ApiError("bad_request", "name the class or join it first");
     co_await requireTeachable(conn, classId);
     json roster = co_await buildRoster(classId);
-    co_return json{{"class", classId}, {"participants", roster["participants"]}};
-}
     if (audit_ != nullptr) {
         const std::string detail = json{{"count", roster["participants"].size()}}.dump();
         co_await audit_->append(conn->user->id, "roster_view", classId, detail);
     }
+    co_return json{{"class", classId}, {"participants", roster["participants"]}};
+}
 
 namespace {
 

@@ -255,11 +255,11 @@ Task<HttpResponse> HttpApi::me(const User& user) {
     co_return jsonResponse(200, j);
 }
 
+json jsonBody(const HttpRequest& request) {
     // The WebSocket's nesting limit, checked before the parser sees the body.
     if (!jsonNestingWithin(request.body, kMaxNestingDepth))
         throw ApiError("bad_json", "the body is nested deeper than " +
                                        std::to_string(kMaxNestingDepth) + " levels");
-json jsonBody(const HttpRequest& request) {
     auto body = json::parse(request.body, nullptr, false);
     if (body.is_discarded()) throw ApiError("bad_json", "the body must be JSON");
     if (!body.is_object()) throw ApiError("bad_request", "the body must be a JSON object");

@@ -96,7 +96,6 @@ export const del = (path) => request('DELETE', path);
 // A sentence for people: the translation of the stable code when there is one, else the
 // server's own message (always a sentence), else a generic text. Never raw JSON or a stack.
 export function readableError(error) {
-    if (code === 'busy' && error.status === 503) return t('error.server_busy');
   const code = error?.code;
   if (code && has(`error.${code}`)) {
     // Over HTTP, rate_limited with Retry-After is a throttled sign-in, and busy (503) a server
@@ -104,6 +103,7 @@ export function readableError(error) {
     if (code === 'rate_limited' && error.retryAfter) {
       return t('error.login_throttled', { seconds: error.retryAfter });
     }
+    if (code === 'busy' && error.status === 503) return t('error.server_busy');
     return t(`error.${code}`);
   }
   if (error instanceof ApiError && error.message && !/^[[{]/.test(error.message.trim())) {

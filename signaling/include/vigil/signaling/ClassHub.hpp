@@ -112,6 +112,9 @@ public:
     void setSupervision(SupervisionStore* store) { supervision_ = store; }
     // Where alerts are raised (presence, spot checks, missed calls); set before serving.
     void setAlerts(AlertBook* alerts) { alerts_ = alerts; }
+    // Where reads of others' records are audited (rosters, a subject's camera, refusals of
+    // either); null: not audited.
+    void setAudit(AuditLog* audit) { audit_ = audit; }
     // A judged sample, an alert, a liveness verdict (loop thread): recorded, then pushed to
     // the class's teachers.
     void onPresenceSample(PresenceSample sample);
@@ -121,9 +124,6 @@ public:
     void onLivenessProgress(LivenessProgressReport progress);
 
     // A sampled camera frame reached the frame sink (any thread).
-    // Where reads of others' records are audited (rosters, a subject's camera, refusals of
-    // either); null: not audited.
-    void setAudit(AuditLog* audit) { audit_ = audit; }
     void noteFrameSampled(const std::string& room, const std::string& subject,
                           common::Millis capturedMs);
 
@@ -266,6 +266,7 @@ private:
     PresenceService* presence_{nullptr};      // Passed by argument (setPresence).
     SupervisionStore* supervision_{nullptr};  // Passed by argument (setSupervision).
     AlertBook* alerts_{nullptr};              // Passed by argument (setAlerts).
+    AuditLog* audit_{nullptr};                // Passed by argument (setAudit).
     std::unordered_map<std::uint64_t, ConnPtr> conns_;
     std::unordered_map<std::string, std::uint64_t> connByKey_;
     std::map<std::string, std::set<std::uint64_t>> members_;  // class -> local connections
@@ -275,7 +276,6 @@ private:
     std::map<std::string, LiveCall> calls_;
     std::function<void(const media::RecordingChunk&)> chunkHandler_;
     std::map<MessageType, MessageRoute> routes_;
-    AuditLog* audit_{nullptr};                // Passed by argument (setAudit).
     CheckinRooms* checkinRooms_{nullptr};  // Passed by argument (setCheckinRooms).
     AccountGate* accounts_{nullptr};       // Passed by argument (setAccountGate).
     std::uint64_t keySeq_{0};

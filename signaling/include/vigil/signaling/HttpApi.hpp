@@ -172,9 +172,9 @@ private:
     RestRouter router_;
     WebServer* server_{nullptr};  // Passed by argument (attach).
 };
+
 // The largest body the REST API takes: a reference photo upload (JPEG or PNG).
 inline constexpr size_t kMaxReferencePhotoBytes = size_t{8} << 20;
-
 
 HttpResponse jsonResponse(int status, const nlohmann::json& body);
 HttpResponse errorResponse(const std::string& code, const std::string& message);
@@ -199,6 +199,9 @@ long long intParam(const HttpRequest& request, const char* name, long long fallb
 // bad_request unless `password` is at least [auth] password_min_length long (and at most
 // 1024 bytes): code "weak_password".
 void checkPasswordStrength(const std::string& password, const common::Config& config);
+// Hashes a new password; the REST API passes Sessions::hashPassword (the hashing workers),
+// the admin CLI nothing (hashed in place: it serves no one else meanwhile).
+using PasswordHasher = std::function<common::Task<std::string>(std::string password)>;
 // Checks the password, hashes it and adds the account; "username_taken" when the username is
 // in use.
 common::Task<User> createAccount(Directory& directory, NewUser user, std::string password,
@@ -211,6 +214,3 @@ common::Millis timeParam(const HttpRequest& request, const char* name, int utcOf
                          common::Millis fallback);
 
 }  // namespace vigil::signaling
-// Hashes a new password; the REST API passes Sessions::hashPassword (the hashing workers),
-// the admin CLI nothing (hashed in place: it serves no one else meanwhile).
-using PasswordHasher = std::function<common::Task<std::string>(std::string password)>;
