@@ -142,10 +142,12 @@ std::string randomPassword() {
 RedisServer::RedisServer() {
     dir_ = makeTempDir("vigil-redis");
     password_ = randomPassword();
-    redisDirs()[url()] = dir_;
     for (int attempt = 0; attempt < 5; ++attempt) {
         port_ = freePort();
-        if (launch()) return;
+        if (launch()) {
+            redisDirs()[url()] = dir_;  // The URL names the port: known only now.
+            return;
+        }
     }
     throw std::runtime_error("redis-server did not start; see " + dir_ + "/redis.log");
 }
