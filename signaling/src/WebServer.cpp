@@ -28,9 +28,6 @@ constexpr size_t kBodyChunk = size_t{32} * 1024;
 // A file body goes out this much per writeable callback: one short read, then back to the
 // loop.
 constexpr size_t kFileChunk = size_t{64} * 1024;
-// lws' read buffer: the headers' read may bring this much of the body with it before the
-// handler has judged the caller. Nothing more is read until it asks for the body.
-constexpr size_t kReadBuffer = size_t{64} * 1024;
 constexpr const char* kJson = "application/json; charset=utf-8";
 
 int lwsCallback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
@@ -356,9 +353,11 @@ int WebServer::onHttp(lws* wsi, SessionData* pss, void* /*in*/, size_t /*len*/) 
     pending.bodyDeadline =
         std::chrono::steady_clock::now() + std::chrono::seconds(options_.bodyTimeoutSeconds);
     if (req.bodyLength > 0) {
-        // Held until the handler has judged the caller from the headers.
+        // Held from the handler until it has judged the caller from the headers; taken in
+        // meanwhile, up to the largest body any route takes (checked just below). Pausing
+        // the socket instead (lws rx flow control) was seen to stall: lws does not hand on
+        // what it had already read when receiving resumes from outside its callbacks.
         pending.body = PendingHttp::Body::Held;
-        lws_rx_flow_control(wsi, 0);
     }
     const std::uint64_t length = req.bodyLength;
     http_requests_.emplace(pss->id, std::move(pending));
@@ -390,7 +389,7 @@ int WebServer::onHttpBody(SessionData* pss, void* in, size_t len) {
     // (a GET's).
     if (p.answered || p.body == PendingHttp::Body::None) return 0;
     auto& body = p.request.body;
-    const size_t limit = p.body == PendingHttp::Body::Reading ? p.bodyLimit : kReadBuffer;
+    const size_t limit = p.body == PendingHttp::Body::Reading ? p.bodyLimit : options_.maxBodyBytes;
     if (body.size() + len > limit) return -1;
     body.append(static_cast<const char*>(in), len);
     return 0;
@@ -436,8 +435,6 @@ void WebServer::readBody(std::uint64_t requestId, size_t maxBytes,
     p.onBody = std::move(onBody);
     if (p.bodyIn) {
         deliverBody(p);  // The whole body came with the headers.
-    } else {
-        lws_rx_flow_control(p.wsi, 1);
     }
 }
 
@@ -489,15 +486,11 @@ void WebServer::respond(std::uint64_t requestId, HttpResponse response) {
     PendingHttp& p = it->second;
     p.answered = true;
     p.response = std::move(response);
-    if (p.body == PendingHttp::Body::Held && !p.bodyIn) {
-        // Refused before its body was read: lws drains a body of a size some route takes
-        // (the connection stays usable), a larger one is not waited for.
-        if (p.request.bodyLength <= options_.maxBodyBytes) {
-            lws_rx_flow_control(p.wsi, 1);
-        } else {
-            p.closeAfter = true;
-            p.response.headers.emplace_back("connection:", "close");
-        }
+    if (p.body == PendingHttp::Body::Held) {
+        // Answered without taking its body: what of it is still to come would be read as the
+        // next request, so the connection ends with this answer.
+        p.closeAfter = true;
+        p.response.headers.emplace_back("connection:", "close");
     }
     if (it->second.response.file && !openFileBody(it->second)) {
         it->second.response = {

@@ -185,16 +185,20 @@ TEST_F(WebServerTest, BodiesAreCappedPerRoute) {
                     std::string(1 << 20, 'x'), officer, {{"Content-Type", "image/jpeg"}});
     EXPECT_NE(photo.status, 413) << photo.body;
     EXPECT_GE(photo.status, 400) << photo.body;
-    // A body refused unread does not spoil the connection's next request.
+    // A refused body never spoils a request after it: the connection serves the next one
+    // (the body was all in), or it ends with the answer (its rest is not read as a request).
     {
         RawConnection c(port());
         ASSERT_TRUE(
             c.send(postHeaders("/api/classes", 70'000, officer) + std::string(70'000, ' ')));
         std::string first = c.read(std::chrono::seconds(5));
         EXPECT_EQ(statusOf(first), 413);
-        ASSERT_TRUE(c.send("GET /api/clock HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
-        std::string both = c.read(std::chrono::seconds(5));
-        EXPECT_EQ(statusOf(both.substr(first.size())), 200) << both.substr(first.size(), 300);
+        if (first.find("connection: close") == std::string::npos) {
+            ASSERT_TRUE(c.send("GET /api/clock HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+            std::string both = c.read(std::chrono::seconds(5));
+            EXPECT_EQ(statusOf(both.substr(first.size())), 200) << both.substr(first.size(), 300);
+        }
+        EXPECT_EQ(getJson(port(), "/api/clock", officer).status, 200);
     }
 }
 

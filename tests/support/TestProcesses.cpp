@@ -293,7 +293,10 @@ void VigilServer::launch() {
     pid_ = spawnProcess(
         {VIGIL_BINARY, "serve", "--config", std::string(VIGIL_SOURCE_DIR) + "/config/vigil.toml"},
         env, logPath_);
-    for (int i = 0; i < 200; ++i) {
+    // Loading the vision models under the sanitizers takes seconds, many more on a host busy
+    // with other tests: wait on the deadline, not on a count of tries.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(45);
+    while (std::chrono::steady_clock::now() < deadline) {
         int status = 0;
         if (waitpid(pid_, &status, WNOHANG) == pid_) {
             pid_ = -1;
