@@ -26,6 +26,22 @@ bool canSeeSubject(const User& viewer, const User& subject, const UnitTree& tree
     return subject.role == Role::Subject && tree.isWithin(subject.unit, viewer.unit);
 }
 
+void refuseOutOfScope(const User& viewer, const std::string& what) {
+    if (viewer.role == Role::Subject)
+        throw common::ApiError("forbidden", "you may see only your own records");
+    throw common::ApiError("forbidden", "that " + what + " is outside your scope");
+}
+
+User visibleSubject(const User& viewer, const std::optional<User>& found, const UnitTree& tree,
+                    const std::string& id) {
+    if (viewer.role == Role::Subject && (!found || found->id != viewer.id))
+        refuseOutOfScope(viewer, "subject");
+    if (!found || found->role != Role::Subject)
+        throw common::ApiError("not_found", "no subject '" + id + "'");
+    if (!canSeeSubject(viewer, *found, tree)) refuseOutOfScope(viewer, "subject");
+    return *found;
+}
+
 bool isEnrolled(const User& subject, const ClassSession& cls,
                 const std::set<std::string>& explicitlyEnrolled, const UnitTree& tree) {
     if (subject.role != Role::Subject || subject.disabled) return false;

@@ -273,13 +273,12 @@ Task<std::optional<Alert>> AlertBook::find(std::string id) {
 
 Task<Alert> AlertBook::requireVisible(const User& viewer, const std::string& id) {
     auto alert = co_await find(id);
-    if (alert) {
-        std::vector<std::string> units(1, alert->unit);
-        if (!alert->escalatedTo.empty()) units.push_back(alert->escalatedTo);
-        auto tree = co_await directory_.recentUnitTree(std::move(units));
-        if (canSeeAlert(viewer, *alert, tree)) co_return *alert;
-    }
-    throw ApiError("not_found", "no alert '" + id + "' in your units");
+    if (!alert) throw ApiError("not_found", "no alert '" + id + "'");
+    std::vector<std::string> units(1, alert->unit);
+    if (!alert->escalatedTo.empty()) units.push_back(alert->escalatedTo);
+    auto tree = co_await directory_.recentUnitTree(std::move(units));
+    if (!canSeeAlert(viewer, *alert, tree)) access::refuseOutOfScope(viewer, "alert");
+    co_return *alert;
 }
 
 Task<std::vector<std::string>> AlertBook::candidateIds(const User& viewer, bool unresolvedOnly) {

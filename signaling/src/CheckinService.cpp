@@ -113,8 +113,8 @@ Task<json> CheckinService::onStart(WsCaller caller, const Request& request) {
     std::string orderId = body.value("order", "");
     if (!orderId.empty()) {
         auto order = co_await records_.findOrder(orderId);
-        if (!order || order->subject != user.id)
-            throw ApiError("not_found", "no check-in order '" + orderId + "' of yours");
+        if (!order) throw ApiError("not_found", "no check-in order '" + orderId + "'");
+        if (order->subject != user.id) access::refuseOutOfScope(user, "check-in order");
         if (order->state != "open" || order->deadline <= now)
             throw ApiError("not_due", "the ordered check-in is closed");
         record.kind = "ordered";
@@ -219,8 +219,9 @@ Task<json> CheckinService::onStart(WsCaller caller, const Request& request) {
 Task<json> CheckinService::onShown(WsCaller caller, const Request& request) {
     std::string id = request.body.value("checkin", "");
     auto it = running_.find(id);
-    if (it == running_.end() || it->second->record.subject != caller.user.id)
-        throw ApiError("not_found", "no check-in '" + id + "' of yours is running");
+    if (it == running_.end()) throw ApiError("not_found", "no check-in '" + id + "' is running");
+    if (it->second->record.subject != caller.user.id)
+        access::refuseOutOfScope(caller.user, "check-in");
     Running& r = *it->second;
     if (r.shownAt < 0) r.shownAt = common::nowMillis();
     if (r.cameraStarted && presence_ != nullptr) presence_->livenessShown(id, r.shownAt);
@@ -230,8 +231,9 @@ Task<json> CheckinService::onShown(WsCaller caller, const Request& request) {
 Task<json> CheckinService::onCancel(WsCaller caller, const Request& request) {
     std::string id = request.body.value("checkin", "");
     auto it = running_.find(id);
-    if (it == running_.end() || it->second->record.subject != caller.user.id)
-        throw ApiError("not_found", "no check-in '" + id + "' of yours is running");
+    if (it == running_.end()) throw ApiError("not_found", "no check-in '" + id + "' is running");
+    if (it->second->record.subject != caller.user.id)
+        access::refuseOutOfScope(caller.user, "check-in");
     // The attempt stays counted: cancelling cannot be used to draw another challenge.
     decide(id, {"failed", "cancelled"}, messageFor("cancelled"), nullptr);
     co_return json::object();
@@ -480,15 +482,13 @@ Task<bool> CheckinService::maySee(const User& viewer, const Checkin& checkin) {
 Task<std::vector<Checkin>> CheckinService::list(const User& viewer, std::string subject,
                                                 Millis from, Millis to, int limit) {
     if (viewer.role == Role::Subject) {
-        if (!subject.empty() && subject != viewer.id)
-            throw ApiError("not_found", "no subject '" + subject + "'");
+        if (!subject.empty() && subject != viewer.id) access::refuseOutOfScope(viewer, "subject");
         subject = viewer.id;
     } else if (!subject.empty()) {
         auto target = co_await deps_.directory.findUser(subject);
         auto tree =
             co_await deps_.directory.recentUnitTree(std::vector<std::string>(1, viewer.unit));
-        if (!target || !access::canSeeSubject(viewer, *target, tree))
-            throw ApiError("not_found", "no subject '" + subject + "'");
+        access::visibleSubject(viewer, target, tree, subject);
     }
     if (!subject.empty()) co_return co_await records_.list(subject, from, to, limit);
     // Everyone's in the viewer's scope: read more than asked for, keep those in scope.
@@ -504,8 +504,8 @@ Task<std::vector<Checkin>> CheckinService::list(const User& viewer, std::string 
 
 Task<Checkin> CheckinService::get(const User& viewer, std::string id) {
     auto checkin = co_await records_.find(id);
-    if (!checkin || !co_await maySee(viewer, *checkin))
-        throw ApiError("not_found", "no check-in '" + id + "'");
+    if (!checkin) throw ApiError("not_found", "no check-in '" + id + "'");
+    if (!co_await maySee(viewer, *checkin)) access::refuseOutOfScope(viewer, "check-in");
     std::string detail = json{{"subject", checkin->subject}}.dump();
     co_await deps_.audit.append(viewer.id, "checkin_view", id, detail);
     co_return *checkin;
@@ -513,8 +513,8 @@ Task<Checkin> CheckinService::get(const User& viewer, std::string id) {
 
 Task<std::string> CheckinService::frame(const User& viewer, std::string id, int index) {
     auto checkin = co_await records_.find(id);
-    if (!checkin || !co_await maySee(viewer, *checkin))
-        throw ApiError("not_found", "no check-in '" + id + "'");
+    if (!checkin) throw ApiError("not_found", "no check-in '" + id + "'");
+    if (!co_await maySee(viewer, *checkin)) access::refuseOutOfScope(viewer, "check-in");
     if (index < 0 || index >= static_cast<int>(checkin->frames.size()))
         throw ApiError("not_found", "no frame " + std::to_string(index) + " of check-in " + id);
     auto image = co_await records_.frame(id, index);
@@ -541,10 +541,7 @@ Task<std::vector<User>> CheckinService::orderTargets(const User& officer, const 
         for (const auto& id : ids) {
             if (!id.is_string()) throw ApiError("bad_request", "'subjects' holds subject ids");
             auto user = co_await deps_.directory.findUser(id.get<std::string>());
-            if (!user || user->role != Role::Subject ||
-                !access::canSeeSubject(officer, *user, tree))
-                throw ApiError("not_found", "no subject '" + id.get<std::string>() + "'");
-            out.push_back(*user);
+            out.push_back(access::visibleSubject(officer, user, tree, id.get<std::string>()));
         }
         co_return out;
     }
@@ -554,8 +551,7 @@ Task<std::vector<User>> CheckinService::orderTargets(const User& officer, const 
                            : std::string();
     if (!caseload && unit.empty())
         throw ApiError("bad_request", "name 'subjects', 'caseload': true or 'unit'");
-    if (!unit.empty() && !access::canSeeUnit(officer, unit, tree))
-        throw ApiError("not_found", "no unit '" + unit + "'");
+    if (!unit.empty()) unit = access::requestedUnit(officer, unit, tree);
     auto users = co_await deps_.directory.listUsers();
     for (auto& user : users) {
         if (user.role != Role::Subject || user.disabled) continue;

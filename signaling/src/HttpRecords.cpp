@@ -201,10 +201,7 @@ Task<std::optional<ClassSession>> HttpApi::visibleClass(const User& user,
     auto tree = co_await deps_.directory.unitTree();
     auto explicitIds = co_await deps_.directory.explicitlyEnrolled(classId);
     bool enrolled = access::isEnrolled(user, *cls, explicitIds, tree);
-    // Not "forbidden": whether a class exists outside one's scope is not to be told either.
-    if (!access::canSeeClass(user, *cls, enrolled, tree)) {
-        throw ApiError("not_found", "no class '" + classId + "'");
-    }
+    if (!access::canSeeClass(user, *cls, enrolled, tree)) access::refuseOutOfScope(user, "class");
     co_return cls;
 }
 
@@ -258,23 +255,19 @@ Task<std::vector<HttpApi::SubjectSession>> HttpApi::subjectSessions(const User& 
                                                                     const std::string& subjectId,
                                                                     common::Millis from,
                                                                     common::Millis to) {
-    auto subject = co_await deps_.directory.findUser(subjectId);
+    auto found = co_await deps_.directory.findUser(subjectId);
     auto tree = co_await deps_.directory.unitTree();
-    if (!subject || !access::canSeeSubject(viewer, *subject, tree)) {
-        throw ApiError(
-            viewer.role == Role::Subject ? "forbidden" : "not_found",
-            viewer.role == Role::Subject ? "you may see only your own records" : "no such subject");
-    }
+    const User subject = access::visibleSubject(viewer, found, tree, subjectId);
     std::vector<SubjectSession> out;
     for (const auto& cls : co_await deps_.directory.listClasses(from, to)) {
         auto explicitIds = co_await deps_.directory.explicitlyEnrolled(cls.id);
-        if (!access::isEnrolled(*subject, cls, explicitIds, tree)) continue;
+        if (!access::isEnrolled(subject, cls, explicitIds, tree)) continue;
         auto summaries = co_await classSummaries(cls);
         auto it = summaries.find(subjectId);
         SubjectSummary summary;
         summary.subject = subjectId;
         if (it != summaries.end()) summary = it->second;
-        out.push_back({cls, std::move(summary), *subject});
+        out.push_back({cls, std::move(summary), subject});
     }
     co_return out;
 }

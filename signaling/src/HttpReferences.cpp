@@ -48,9 +48,7 @@ Task<User> HttpApi::enrollableSubject(const User& user, const std::string& subje
     if (!Directory::validId(subjectId)) throw ApiError("bad_request", "not a subject id");
     auto subject = co_await deps_.directory.findUser(subjectId);
     auto tree = co_await deps_.directory.unitTree();
-    if (!subject || subject->role != Role::Subject || !access::canSeeSubject(user, *subject, tree))
-        throw ApiError("not_found", "no such subject");
-    co_return *subject;
+    co_return access::visibleSubject(user, subject, tree, subjectId);
 }
 
 Task<HttpResponse> HttpApi::references(const User& user, const std::vector<std::string>& parts,

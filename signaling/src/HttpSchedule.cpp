@@ -137,13 +137,9 @@ Task<std::vector<std::string>> HttpApi::scopedSubjects(const User& user, const j
         if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
     }
     for (const auto& id : ids) {
-        auto subject = co_await deps_.directory.findUser(id);
-        // Not "forbidden": whether a subject exists outside one's scope is not to be told.
-        if (!subject || subject->role != Role::Subject ||
-            !access::canSeeSubject(user, *subject, tree)) {
-            throw ApiError("not_found", "no subject '" + id + "'");
-        }
-        if (subject->disabled) throw ApiError("bad_request", "subject '" + id + "' is disabled");
+        auto found = co_await deps_.directory.findUser(id);
+        const User subject = access::visibleSubject(user, found, tree, id);
+        if (subject.disabled) throw ApiError("bad_request", "subject '" + id + "' is disabled");
     }
     co_return ids;
 }
@@ -200,10 +196,9 @@ Task<HttpResponse> HttpApi::scheduleClass(const User& user, const HttpRequest& r
         if (officerId.empty())
             throw ApiError("bad_request", "'officer' is required: name the teaching officer");
         auto officer = co_await deps_.directory.findUser(officerId);
-        if (!officer || officer->role != Role::Officer || officer->disabled ||
-            !tree.isWithin(officer->unit, user.unit)) {
+        if (!officer || officer->role != Role::Officer || officer->disabled)
             throw ApiError("not_found", "no officer '" + officerId + "'");
-        }
+        if (!tree.isWithin(officer->unit, user.unit)) access::refuseOutOfScope(user, "officer");
         c.officer = officer->id;
     }
 

@@ -102,10 +102,9 @@ Task<HttpResponse> HttpApi::createUser(const User& user, const HttpRequest& requ
         if (nu.role != Role::Subject)
             throw ApiError("bad_request", "only a subject has a supervising officer");
         auto officer = co_await deps_.directory.findUser(nu.officer);
-        if (!officer || officer->role != Role::Officer || officer->disabled ||
-            !tree.isWithin(officer->unit, user.unit)) {
+        if (!officer || officer->role != Role::Officer || officer->disabled)
             throw ApiError("not_found", "no officer '" + nu.officer + "'");
-        }
+        if (!tree.isWithin(officer->unit, user.unit)) access::refuseOutOfScope(user, "officer");
     }
     // Named: GCC 12 destroys a temporary inside a co_await expression twice.
     const PasswordHasher onWorkers = [this](std::string pw) {
@@ -132,8 +131,8 @@ Task<HttpResponse> HttpApi::setUserDisabled(const User& user, const std::string&
     const bool disabled = body["disabled"].get<bool>();
     std::optional<User> target;
     if (Directory::validId(userId)) target = co_await deps_.directory.findUser(userId);
-    if (!target || !access::canAdminister(user, target->unit, tree))
-        throw ApiError("not_found", "no user '" + userId + "'");
+    if (!target) throw ApiError("not_found", "no user '" + userId + "'");
+    if (!access::canAdminister(user, target->unit, tree)) access::refuseOutOfScope(user, "user");
     if (target->id == user.id && disabled)
         throw ApiError("bad_request", "you cannot disable your own account");
     co_await deps_.directory.setDisabled(target->id, disabled);

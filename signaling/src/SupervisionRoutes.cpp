@@ -15,19 +15,13 @@ using nlohmann::json;
 
 namespace {
 
-// The subject a route names, if the caller may see it: a subject only itself (forbidden
-// otherwise), staff only subjects in scope (not_found otherwise, as if it did not exist).
+// The subject a route names, if the caller may see it: a subject only itself, staff only
+// subjects in scope (forbidden otherwise; not_found for an id that names no subject).
 Task<User> visibleSubject(SupervisionRoutesDeps& d, const User& viewer, const std::string& id) {
     std::optional<User> subject;
     if (Directory::validId(id)) subject = co_await d.directory.findUser(id);
     auto tree = co_await d.directory.unitTree();
-    if (!subject || subject->role != Role::Subject ||
-        !access::canSeeSubject(viewer, *subject, tree)) {
-        if (viewer.role == Role::Subject)
-            throw ApiError("forbidden", "you may see only your own records");
-        throw ApiError("not_found", "no such subject");
-    }
-    co_return *subject;
+    co_return access::visibleSubject(viewer, subject, tree, id);
 }
 
 std::string status(const Supervision& s, Day today) {

@@ -178,9 +178,10 @@ TEST_F(RecordsApiTest, ClassAttendanceIsScopedByRole) {
     // An officer above the unit sees it too; one below the class's unit does not.
     EXPECT_EQ(getJson(port(), "/api/classes/" + classA + "/attendance", li).status, 200);
     auto outside = getJson(port(), "/api/classes/" + classC + "/attendance", wang);
-    EXPECT_EQ(outside.status, 404) << outside.raw;
-    EXPECT_EQ(outside.body["error"]["code"], "not_found");
-    EXPECT_EQ(getJson(port(), "/api/classes/" + classC, wang).status, 404);
+    EXPECT_EQ(outside.status, 403) << outside.raw;
+    EXPECT_EQ(outside.body["error"]["code"], "forbidden");
+    EXPECT_EQ(getJson(port(), "/api/classes/" + classC, wang).status, 403);
+    EXPECT_EQ(getJson(port(), "/api/classes/c999/attendance", wang).status, 404) << "no such class";
     auto liC = getJson(port(), "/api/classes/" + classC + "/attendance", li);
     ASSERT_EQ(liC.status, 200);
     EXPECT_EQ(liC.body["attendance"].size(), 5u) << "C enrols every subject of zj-hz-xh and below";
@@ -191,7 +192,7 @@ TEST_F(RecordsApiTest, ClassAttendanceIsScopedByRole) {
     ASSERT_EQ(own.status, 200) << own.raw;
     ASSERT_EQ(own.body["attendance"].size(), 1u) << own.raw;
     EXPECT_EQ(own.body["attendance"][0]["subject"], demo::kSubject01);
-    EXPECT_EQ(getJson(port(), "/api/classes/" + classA + "/attendance", s04).status, 404);
+    EXPECT_EQ(getJson(port(), "/api/classes/" + classA + "/attendance", s04).status, 403);
     auto detail = getJson(port(), "/api/classes/" + classA, s01);
     ASSERT_EQ(detail.status, 200);
     EXPECT_FALSE(detail.body.contains("enrolled"))
@@ -254,11 +255,12 @@ TEST_F(RecordsApiTest, SubjectRecordsAndMonthlyHours) {
         EXPECT_EQ(theirs.body["error"]["code"], "forbidden");
         EXPECT_EQ(theirs.raw.find("王芳"), std::string::npos);
     }
-    // Staff outside the subject's unit: 404, as if there were no such subject.
+    // Staff outside the subject's unit: refused like every refusal; an unknown id is not found.
     for (const std::string& path : {"/attendance?" + march, std::string("/hours?month=2025-03")}) {
         auto other = getJson(port(), "/api/subjects/" + demo::kSubject04 + path, wang);
-        EXPECT_EQ(other.status, 404) << path << ": " << other.raw;
-        EXPECT_EQ(other.body["error"]["code"], "not_found");
+        EXPECT_EQ(other.status, 403) << path << ": " << other.raw;
+        EXPECT_EQ(other.body["error"]["code"], "forbidden");
+        EXPECT_EQ(other.raw.find("陈静"), std::string::npos);
     }
     EXPECT_EQ(getJson(port(), "/api/subjects/u999/attendance", wang).status, 404);
     // Staff above it, and the administrator, may read it.
@@ -415,7 +417,7 @@ TEST_F(RecordsApiTest, ReadsAndExportsAreAudited) {
     // Refused reads are not audited as reads.
     ASSERT_EQ(getJson(port(), "/api/subjects/" + demo::kSubject02 + "/attendance", s01).status,
               403);
-    ASSERT_EQ(getJson(port(), "/api/classes/" + classC + "/attendance", wang).status, 404);
+    ASSERT_EQ(getJson(port(), "/api/classes/" + classC + "/attendance", wang).status, 403);
 
     auto audit = getJson(port(), "/api/audit?limit=1000", admin);
     ASSERT_EQ(audit.status, 200) << audit.raw;

@@ -231,13 +231,13 @@ TEST_F(SupervisionApiTest, SubjectSeesOnlyOwnAndStaffOnlyInScope) {
 
     // Officer Wang (township zj-hz-xh-zt) and subject 04 of the county office above him.
     auto outside = getJson(port(), path(demo::kSubject04), wang);
-    EXPECT_EQ(outside.status, 404) << outside.raw;
-    EXPECT_EQ(code(outside), "not_found");
-    EXPECT_EQ(put(demo::kSubject04, json{{"decision", "x"}}, wang).status, 404);
+    EXPECT_EQ(outside.status, 403) << outside.raw;
+    EXPECT_EQ(code(outside), "forbidden");
+    EXPECT_EQ(put(demo::kSubject04, json{{"decision", "x"}}, wang).status, 403);
     EXPECT_EQ(send(port(), "POST", path(demo::kSubject04, "level"),
                    json{{"level", "strict"}, {"reason", "x"}}, wang)
                   .status,
-              404);
+              403);
     EXPECT_EQ(getJson(port(), path("u999"), wang).status, 404);
     EXPECT_EQ(getJson(port(), path(demo::kOfficerLi), wang).status, 404) << "not a subject";
 
@@ -268,7 +268,7 @@ TEST_F(SupervisionApiTest, ClassesEnrolByTagWithinTheirUnit) {
     const std::string id = r.body["id"];
     EXPECT_EQ(getJson(port(), "/api/classes/" + id, s01).status, 200) << "enrolled by tag";
     auto s04 = login(port(), "subject04", kDemoPassword);
-    EXPECT_EQ(getJson(port(), "/api/classes/" + id, s04).status, 404) << "outside the class's unit";
+    EXPECT_EQ(getJson(port(), "/api/classes/" + id, s04).status, 403) << "outside the class's unit";
 
     // Officer Li's class (county unit): both minors, not the fraud case.
     auto county = send(port(), "POST", "/api/classes", cls, li);
@@ -279,7 +279,7 @@ TEST_F(SupervisionApiTest, ClassesEnrolByTagWithinTheirUnit) {
 
     // A tag removed from a subject takes him out of the class.
     ASSERT_EQ(put(demo::kSubject01, json{{"tags", json::array()}}, wang).status, 200);
-    EXPECT_EQ(getJson(port(), "/api/classes/" + id, s01).status, 404);
+    EXPECT_EQ(getJson(port(), "/api/classes/" + id, s01).status, 403);
 
     cls["enrol_tags"] = {"pirate"};
     auto bad = send(port(), "POST", "/api/classes", cls, wang);

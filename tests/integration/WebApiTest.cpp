@@ -169,7 +169,7 @@ TEST_F(WebApiTest, ScheduleClassValidatesScopeAndAudits) {
         {"subjects not an array", with("subjects", demo::kSubject01), wang, 400, "bad_request"},
         {"unknown subject", with("subjects", json{demo::kSubject01, "u999"}), wang, 404,
          "not_found"},
-        {"subject outside scope", with("subjects", json{demo::kSubject04}), wang, 404, "not_found"},
+        {"subject outside scope", with("subjects", json{demo::kSubject04}), wang, 403, "forbidden"},
         {"an officer is no subject", with("subjects", json{demo::kOfficerWang}), wang, 404,
          "not_found"},
         {"enrol unit above", with("enrol_unit", "zj-hz"), wang, 403, "forbidden"},
@@ -214,7 +214,7 @@ TEST_F(WebApiTest, EnrolmentIsScopedAndRefusedOnceTheClassEnded) {
     ASSERT_EQ(created.status, 201) << created.raw;
     const std::string id = created.body["id"];
     EXPECT_TRUE(created.body["enrolled"].empty());
-    EXPECT_EQ(getJson(port(), "/api/classes/" + id, s04).status, 404) << "not enrolled yet";
+    EXPECT_EQ(getJson(port(), "/api/classes/" + id, s04).status, 403) << "not enrolled yet";
 
     auto r = post(port(), "/api/classes/" + id + "/enrolments",
                   json{{"subjects", {demo::kSubject04, demo::kSubject01, demo::kSubject04}}}, li);
@@ -229,8 +229,8 @@ TEST_F(WebApiTest, EnrolmentIsScopedAndRefusedOnceTheClassEnded) {
     // An officer below the class's unit does not see it.
     auto wangTry = post(port(), "/api/classes/" + id + "/enrolments",
                         json{{"subjects", {demo::kSubject02}}}, wang);
-    EXPECT_EQ(wangTry.status, 404) << wangTry.raw;
-    EXPECT_EQ(code(wangTry), "not_found");
+    EXPECT_EQ(wangTry.status, 403) << wangTry.raw;
+    EXPECT_EQ(code(wangTry), "forbidden");
     // The class's own officer cannot reach past his scope either.
     const long long soon = nowMs() + kHourMs;
     auto wangClass = post(port(), "/api/classes", classBody(soon, soon + kHourMs), wang);
@@ -238,8 +238,8 @@ TEST_F(WebApiTest, EnrolmentIsScopedAndRefusedOnceTheClassEnded) {
     const std::string wangId = wangClass.body["id"];
     auto outside = post(port(), "/api/classes/" + wangId + "/enrolments",
                         json{{"subjects", {demo::kSubject05}}}, wang);
-    EXPECT_EQ(outside.status, 404) << outside.raw;
-    EXPECT_EQ(code(outside), "not_found");
+    EXPECT_EQ(outside.status, 403) << outside.raw;
+    EXPECT_EQ(code(outside), "forbidden");
 
     for (const auto& bad : {json{{"subjects", json::array()}}, json{{"subjects", "u4"}},
                             json{{"subjects", {1, 2}}}, json::object()}) {
@@ -326,7 +326,7 @@ TEST_F(WebApiTest, TimelineListsIntervalsSamplesSpotChecksAndAlerts) {
     ASSERT_EQ(own.body["subjects"].size(), 1u);
     EXPECT_EQ(own.body["subjects"][0]["subject"], demo::kSubject01);
     EXPECT_EQ(own.body["subjects"][0]["samples"].size(), 2u);
-    EXPECT_EQ(getJson(port(), "/api/classes/" + cls + "/timeline", s04).status, 404);
+    EXPECT_EQ(getJson(port(), "/api/classes/" + cls + "/timeline", s04).status, 403);
     EXPECT_EQ(getJson(port(), "/api/classes/" + cls + "/timeline", li).status, 200);
     EXPECT_EQ(getJson(port(), "/api/classes/c999/timeline", li).status, 404);
 }
@@ -592,7 +592,7 @@ TEST_F(WebApiTest, AccountsAndUnitsAreCreatedWithinScope) {
                                   {"officer", demo::kOfficerLi},
                                   {"password", "Strong#2026"}},
                              wang);
-    EXPECT_EQ(otherOfficer.status, 404) << "officer Li is above Wang's unit";
+    EXPECT_EQ(otherOfficer.status, 403) << "officer Li is above Wang's unit";
     EXPECT_EQ(post(port(), "/api/users",
                    json{{"username", "subject96"}, {"name", "X"}, {"password", "Strong#2026"}}, s01)
                   .status,

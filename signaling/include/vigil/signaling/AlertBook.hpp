@@ -78,7 +78,8 @@ public:
     // first, at most `limit`, only those `viewer` may see.
     common::Task<std::vector<Alert>> list(const User& viewer, std::string state, bool escalatedOnly,
                                           std::string subject, int limit);
-    // not_found unless `viewer` may see it; conflict when the state does not allow it.
+    // not_found when it does not exist, forbidden unless `viewer` may see it; conflict when the
+    // state does not allow it.
     common::Task<Alert> acknowledge(const User& viewer, std::string id);
     // From open or acknowledged. `note` is required (1..2000 characters, not blank):
     // bad_request otherwise.

@@ -75,7 +75,7 @@ public:
     // the periods (orders are checked every call).
     common::Task<void> sweep(common::Millis now);
 
-    // REST (CheckinRoutes): scope checked here, not_found for what the caller may not see.
+    // REST (CheckinRoutes): scope checked here, forbidden for what the caller may not see.
     common::Task<DueCheckins> due(const User& subject, common::Millis now);
     common::Task<std::vector<Checkin>> list(const User& viewer, std::string subject,
                                             common::Millis from, common::Millis to, int limit);

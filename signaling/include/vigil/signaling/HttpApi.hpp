@@ -60,13 +60,13 @@ private:
         User subject;
     };
     // The classes in [from, to) a subject is enrolled in, with the subject's summary of
-    // each. Throws forbidden / not_found unless `viewer` may see that subject.
+    // each. Throws forbidden unless `viewer` may see that subject, not_found when there is none.
     common::Task<std::vector<SubjectSession>> subjectSessions(const User& viewer,
                                                               const std::string& subjectId,
                                                               common::Millis from,
                                                               common::Millis to);
 
-    // The class, if `user` may see it; not_found otherwise.
+    // The class, if `user` may see it; forbidden otherwise, not_found when there is none.
     common::Task<std::optional<ClassSession>> visibleClass(const User& user,
                                                            const std::string& classId);
 
@@ -127,7 +127,8 @@ private:
     common::Task<HttpResponse> classTimeline(const User& user, const std::string& classId,
                                              const HttpRequest& request);
     // The ids of `list` (a JSON array of subject ids) after checking each is a subject the
-    // caller sees (not_found otherwise); duplicates removed, order kept.
+    // caller sees (forbidden otherwise, not_found for an unknown id); duplicates removed, order
+    // kept.
     common::Task<std::vector<std::string>> scopedSubjects(const User& user,
                                                           const nlohmann::json& list,
                                                           const UnitTree& tree);
