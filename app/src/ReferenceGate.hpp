@@ -16,6 +16,6 @@ namespace vigil::app {
 // before it is decoded; one whose header cannot be read is "bad_image".
 signaling::ReferenceCheck gateReference(vision::PresenceVerifier& verifier,
                                         const std::string& bytes, const std::string& model,
-                                        int minFacePx = 0, long long maxPixels = 4096 * 4096);
+                                        int minFacePx = 0, long long maxPixels = 4096LL * 4096);
 
 }  // namespace vigil::app

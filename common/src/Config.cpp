@@ -353,7 +353,7 @@ std::vector<Key> allKeys() {
         boolKey("vision.store_reference_images",
                 [](Config& c) -> bool& { return c.vision.storeReferenceImages; }),
         VIGIL_STR(vision, reference_key_file, vision.referenceKeyFile, anyString),
-        VIGIL_INT(vision, max_photo_pixels, vision.maxPhotoPixels, 64 * 64, 16384 * 16384),
+        VIGIL_INT(vision, max_photo_pixels, vision.maxPhotoPixels, 64L * 64, 16384L * 16384),
         VIGIL_INT(presence, absent_after_seconds, presence.absentAfterSeconds, 5, 3600),
         VIGIL_INT(presence, absent_alert_seconds, presence.absentAlertSeconds, 5, 3600),
         VIGIL_INT(presence, not_matched_alert_after, presence.notMatchedAlertAfter, 1, 100),
