@@ -23,7 +23,8 @@ Task<void> ClassHub::requireCurrentAccount(ConnPtr conn) {
     if (accounts_ == nullptr) co_return;
     SessionState state = co_await accounts_->current(userId, conn->session);
     if (!state.user) {
-        endSession(conn, state.ended);
+        // Ended after the reply (ClassHub::handle): closing now would drop the reply.
+        conn->endAfterReply = state.ended;
         throw ApiError("unauthenticated",
                        "your session has ended (" + state.ended + "); sign in again");
     }

@@ -161,6 +161,7 @@ Task<void> ClassHub::handle(ConnPtr conn, Request request) {
                                  reply.value("message", ""));
     }
     push(conn, reply);
+    if (!conn->endAfterReply.empty()) endSession(conn, conn->endAfterReply);
 }
 
 Task<json> ClassHub::dispatch(ConnPtr conn, const Request& request) {

@@ -28,6 +28,11 @@ constexpr size_t kBodyChunk = size_t{32} * 1024;
 // A file body goes out this much per writeable callback: one short read, then back to the
 // loop.
 constexpr size_t kFileChunk = size_t{64} * 1024;
+// While a file goes out, the kernel holds at most about this much of it (SO_SNDBUF, which
+// Linux doubles): what a served callback counts as sent is then at most this much (plus one
+// chunk lws may hold) ahead of what the player actually took, instead of the few megabytes an
+// autotuned buffer holds. Enough for a recording's bit rate on any link.
+constexpr int kFileSendBuffer = 2 * static_cast<int>(kFileChunk);
 constexpr const char* kJson = "application/json; charset=utf-8";
 
 int lwsCallback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
@@ -499,6 +504,13 @@ void WebServer::respond(std::uint64_t requestId, HttpResponse response) {
             R"({"error":{"code":"file_missing","message":"the file is missing"}})",
             {},
             std::nullopt};
+    }
+    if (it->second.response.file && it->second.response.file->served) {
+        const int fd = lws_get_socket_fd(it->second.wsi);
+        if (fd >= 0 &&
+            ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &kFileSendBuffer, sizeof kFileSendBuffer) != 0)
+            logger()->warn("request {}: SO_SNDBUF: {}", it->second.request.path,
+                           std::strerror(errno));
     }
     lws_callback_on_writable(it->second.wsi);
 }

@@ -167,6 +167,9 @@ private:
         std::string session;         // SHA-256 of the token it signed in with
         common::Timer sessionTimer;  // Fires at that session's absolute end.
         bool sessionEnded{false};    // Told so and closing.
+        // Why the session was found ended while a request was judged: the socket is told so
+        // and closed once that request's error reply is queued, so the reply still goes out.
+        std::string endAfterReply;
         std::string classId;
         bool teacher{false};
         bool closed{false};
