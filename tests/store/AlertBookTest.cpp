@@ -247,16 +247,16 @@ TEST_F(AlertBookTest, ResolvingNeedsANoteOfAtMost2000Characters) {
     EXPECT_EQ(find(id)->note, chinese);
 }
 
-TEST_F(AlertBookTest, UnknownOrOutOfScopeAlertsAreNotFound) {
+TEST_F(AlertBookTest, UnknownAlertsAreNotFoundAndOutOfScopeOnesForbidden) {
     auto alert = raise("absent");
     ASSERT_TRUE(alert);
     std::string id = alert->id;
     EXPECT_EQ(errorOf([&]() -> Task<void> { co_await book->acknowledge(officer2, id); }),
-              "not_found");
+              "forbidden");
     EXPECT_EQ(errorOf([&]() -> Task<void> { co_await book->resolve(officer2, id, "x"); }),
-              "not_found");
+              "forbidden");
     EXPECT_EQ(errorOf([&]() -> Task<void> { co_await book->acknowledge(subject, id); }),
-              "not_found");
+              "forbidden");
     EXPECT_EQ(errorOf([&]() -> Task<void> { co_await book->acknowledge(officer1, "al999"); }),
               "not_found");
     EXPECT_EQ(find(id)->state, AlertState::Open);
