@@ -37,16 +37,11 @@ Server::Server(ServerSpec spec) : spec_(std::move(spec)) {
         s.argv.push_back(arg);
     // Media on loopback as well as signaling: libnice would otherwise gather on the host's
     // other interfaces.
-    s.env = {"VIGIL_REDIS_URL=" + redis_.url(),
-             "VIGIL_SERVER_PORT=" + std::to_string(port_),
-             "VIGIL_SERVER_LISTEN=127.0.0.1",
-             "VIGIL_MEDIA_ICE_ADDRESSES=127.0.0.1",
+    s.env = {"VIGIL_REDIS_URL=" + redis_.url(), "VIGIL_SERVER_PORT=" + std::to_string(port_),
+             "VIGIL_SERVER_LISTEN=127.0.0.1", "VIGIL_MEDIA_ICE_ADDRESSES=127.0.0.1",
              // The bench's peers trickle 127.0.0.1 candidates, dropped by default.
-             "VIGIL_MEDIA_ALLOW_LOOPBACK_CANDIDATES=true",
-             "VIGIL_SERVER_ROLES=signaling,media",
-             "VIGIL_RECORDING_ENABLED=false",
-             "VIGIL_LOG_LEVEL=info",
-             "LIBC_FATAL_STDERR_=1"};
+             "VIGIL_MEDIA_ALLOW_LOOPBACK_CANDIDATES=true", "VIGIL_SERVER_ROLES=signaling,media",
+             "VIGIL_RECORDING_ENABLED=false", "VIGIL_LOG_LEVEL=info", "LIBC_FATAL_STDERR_=1"};
     s.env.insert(s.env.end(), spec_.env.begin(), spec_.env.end());
     s.workDir = spec_.sourceDir;
     s.logPath = log_;

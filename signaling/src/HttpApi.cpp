@@ -137,8 +137,7 @@ void HttpApi::addRoutes() {
     using P = const RouteContext&;
     auto add = [this](const char* method, const char* pattern, Caller caller,
                       std::function<Task<HttpResponse>(HttpApi*, P)> handler,
-                      bool queryToken = false,
-                      size_t maxBodyBytes = Route::kDefaultMaxBodyBytes) {
+                      bool queryToken = false, size_t maxBodyBytes = Route::kDefaultMaxBodyBytes) {
         router_.add(Route{method, pattern, caller,
                           [this, handler = std::move(handler)](P c) { return handler(this, c); },
                           queryToken, maxBodyBytes});
@@ -219,8 +218,8 @@ Task<Admission> HttpApi::admit(const HttpRequest& request) {
 
 Task<HttpResponse> HttpApi::login(const HttpRequest& request) {
     const json body = jsonBody(request);
-    if (!body.contains("username") || !body["username"].is_string() ||
-        !body.contains("password") || !body["password"].is_string()) {
+    if (!body.contains("username") || !body["username"].is_string() || !body.contains("password") ||
+        !body["password"].is_string()) {
         throw ApiError("bad_request", "send {\"username\": ..., \"password\": ...}");
     }
     std::string username = body["username"];
