@@ -24,7 +24,6 @@ using signaling::AuditLog;
 using signaling::Directory;
 
 namespace {
-const std::string kActor = "cli";
 
 std::string readPassword(const std::string& given, bool fromStdin) {
     if (!given.empty()) return given;
@@ -72,7 +71,7 @@ void addOrgUnit(CLI::App& app, GlobalOptions& options) {
                          auto created = co_await dir.addUnit(id, name, parent);
                          const std::string detail =
                              nlohmann::json{{"name", name}, {"parent", parent}}.dump();
-                         co_await audit.append(kActor, "unit_added", created.id, detail);
+                         co_await audit.append(kCliActor, "unit_added", created.id, detail);
                          std::cout << created.id << "\n";
                      });
     });
@@ -123,7 +122,7 @@ void addUser(CLI::App& app, GlobalOptions& options) {
                              {"username", nu.username},
                              {"role", role},
                              {"unit", nu.unit}}.dump();
-                         co_await audit.append(kActor, "user_added", created.id, detail);
+                         co_await audit.append(kCliActor, "user_added", created.id, detail);
                          std::cout << created.id << "\n";
                      });
     });
@@ -156,7 +155,7 @@ void addUser(CLI::App& app, GlobalOptions& options) {
                          std::string pw = readPassword(password, passwordStdin);
                          signaling::checkPasswordStrength(pw, config);
                          co_await dir.setPasswordHash(u->id, common::hashPassword(pw));
-                         co_await audit.append(kActor, "password_set", u->id, "{}");
+                         co_await audit.append(kCliActor, "password_set", u->id, "{}");
                          // Whoever held the old password is signed out everywhere.
                          co_await sessionIndex(redis, config)
                              .endAll(u->id, signaling::session_end::kPasswordChanged);
@@ -181,7 +180,7 @@ void addUser(CLI::App& app, GlobalOptions& options) {
                              co_await sessionIndex(redis, config)
                                  .endAll(u->id, signaling::session_end::kAccountDisabled);
                          }
-                         co_await audit.append(kActor, enable ? "user_enabled" : "user_disabled",
+                         co_await audit.append(kCliActor, enable ? "user_enabled" : "user_disabled",
                                                u->id, "{}");
                          std::cout << u->id << (enable ? " enabled" : " disabled") << "\n";
                      });
@@ -218,7 +217,7 @@ void addClass(CLI::App& app, GlobalOptions& options) {
                          AuditLog audit(redis);
                          auto created = co_await dir.addClass(c);
                          const std::string detail = created.toJson(offset).dump();
-                         co_await audit.append(kActor, "class_added", created.id, detail);
+                         co_await audit.append(kCliActor, "class_added", created.id, detail);
                          std::cout << created.id << "\n";
                      });
     });
@@ -260,7 +259,7 @@ void addEnrol(CLI::App& app, GlobalOptions& options) {
                          AuditLog audit(redis);
                          co_await dir.enrol(classId, subjects);
                          const std::string detail = nlohmann::json{{"subjects", subjects}}.dump();
-                         co_await audit.append(kActor, "enrolled", classId, detail);
+                         co_await audit.append(kCliActor, "enrolled", classId, detail);
                          std::cout << "enrolled " << subjects.size() << " subject(s) in " << classId
                                    << "\n";
                      });

@@ -13,6 +13,13 @@
 
 namespace vigil::app {
 
+// Exit statuses of every command: 1 refused (the check said no, or the request failed),
+// 2 a usage or configuration error.
+inline constexpr int kExitRefused = 1;
+inline constexpr int kExitUsage = 2;
+// The actor the command line writes into the audit log.
+inline const std::string kCliActor = "cli";
+
 struct GlobalOptions {
     std::string configPath{"config/vigil.toml"};
 };

@@ -11,7 +11,7 @@
 namespace vigil::app {
 
 namespace {
-VIGIL_LOG_CATEGORY("demo")
+VIGIL_LOG_CATEGORY(demoPasswordWarningLog, "demo")
 }  // namespace
 
 DemoPasswordWarning::DemoPasswordWarning(common::EventLoop& loop, common::RedisClient& redis,
@@ -57,7 +57,7 @@ void DemoPasswordWarning::check() {
             try {
                 std::rethrow_exception(e);
             } catch (const std::exception& ex) {
-                logger()->warn("demo password check failed: {}", ex.what());
+                demoPasswordWarningLog()->warn("demo password check failed: {}", ex.what());
             }
         });
 }
@@ -76,7 +76,8 @@ void DemoPasswordWarning::checkHashes(Hashes hashes) {
         }
         checking_ = false;
         if (count == 0) {
-            logger()->info("demo password check: no demo account has the demo password");
+            demoPasswordWarningLog()->info(
+                "demo password check: no demo account has the demo password");
             return;
         }
         // Loud on purpose: the log and the terminal both.
@@ -85,7 +86,7 @@ void DemoPasswordWarning::checkHashes(Hashes hashes) {
             " account(s) still have the published demo password (" + names +
             "). Anyone can sign in as them. Fine for a trial; before real use, change their "
             "passwords or start from an empty Redis without `vigil demo seed`.";
-        logger()->critical("{}", text);
+        demoPasswordWarningLog()->critical("{}", text);
         std::cerr << "\n*** vigil: " << text << " ***\n\n";
     });
 }

@@ -28,7 +28,7 @@ void countFrame(std::string_view outcome, std::chrono::steady_clock::time_point 
         .inc();
 }
 
-VIGIL_LOG_CATEGORY("presence")
+VIGIL_LOG_CATEGORY(presenceMonitorLog, "presence")
 
 const std::string kClassPrefix = "class:";
 
@@ -83,7 +83,7 @@ PresenceMonitor::PresenceMonitor(common::EventLoop& loop, const common::Config& 
         verifiers_.push_back(std::make_unique<vision::PresenceVerifier>(options));
     enrolVerifier_ = std::make_unique<vision::PresenceVerifier>(options);
     if (!enrolVerifier_->canVerifyIdentity()) {
-        logger()->error(
+        presenceMonitorLog()->error(
             "presence: the {} detector is in use and identity CANNOT be verified: every sample "
             "with a face will be not_matched until the models are installed (scripts/setup)",
             enrolVerifier_->detectorName());
@@ -95,9 +95,9 @@ PresenceMonitor::PresenceMonitor(common::EventLoop& loop, const common::Config& 
         tick();
         return true;
     });
-    logger()->info("presence: {} worker(s), detector {}, recognizer {}, match threshold {:.2f}",
-                   workers_.size(), enrolVerifier_->detectorName(), recognizer_,
-                   config.vision.matchThreshold);
+    presenceMonitorLog()->info(
+        "presence: {} worker(s), detector {}, recognizer {}, match threshold {:.2f}",
+        workers_.size(), enrolVerifier_->detectorName(), recognizer_, config.vision.matchThreshold);
 }
 
 PresenceMonitor::~PresenceMonitor() {
@@ -114,7 +114,7 @@ void PresenceMonitor::onFrame(media::Frame frame) {
     std::string key = frame.room + "\n" + frame.subject + (frame.burst ? "\nburst" : "");
     if (queue_.push(std::move(key), std::move(frame)) ==
         common::LatestQueue<std::string, media::Frame>::Pushed::DroppedOldest) {
-        logger()->warn(
+        presenceMonitorLog()->warn(
             "presence: the vision queue is full; the oldest waiting frame was dropped "
             "(add [vision] workers)");
     }
@@ -127,8 +127,8 @@ void PresenceMonitor::work(vision::PresenceVerifier& verifier) {
         try {
             if (f.width <= 0 || f.height <= 0 ||
                 f.bgr.size() != static_cast<size_t>(f.width) * static_cast<size_t>(f.height) * 3) {
-                logger()->warn("presence: room {}: a frame of {} has a bad size; skipped", f.room,
-                               f.subject);
+                presenceMonitorLog()->warn(
+                    "presence: room {}: a frame of {} has a bad size; skipped", f.room, f.subject);
                 continue;
             }
             cv::Mat picture(f.height, f.width, CV_8UC3, f.bgr.data());
@@ -186,8 +186,8 @@ void PresenceMonitor::work(vision::PresenceVerifier& verifier) {
             });
         } catch (const std::exception& e) {
             // A frame must never take the worker down: the next one may be fine.
-            logger()->error("presence: room {}: checking a frame of {} failed: {}", f.room,
-                            f.subject, e.what());
+            presenceMonitorLog()->error("presence: room {}: checking a frame of {} failed: {}",
+                                        f.room, f.subject, e.what());
         }
     }
 }
@@ -230,7 +230,8 @@ void PresenceMonitor::loadReferences(const std::string& subject) {
         try {
             if (e) std::rethrow_exception(e);
         } catch (const std::exception& ex) {
-            logger()->error("presence: cannot load the references of {}: {}", subject, ex.what());
+            presenceMonitorLog()->error("presence: cannot load the references of {}: {}", subject,
+                                        ex.what());
         }
     });
 }
@@ -357,8 +358,8 @@ bool PresenceMonitor::startLiveness(const std::string& room, const std::string& 
     });
     liveness->lastReport = {room, classId, subject, check, "no_frames", 0};
     liveness_[check] = std::move(liveness);
-    logger()->info("presence: room {}: challenge {} asks {} to {}{}", room, check, subject,
-                   challenge, receiving ? "" : " (no camera received now)");
+    presenceMonitorLog()->info("presence: room {}: challenge {} asks {} to {}{}", room, check,
+                               subject, challenge, receiving ? "" : " (no camera received now)");
     return receiving;
 }
 
@@ -425,8 +426,8 @@ void PresenceMonitor::finishLiveness(const std::string& check,
         std::lock_guard lock(sharedMutex_);
         livenessKeys_.erase(l.room + "\n" + l.subject);
     }
-    logger()->info("presence: room {}: challenge {} of {}: {} ({})", l.room, check, l.subject,
-                   verdict.passed ? "passed" : "failed", verdict.reason);
+    presenceMonitorLog()->info("presence: room {}: challenge {} of {}: {} ({})", l.room, check,
+                               l.subject, verdict.passed ? "passed" : "failed", verdict.reason);
     signaling::LivenessVerdictReport report;
     report.room = l.room;
     report.subject = l.subject;

@@ -21,11 +21,9 @@ using signaling::Directory;
 using signaling::RecordingStore;
 
 namespace {
-const std::string kActor = "cli";
 
 // Exit statuses of `vigil recording verify` besides 0 (every chunk matches).
 constexpr int kSomeFail = 1;
-constexpr int kUsage = 2;
 
 const char* verdict(ChunkCheck::Status status) {
     switch (status) {
@@ -90,7 +88,7 @@ void addVerify(CLI::App& parent, GlobalOptions& options) {
                          auto recording = co_await store.find(id);
                          if (!recording) {
                              std::cerr << "vigil: not_found: no recording '" << id << "'\n";
-                             std::exit(kUsage);
+                             std::exit(kExitUsage);
                          }
                          auto checks = co_await store.verify(id);
                          size_t failed = 0;
@@ -107,7 +105,7 @@ void addVerify(CLI::App& parent, GlobalOptions& options) {
                                                      {"failed", failed},
                                                      {"result", failed == 0 ? "ok" : "failed"}};
                          const std::string detailText = detail.dump();
-                         co_await audit.append(kActor, "verify_recording", id, detailText);
+                         co_await audit.append(kCliActor, "verify_recording", id, detailText);
                          if (failed == 0) {
                              std::cout << "ok: " << checks.size()
                                        << " chunk(s) match their digests\n";

@@ -31,8 +31,6 @@ using vision::PresenceVerifier;
 using vision::VisionError;
 using vision::VisionOptions;
 
-constexpr int kRefused = 1;
-constexpr int kUsage = 2;
 // Liveness bursts are analysed at about this rate, the rate the tracker's limits were set at.
 constexpr double kLivenessFps = 10.0;
 
@@ -53,7 +51,7 @@ std::unique_ptr<PresenceVerifier> makeVerifier(const VisionOptions& options) {
         return std::make_unique<PresenceVerifier>(options);
     } catch (const VisionError& e) {
         std::cerr << "vigil: " << e.code() << ": " << e.what() << "\n";
-        std::exit(kUsage);
+        std::exit(kExitUsage);
     }
 }
 
@@ -129,7 +127,7 @@ void addDetect(CLI::App& vision) {
                              .dump()
                       << std::endl;
         }
-        if (unreadable) std::exit(kUsage);
+        if (unreadable) std::exit(kExitUsage);
     });
 }
 
@@ -147,13 +145,13 @@ void addVerify(CLI::App& vision) {
         auto options = optionsFrom(*flags);
         if (flags->threshold) options.matchThreshold = *flags->threshold;
         const auto referenceImage = readImage(*reference);
-        if (!referenceImage) std::exit(kUsage);
+        if (!referenceImage) std::exit(kExitUsage);
         auto verifier = makeVerifier(options);
         const auto enrolled = verifier->enrol(*referenceImage);
         if (!enrolled.ok()) {
             std::cerr << "vigil: " << *reference << " has no usable face: " << enrolled.code << ": "
                       << enrolled.reason << "\n";
-            std::exit(kRefused);
+            std::exit(kExitRefused);
         }
         bool unreadable = false;
         for (const auto& path : *probes) {
@@ -173,7 +171,7 @@ void addVerify(CLI::App& vision) {
                              .dump()
                       << std::endl;
         }
-        if (unreadable) std::exit(kUsage);
+        if (unreadable) std::exit(kExitUsage);
     });
 }
 
@@ -239,19 +237,19 @@ void addLiveness(CLI::App& vision) {
         if (!challenge) {
             std::cerr << "vigil: unknown challenge '" << *challengeName
                       << "' (turn_left, turn_right, look_up or blink)\n";
-            std::exit(kUsage);
+            std::exit(kExitUsage);
         }
         auto verifier = makeVerifier(optionsFrom(*flags));
         std::vector<vision::Embedding> references;
         vision::LivenessOptions livenessOptions;
         if (!reference->empty()) {
             const auto image = readImage(*reference);
-            if (!image) std::exit(kUsage);
+            if (!image) std::exit(kExitUsage);
             const auto enrolled = verifier->enrol(*image);
             if (!enrolled.ok()) {
                 std::cerr << "vigil: " << *reference << " has no usable face: " << enrolled.code
                           << ": " << enrolled.reason << "\n";
-                std::exit(kRefused);
+                std::exit(kExitRefused);
             }
             references.push_back(enrolled.embedding);
             livenessOptions.requireMatch = true;
@@ -267,7 +265,7 @@ void addLiveness(CLI::App& vision) {
         if (!read) {
             std::cerr << "vigil: cannot read " << *source
                       << " as a video or a folder of .jpg frames\n";
-            std::exit(kUsage);
+            std::exit(kExitUsage);
         }
         if (!verdict) verdict = tracker.finish();
         std::cout << json{{"challenge", *challengeName},
@@ -276,7 +274,7 @@ void addLiveness(CLI::App& vision) {
                           {"reason", verdict->reason}}
                          .dump()
                   << std::endl;
-        if (!verdict->passed) std::exit(kRefused);
+        if (!verdict->passed) std::exit(kExitRefused);
     });
 }
 

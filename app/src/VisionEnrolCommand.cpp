@@ -21,16 +21,13 @@ namespace vigil::app {
 
 namespace {
 
-constexpr int kRefused = 1;
-constexpr int kUsage = 2;
-
 // Reads the photo and applies the enrolment gate; exits on a bad file or a refused photo.
 signaling::ReferenceCheck gate(const common::Config& config, const std::string& modelsDir,
                                const std::string& path, std::string& bytes) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         std::cerr << "vigil: cannot read " << path << "\n";
-        std::exit(kUsage);
+        std::exit(kExitUsage);
     }
     bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     auto options = visionOptionsFrom(config);
@@ -42,11 +39,11 @@ signaling::ReferenceCheck gate(const common::Config& config, const std::string& 
                               config.vision.maxPhotoPixels);
     } catch (const vision::VisionError& e) {
         std::cerr << "vigil: " << e.code() << ": " << e.what() << "\n";
-        std::exit(kUsage);
+        std::exit(kExitUsage);
     }
     if (check.code == "bad_image") {
         std::cerr << "vigil: " << path << " is not a JPEG or PNG photo\n";
-        std::exit(kUsage);
+        std::exit(kExitUsage);
     }
     if (!check.ok()) {
         std::cout << nlohmann::json{{"image", path},
@@ -55,7 +52,7 @@ signaling::ReferenceCheck gate(const common::Config& config, const std::string& 
                                     {"reason", check.reason}}
                          .dump()
                   << "\n";
-        std::exit(kRefused);
+        std::exit(kExitRefused);
     }
     return check;
 }

@@ -5,10 +5,6 @@
 
 namespace fanout {
 
-namespace {
-constexpr auto kConnectLimit = std::chrono::seconds(15);
-}  // namespace
-
 Audience::Audience(int port, std::string classId, std::string source,
                    std::vector<std::string> tokens, int decoders)
     : port_(port),

@@ -7,8 +7,6 @@ namespace fanout {
 
 namespace {
 
-constexpr auto kConnectLimit = std::chrono::seconds(15);
-
 // What the join reply's `camera` asks of the browser.
 vigil::testing::PeerOptions cameraOptions(const nlohmann::json& joinReply) {
     const auto camera = joinReply.value("camera", nlohmann::json::object());

@@ -2,6 +2,7 @@
 // One person in the class: a WebSocket signed in with a (possibly shared) session token that
 // has joined the class, and the WebRTC peer that publishes or views over it.
 
+#include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -10,6 +11,9 @@
 #include "WsClient.hpp"
 
 namespace fanout {
+
+// How long a group of participants may take to connect and sign in.
+inline constexpr auto kConnectLimit = std::chrono::seconds(15);
 
 struct Participant {
     std::unique_ptr<vigil::testing::WsClient> ws;

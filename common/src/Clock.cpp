@@ -44,7 +44,6 @@ bool digits(const std::string& s, size_t pos, size_t n, int& out) {
     return true;
 }
 
-constexpr std::int64_t kDayMs = 86400000;
 }  // namespace
 
 Millis nowMillis() {

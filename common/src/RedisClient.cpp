@@ -15,7 +15,7 @@
 namespace vigil::common {
 
 namespace {
-VIGIL_LOG_CATEGORY("redis")
+VIGIL_LOG_CATEGORY(redisClientLog, "redis")
 
 // Round trips of awaited commands (GET /metrics): latency of those answered, and failures by
 // kind. A stalled or lost Redis shows as "lost" (timed out and dropped) and "unavailable"
@@ -169,8 +169,8 @@ void RedisClient::connect() {
     const auto& ep = options_.endpoint;
     redisAsyncContext* ac = redisAsyncConnect(ep.host.c_str(), ep.port);
     if (ac == nullptr || ac->err != 0) {
-        logger()->warn("{}: cannot connect to {}:{}: {}", options_.name, ep.host, ep.port,
-                       ac != nullptr ? ac->errstr : "out of memory");
+        redisClientLog()->warn("{}: cannot connect to {}:{}: {}", options_.name, ep.host, ep.port,
+                               ac != nullptr ? ac->errstr : "out of memory");
         if (ac != nullptr) redisAsyncFree(ac);
         scheduleReconnect();
         return;
@@ -214,7 +214,7 @@ void RedisClient::releaseSource() {
 
 void RedisClient::dropConnection(const std::string& why) {
     if (ac_ == nullptr) return;
-    logger()->warn("{}: dropping connection: {}", options_.name, why);
+    redisClientLog()->warn("{}: dropping connection: {}", options_.name, why);
     redisAsyncContext* ac = ac_;
     ac_ = nullptr;
     connected_ = false;
@@ -245,8 +245,8 @@ void RedisClient::onConnected(int status) {
     if (status != REDIS_OK) {
         connectTimer_.cancel();
         lastFailure_ = ac_ != nullptr ? ac_->errstr : "connect failed";
-        logger()->warn("{}: connect to {}:{} failed: {}", options_.name, options_.endpoint.host,
-                       options_.endpoint.port, lastFailure_);
+        redisClientLog()->warn("{}: connect to {}:{} failed: {}", options_.name,
+                               options_.endpoint.host, options_.endpoint.port, lastFailure_);
         // hiredis frees the context after this callback returns.
         ac_ = nullptr;
         connected_ = false;
@@ -290,8 +290,8 @@ void RedisClient::onHandshakeReply(void* raw) {
         // The reply names the failure (WRONGPASS, NOAUTH, ...), never the password.
         std::string why =
             handshake_.front()[0] + " refused: " + std::string(reply->str, reply->len);
-        logger()->error("{}: {}:{}: {}", options_.name, options_.endpoint.host,
-                        options_.endpoint.port, why);
+        redisClientLog()->error("{}: {}:{}: {}", options_.name, options_.endpoint.host,
+                                options_.endpoint.port, why);
         handshake_.clear();
         dropConnection(why);
         return;
@@ -313,7 +313,7 @@ void RedisClient::onReady() {
     connected_ = true;
     lastFailure_.clear();
     backoff_ = std::chrono::milliseconds(200);
-    logger()->info(
+    redisClientLog()->info(
         "{}: connected to {}:{}{}", options_.name, options_.endpoint.host, options_.endpoint.port,
         options_.endpoint.password.empty()
             ? ""
@@ -330,7 +330,8 @@ void RedisClient::onReady() {
 }
 
 void RedisClient::onDisconnected(int status) {
-    logger()->warn("{}: disconnected ({})", options_.name, status == REDIS_OK ? "clean" : "error");
+    redisClientLog()->warn("{}: disconnected ({})", options_.name,
+                           status == REDIS_OK ? "clean" : "error");
     ac_ = nullptr;
     connected_ = false;
     releaseSource();
@@ -356,7 +357,7 @@ void RedisClient::onMessage(void* raw) {
     try {
         if (messageHandler_) messageHandler_(channel, message);
     } catch (const std::exception& e) {
-        logger()->error("{}: message handler threw: {}", options_.name, e.what());
+        redisClientLog()->error("{}: message handler threw: {}", options_.name, e.what());
     }
 }
 
@@ -376,8 +377,8 @@ bool RedisClient::issue(const std::vector<std::string>& args, CommandAwaiter* aw
 
 void RedisClient::send(std::vector<std::string> args) {
     if (!issue(args, nullptr)) {
-        logger()->warn("{}: {} not sent: not connected", options_.name,
-                       args.empty() ? "" : args[0]);
+        redisClientLog()->warn("{}: {} not sent: not connected", options_.name,
+                               args.empty() ? "" : args[0]);
     }
 }
 
@@ -405,8 +406,8 @@ void RedisClient::onReply(void* raw, CommandAwaiter* awaiter) {
     if (awaiter == nullptr) {
         auto* reply = static_cast<redisReply*>(raw);
         if (reply != nullptr && reply->type == REDIS_REPLY_ERROR) {
-            logger()->warn("{}: error reply: {}", options_.name,
-                           std::string(reply->str, reply->len));
+            redisClientLog()->warn("{}: error reply: {}", options_.name,
+                                   std::string(reply->str, reply->len));
         }
         return;
     }

@@ -10,7 +10,7 @@
 namespace vigil::media::detail {
 
 namespace {
-VIGIL_LOG_CATEGORY("media.tap")
+VIGIL_LOG_CATEGORY(cameraTapLog, "media.tap")
 
 // Marks on a decoded picture, set by the gate behind the decoder and read by onSample:
 // videoconvert copies buffer flags, and GStreamer leaves those from
@@ -72,8 +72,8 @@ CameraTap::CameraTap(Context& ctx, GstElement* pipeline, std::string room,
         publisher_->requestKeyFrame();
         return true;
     });
-    logger()->info("room {}: sampling {}'s camera every {} s", room_, subject_,
-                   ctx_.options.sampleSeconds);
+    cameraTapLog()->info("room {}: sampling {}'s camera every {} s", room_, subject_,
+                         ctx_.options.sampleSeconds);
 }
 
 CameraTap::~CameraTap() {
@@ -86,8 +86,8 @@ void CameraTap::burst(int fps, int durationMs) {
     burstUntilNs_ = monotonicNs() + static_cast<std::int64_t>(durationMs) * 1000000;
     // Until a key frame arrives the gate has nothing the decoder can start from.
     publisher_->requestKeyFrame();
-    logger()->info("room {}: burst of {}'s camera, {} fps for {} ms", room_, subject_, fps,
-                   durationMs);
+    cameraTapLog()->info("room {}: burst of {}'s camera, {} fps for {} ms", room_, subject_, fps,
+                         durationMs);
 }
 
 bool CameraTap::bursting() const {

@@ -5,7 +5,7 @@
 namespace vigil::media::detail {
 
 namespace {
-VIGIL_LOG_CATEGORY("media.endpoint")
+VIGIL_LOG_CATEGORY(endpointLog, "media.endpoint")
 }  // namespace
 
 struct Endpoint::Shared {
@@ -49,8 +49,8 @@ void onIceConnectionState(GObject* webrtc, GParamSpec* /*spec*/, gpointer data) 
     GstWebRTCICEConnectionState state = GST_WEBRTC_ICE_CONNECTION_STATE_NEW;
     g_object_get(webrtc, "ice-connection-state", &state, nullptr);
     auto shared = sharedOf(data);
-    logger()->debug("session {}: ice connection state {}", shared->session,
-                    static_cast<int>(state));
+    endpointLog()->debug("session {}: ice connection state {}", shared->session,
+                         static_cast<int>(state));
     if (state == GST_WEBRTC_ICE_CONNECTION_STATE_FAILED) reportFailure(shared, "ice_failed");
 }
 
@@ -103,7 +103,7 @@ void configureIceAgent(GstElement* webrtc, const MediaOptions& options,
     GstWebRTCICE* ice = nullptr;
     g_object_get(webrtc, "ice-agent", &ice, nullptr);
     if (ice == nullptr) {
-        logger()->warn("session {}: webrtcbin has no ICE agent to configure", session);
+        endpointLog()->warn("session {}: webrtcbin has no ICE agent to configure", session);
         return;
     }
     if (portRange) {
@@ -111,11 +111,12 @@ void configureIceAgent(GstElement* webrtc, const MediaOptions& options,
                      static_cast<guint>(options.portMax), nullptr);
     }
     if (!options.iceAddresses.empty() && !turnOffUpnp(ice))
-        logger()->warn("session {}: cannot turn off the ICE agent's UPnP", session);
+        endpointLog()->warn("session {}: cannot turn off the ICE agent's UPnP", session);
     for (const auto& address : options.iceAddresses) {
         gboolean added = FALSE;
         g_signal_emit_by_name(ice, "add-local-ip-address", address.c_str(), &added);
-        if (added == FALSE) logger()->warn("session {}: ICE cannot gather on {}", session, address);
+        if (added == FALSE)
+            endpointLog()->warn("session {}: ICE cannot gather on {}", session, address);
     }
     gst_object_unref(ice);
 }

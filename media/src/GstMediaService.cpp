@@ -19,7 +19,7 @@ using detail::MediaFailure;
 using detail::Room;
 
 namespace {
-VIGIL_LOG_CATEGORY("media")
+VIGIL_LOG_CATEGORY(gstMediaServiceLog, "media")
 
 constexpr const char* kRequiredElements[] = {
     "webrtcbin",    "nicesrc",      "dtlssrtpenc", "srtpenc",      "rtpvp8depay", "rtpvp8pay",
@@ -67,7 +67,7 @@ public:
                                                [this, id](GstMessage* m) { onBusMessage(id, m); });
             rooms_.emplace(id, std::move(room));
         } catch (const MediaFailure& e) {
-            logger()->error("room {}: {}", id, e.what());
+            gstMediaServiceLog()->error("room {}: {}", id, e.what());
             throw ApiError("media_failed", "the media server could not open the room");
         }
     }
@@ -122,14 +122,15 @@ public:
             dropSession(roomId, session);
             throw;
         } catch (const std::exception& e) {
-            logger()->warn("room {} session {}: publish failed: {}", roomId, session, e.what());
+            gstMediaServiceLog()->warn("room {} session {}: publish failed: {}", roomId, session,
+                                       e.what());
             dropSession(roomId, session);
             throw ApiError("bad_sdp", std::string("the offer was refused: ") + e.what());
         }
         if (sessions_.find(session) == sessions_.end())
             throw ApiError("unknown_session", "the session ended while it was being set up");
-        logger()->info("room {} session {}: {} publishes {}", roomId, session, request.source,
-                       toString(request.stream));
+        gstMediaServiceLog()->info("room {} session {}: {} publishes {}", roomId, session,
+                                   request.source, toString(request.stream));
         co_return answer;
     }
 
@@ -154,7 +155,8 @@ public:
         try {
             offer = co_await viewer->start();
         } catch (const std::exception& e) {
-            logger()->warn("room {} session {}: view failed: {}", roomId, session, e.what());
+            gstMediaServiceLog()->warn("room {} session {}: view failed: {}", roomId, session,
+                                       e.what());
             dropSession(roomId, session);
             throw ApiError("media_failed", "the stream could not be set up; try again");
         }
@@ -169,7 +171,8 @@ public:
         try {
             co_await viewer->applyAnswer(sdp);
         } catch (const ApiError& e) {
-            logger()->info("session {}: answer refused ({}): {}", session, e.what(), sdp);
+            gstMediaServiceLog()->info("session {}: answer refused ({}): {}", session, e.what(),
+                                       sdp);
             throw;
         } catch (const std::exception& e) {
             throw ApiError("bad_sdp", std::string("the answer was refused: ") + e.what());
@@ -200,7 +203,7 @@ public:
             std::string offer = co_await viewer->restart();
             co_return offer;
         } catch (const std::exception& e) {
-            logger()->warn("session {}: ICE restart failed: {}", session, e.what());
+            gstMediaServiceLog()->warn("session {}: ICE restart failed: {}", session, e.what());
             throw ApiError("media_failed", "the stream could not be restarted");
         }
     }
@@ -372,7 +375,7 @@ private:
                     *ctx_, room->pipeline, recording, *publisher, nextSegment());
             }
         } catch (const std::exception& e) {
-            logger()->error("room {} session {}: {}", roomId, session, e.what());
+            gstMediaServiceLog()->error("room {} session {}: {}", roomId, session, e.what());
         }
         if (ctx_->listener != nullptr)
             ctx_->listener->onPublisherReady(roomId, req.source, req.stream);
@@ -380,7 +383,7 @@ private:
 
     void sessionFailed(std::string roomId, std::string session, std::string reason) {
         if (sessions_.find(session) == sessions_.end()) return;
-        logger()->warn("room {} session {}: failed: {}", roomId, session, reason);
+        gstMediaServiceLog()->warn("room {} session {}: failed: {}", roomId, session, reason);
         Room* room = findRoom(roomId);
         if (room != nullptr && room->publishers.count(session) != 0) {
             removePublisher(*room, session, reason);
@@ -401,9 +404,9 @@ private:
                 gchar* debug = nullptr;
                 gst_message_parse_error(message, &err, &debug);
                 std::string text = err != nullptr ? err->message : "unknown error";
-                logger()->error("room {}: error from {}: {} ({})", roomId,
-                                GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), text,
-                                debug != nullptr ? debug : "");
+                gstMediaServiceLog()->error("room {}: error from {}: {} ({})", roomId,
+                                            GST_OBJECT_NAME(GST_MESSAGE_SRC(message)), text,
+                                            debug != nullptr ? debug : "");
                 if (err != nullptr) g_error_free(err);
                 g_free(debug);
                 std::string session = room->sessionOf(message);
@@ -424,14 +427,14 @@ private:
             case GST_MESSAGE_WARNING: {
                 GError* err = nullptr;
                 gst_message_parse_warning(message, &err, nullptr);
-                logger()->warn("room {}: warning from {}: {}", roomId,
-                               GST_OBJECT_NAME(GST_MESSAGE_SRC(message)),
-                               err != nullptr ? err->message : "");
+                gstMediaServiceLog()->warn("room {}: warning from {}: {}", roomId,
+                                           GST_OBJECT_NAME(GST_MESSAGE_SRC(message)),
+                                           err != nullptr ? err->message : "");
                 if (err != nullptr) g_error_free(err);
                 break;
             }
             case GST_MESSAGE_EOS:
-                logger()->debug("room {}: end of stream", roomId);
+                gstMediaServiceLog()->debug("room {}: end of stream", roomId);
                 break;
             default:
                 break;
@@ -501,11 +504,12 @@ void initGStreamer() {
 std::unique_ptr<MediaService> makeGstMediaService(common::EventLoop& loop, MediaOptions options) {
     initGStreamer();
     if (options.iceAddresses.empty()) {
-        logger()->info("ICE gathers on every address of this host (media.ice_addresses empty)");
+        gstMediaServiceLog()->info(
+            "ICE gathers on every address of this host (media.ice_addresses empty)");
     } else {
         std::string list;
         for (const auto& a : options.iceAddresses) list += (list.empty() ? "" : ", ") + a;
-        logger()->info("ICE gathers only on {}", list);
+        gstMediaServiceLog()->info("ICE gathers only on {}", list);
     }
     return std::make_unique<GstMediaService>(loop, std::move(options));
 }

@@ -8,7 +8,7 @@
 namespace vigil::media::detail {
 
 namespace {
-VIGIL_LOG_CATEGORY("media.publisher")
+VIGIL_LOG_CATEGORY(publisherLog, "media.publisher")
 
 // Fixed payload types for what the server sends: viewers' offers are made from these caps.
 constexpr int kVp8PayloadType = 96;
@@ -103,8 +103,8 @@ void Publisher::onPadAdded(GstPad* pad) {
     try {
         linkTrack(pad, media, codec);
     } catch (const std::exception& e) {
-        logger()->error("session {}: cannot take {} {}: {}", request_.session, media, codec,
-                        e.what());
+        publisherLog()->error("session {}: cannot take {} {}: {}", request_.session, media, codec,
+                              e.what());
         GstElement* sink = makeElement("fakesink");
         g_object_set(sink, "sync", FALSE, "async", FALSE, nullptr);
         gst_bin_add(GST_BIN(pipeline_), sink);
@@ -208,8 +208,8 @@ void Publisher::linkTrack(GstPad* pad, const std::string& media, const std::stri
     GstPadLinkReturn linked = gst_pad_link(pad, depaySinkPad);
     gst_object_unref(depaySinkPad);
     if (linked != GST_PAD_LINK_OK) throw MediaFailure("could not link the incoming stream");
-    logger()->info("session {}: receiving {} {} from {}", request_.session, media, codec,
-                   request_.source);
+    publisherLog()->info("session {}: receiving {} {} from {}", request_.session, media, codec,
+                         request_.source);
     if (first) {
         auto alive = alive_;
         ctx_.post([this, alive]() {
@@ -297,7 +297,7 @@ void Publisher::stop() {
         if (t->rtpCaps != nullptr) gst_caps_unref(t->rtpCaps);
         t->rtpCaps = nullptr;
     }
-    logger()->info("session {}: publisher {} stopped", request_.session, request_.source);
+    publisherLog()->info("session {}: publisher {} stopped", request_.session, request_.source);
 }
 
 }  // namespace vigil::media::detail

@@ -11,7 +11,7 @@
 namespace vigil::media::detail {
 
 namespace {
-VIGIL_LOG_CATEGORY("media.recorder")
+VIGIL_LOG_CATEGORY(recorderLog, "media.recorder")
 
 constexpr auto kFinishTimeout = std::chrono::seconds(10);
 // The chunker writes one group of pictures at a time and a player seeks to key frames, but
@@ -161,8 +161,8 @@ Recorder::Recorder(Context& ctx, GstElement* pipeline, std::shared_ptr<Recording
         if (p) p->requestKeyFrame();
         return static_cast<bool>(p);
     });
-    logger()->info("room {}: recording {} of {}, segment {}, to {}", info_->room, info_->id,
-                   source_, segment_, dir.string());
+    recorderLog()->info("room {}: recording {} of {}, segment {}, to {}", info_->room, info_->id,
+                        source_, segment_, dir.string());
 }
 
 Recorder::~Recorder() {
@@ -175,8 +175,9 @@ void Recorder::handleMessage(GstMessage* message) {
         GError* err = nullptr;
         gchar* debug = nullptr;
         gst_message_parse_error(message, &err, &debug);
-        logger()->error("recording {}: {} ({}); the recording stops here", info_->id,
-                        err != nullptr ? err->message : "error", debug != nullptr ? debug : "");
+        recorderLog()->error("recording {}: {} ({}); the recording stops here", info_->id,
+                             err != nullptr ? err->message : "error",
+                             debug != nullptr ? debug : "");
         if (err != nullptr) g_error_free(err);
         g_free(debug);
         // What was written is reported; its final chunk ends the segment as interrupted.
@@ -241,8 +242,8 @@ void Recorder::reportChunk(const std::string& path, std::int64_t startMs, std::i
         chunk.sha256 = sha256OfFile(chunk.path, chunk.bytes);
         if (!alive->load()) return;
         ctx->post([ctx, chunk]() {
-            logger()->info("recording {}: chunk {} closed ({} bytes, sha256 {})", chunk.recording,
-                           chunk.index, chunk.bytes, chunk.sha256);
+            recorderLog()->info("recording {}: chunk {} closed ({} bytes, sha256 {})",
+                                chunk.recording, chunk.index, chunk.bytes, chunk.sha256);
             if (ctx->listener != nullptr) ctx->listener->onRecordingChunk(chunk);
         });
     });
@@ -266,7 +267,7 @@ void Recorder::finish(std::function<void()> finished) {
     // The muxer closes its chunk (duration, cues) on end of stream.
     for (auto* src : sources_) gst_app_src_end_of_stream(GST_APP_SRC(src));
     giveUp_ = ctx_.loop.after(kFinishTimeout, [this]() {
-        logger()->warn("recording {}: last chunk did not close in time", info_->id);
+        recorderLog()->warn("recording {}: last chunk did not close in time", info_->id);
         release();
     });
 }

@@ -5,7 +5,7 @@
 namespace vigil::media::detail {
 
 namespace {
-VIGIL_LOG_CATEGORY("media.room")
+VIGIL_LOG_CATEGORY(roomLog, "media.room")
 
 gboolean onBus(GstBus* /*bus*/, GstMessage* message, gpointer data) {
     auto* room = static_cast<Room*>(data);
@@ -30,7 +30,7 @@ Room::Room(Context& c, RoomSpec s, std::function<void(GstMessage*)> handler)
     gst_object_unref(bus);
     if (gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE)
         throw MediaFailure("the pipeline of room " + spec.id + " did not start");
-    logger()->info("room {}: pipeline started", spec.id);
+    roomLog()->info("room {}: pipeline started", spec.id);
 }
 
 Room::~Room() {
@@ -46,7 +46,7 @@ Room::~Room() {
     g_source_unref(busWatch);
     gst_element_set_state(pipeline, GST_STATE_NULL);
     gst_object_unref(pipeline);
-    logger()->info("room {}: pipeline freed", spec.id);
+    roomLog()->info("room {}: pipeline freed", spec.id);
 }
 
 std::string Room::sessionOf(GstMessage* message) const {

@@ -5,7 +5,7 @@
 namespace vigil::media::detail {
 
 namespace {
-VIGIL_LOG_CATEGORY("media.viewer")
+VIGIL_LOG_CATEGORY(viewerLog, "media.viewer")
 
 constexpr guint64 kQueueNs = 500ULL * GST_MSECOND;
 }  // namespace
@@ -62,7 +62,7 @@ std::shared_ptr<Viewer::Attachment> Viewer::attach() {
                 GstCaps* prefs = gst_caps_copy(track->rtpCaps);
                 gst_caps_set_simple(prefs, "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE, nullptr);
                 gchar* text = gst_caps_to_string(prefs);
-                logger()->debug("session {}: offering {}", request_.session, text);
+                viewerLog()->debug("session {}: offering {}", request_.session, text);
                 g_free(text);
                 g_object_set(transceiver, "direction",
                              GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, "codec-preferences",
@@ -119,7 +119,7 @@ common::Task<std::string> Viewer::restart() {
     current_ = attach();
     auto att = current_;
     std::string offer = co_await att->endpoint->makeOffer();
-    logger()->info("session {}: ICE restarted with a new endpoint", request_.session);
+    viewerLog()->info("session {}: ICE restarted with a new endpoint", request_.session);
     co_return offer;
 }
 

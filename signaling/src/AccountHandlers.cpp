@@ -15,7 +15,7 @@ using common::Task;
 using nlohmann::json;
 
 namespace {
-VIGIL_LOG_CATEGORY("accounts")
+VIGIL_LOG_CATEGORY(accountHandlersLog, "accounts")
 }  // namespace
 
 Task<void> ClassHub::requireCurrentAccount(ConnPtr conn) {
@@ -36,7 +36,7 @@ void ClassHub::endSession(const ConnPtr& conn, const std::string& reason) {
     if (conn->closed || conn->sessionEnded) return;
     conn->sessionEnded = true;
     conn->sessionTimer.cancel();
-    logger()->info("conn {}: session ended ({}); closing", conn->key, reason);
+    accountHandlersLog()->info("conn {}: session ended ({}); closing", conn->key, reason);
     push(conn, json{{"type", "session_ended"}, {"reason", reason}});
     if (server_ != nullptr) server_->close(conn->id, 1008, "session ended: " + reason);
 }

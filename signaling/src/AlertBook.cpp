@@ -6,6 +6,7 @@
 
 #include "vigil/common/Error.hpp"
 #include "vigil/common/Log.hpp"
+#include "vigil/common/RedisValue.hpp"
 #include "vigil/signaling/Access.hpp"
 #include "vigil/signaling/Keys.hpp"
 
@@ -18,7 +19,7 @@ using nlohmann::json;
 
 namespace {
 
-VIGIL_LOG_CATEGORY("alerts")
+VIGIL_LOG_CATEGORY(alertBookLog, "alerts")
 
 // How many of the newest alerts of one unit a list looks at: an agency's unit raises far
 // fewer than this in the weeks anyone pages through.
@@ -114,35 +115,30 @@ redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
 return 1
 )lua";
 
-std::string field(const std::map<std::string, std::string>& h, const char* name) {
-    auto it = h.find(name);
-    return it == h.end() ? std::string() : it->second;
-}
-
 Millis millisField(const std::map<std::string, std::string>& h, const char* name) {
-    return std::strtoll(field(h, name).c_str(), nullptr, 10);
+    return std::strtoll(common::fieldOf(h, name).c_str(), nullptr, 10);
 }
 
 Alert alertFromHash(const std::map<std::string, std::string>& h) {
     Alert a;
-    a.id = field(h, "id");
-    a.kind = field(h, "kind");
-    a.subject = field(h, "subject");
-    a.unit = field(h, "unit");
-    a.escalatedTo = field(h, "escalated_to");
-    a.classId = field(h, "class");
-    a.call = field(h, "call");
-    a.checkin = field(h, "checkin");
-    a.message = field(h, "message");
-    a.state = parseAlertState(field(h, "state")).value_or(AlertState::Open);
+    a.id = common::fieldOf(h, "id");
+    a.kind = common::fieldOf(h, "kind");
+    a.subject = common::fieldOf(h, "subject");
+    a.unit = common::fieldOf(h, "unit");
+    a.escalatedTo = common::fieldOf(h, "escalated_to");
+    a.classId = common::fieldOf(h, "class");
+    a.call = common::fieldOf(h, "call");
+    a.checkin = common::fieldOf(h, "checkin");
+    a.message = common::fieldOf(h, "message");
+    a.state = parseAlertState(common::fieldOf(h, "state")).value_or(AlertState::Open);
     a.raisedAt = millisField(h, "raised_at");
     a.acknowledgedAt = millisField(h, "acknowledged_at");
-    a.acknowledgedBy = field(h, "acknowledged_by");
+    a.acknowledgedBy = common::fieldOf(h, "acknowledged_by");
     a.resolvedAt = millisField(h, "resolved_at");
-    a.resolvedBy = field(h, "resolved_by");
-    a.note = field(h, "note");
+    a.resolvedBy = common::fieldOf(h, "resolved_by");
+    a.note = common::fieldOf(h, "note");
     a.escalatedAt = millisField(h, "escalated_at");
-    a.dedupeKey = field(h, "dedupe");
+    a.dedupeKey = common::fieldOf(h, "dedupe");
     return a;
 }
 
@@ -258,8 +254,8 @@ Task<std::optional<Alert>> AlertBook::raise(Alert alert, std::string dedupeKey) 
 
     auto reply = co_await redis_.command(raiseCommand(alert));
     if (reply.elements.size() < 2 || reply.elements[0].str != "raised") co_return std::nullopt;
-    logger()->info("alert {} raised: {} for {} at {}", alert.id, alert.kind, alert.subject,
-                   alert.unit);
+    alertBookLog()->info("alert {} raised: {} for {} at {}", alert.id, alert.kind, alert.subject,
+                         alert.unit);
     tell(alert, false);
     co_return alert;
 }
@@ -390,8 +386,8 @@ Task<int> AlertBook::escalateOverdue(Millis now) {
         if (done.asInteger() != 1) continue;
         json detail{{"from", from}, {"to", to}, {"subject", alert->subject}, {"kind", alert->kind}};
         co_await audit_.append("system", "alert_escalated", id, detail.dump());
-        logger()->warn("alert {} ({} for {}) left open: escalated from {} to {}", id, alert->kind,
-                       alert->subject, from, to);
+        alertBookLog()->warn("alert {} ({} for {}) left open: escalated from {} to {}", id,
+                             alert->kind, alert->subject, from, to);
         alert->escalatedTo = to;
         alert->escalatedAt = now;
         tell(*alert, true);
@@ -405,7 +401,7 @@ void AlertBook::tell(const Alert& alert, bool escalated) {
     try {
         listener_->onAlert(alert, escalated);
     } catch (const std::exception& e) {
-        logger()->error("alert {}: the listener failed: {}", alert.id, e.what());
+        alertBookLog()->error("alert {}: the listener failed: {}", alert.id, e.what());
     }
 }
 

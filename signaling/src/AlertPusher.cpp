@@ -10,7 +10,7 @@ using common::Task;
 using nlohmann::json;
 
 namespace {
-VIGIL_LOG_CATEGORY("alerts")
+VIGIL_LOG_CATEGORY(alertPusherLog, "alerts")
 }  // namespace
 
 void AlertPusher::onAlert(const Alert& alert, bool escalated) {
@@ -18,7 +18,7 @@ void AlertPusher::onAlert(const Alert& alert, bool escalated) {
         try {
             if (e) std::rethrow_exception(e);
         } catch (const std::exception& ex) {
-            logger()->warn("alert {}: not pushed: {}", id, ex.what());
+            alertPusherLog()->warn("alert {}: not pushed: {}", id, ex.what());
         }
     });
 }

@@ -12,7 +12,7 @@ using common::Task;
 using nlohmann::json;
 
 namespace {
-VIGIL_LOG_CATEGORY("sweeper")
+VIGIL_LOG_CATEGORY(attendanceSweeperLog, "sweeper")
 constexpr int kNodeTtlSeconds = 15;
 }  // namespace
 
@@ -36,7 +36,9 @@ return {'ok', class, subject}
 
 Task<int> ClassHub::recoverOnStartup() {
     int closed = co_await closeStale(true);
-    if (closed > 0) logger()->warn("closed {} interval(s) left open by a previous process", closed);
+    if (closed > 0)
+        attendanceSweeperLog()->warn("closed {} interval(s) left open by a previous process",
+                                     closed);
     co_return closed;
 }
 
@@ -90,7 +92,8 @@ Task<int> ClassHub::closeStale(bool startup) {
             if (wasOpen) {
                 ++closed;
                 changed = true;
-                logger()->info("class {}: closed {}'s interval ({})", classId, subject, reason);
+                attendanceSweeperLog()->info("class {}: closed {}'s interval ({})", classId,
+                                             subject, reason);
                 if (reason != "server_restart") {
                     json kick{{"event", "kick"},
                               {"class", classId},

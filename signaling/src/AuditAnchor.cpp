@@ -16,7 +16,7 @@
 namespace vigil::signaling {
 
 namespace {
-VIGIL_LOG_CATEGORY("audit")
+VIGIL_LOG_CATEGORY(auditAnchorLog, "audit")
 
 // The signed text names what it is, so a MAC made with the same key for something else
 // cannot pass for a checkpoint.
@@ -68,8 +68,8 @@ void AuditAnchor::writePending() {
     const int error = errno;
     if (fd >= 0) ::close(fd);
     if (!written) {
-        logger()->error("audit anchor {}: checkpoint {} not written: {}", path_, c.id,
-                        std::strerror(error));
+        auditAnchorLog()->error("audit anchor {}: checkpoint {} not written: {}", path_, c.id,
+                                std::strerror(error));
     }
 }
 

@@ -17,7 +17,7 @@ using common::Task;
 using nlohmann::json;
 
 namespace {
-VIGIL_LOG_CATEGORY("calls")
+VIGIL_LOG_CATEGORY(callHandlersLog, "calls")
 }  // namespace
 
 void ClassHub::pushToUser(const std::string& userId, const json& message) {
@@ -87,7 +87,7 @@ Task<json> ClassHub::onCall(ConnPtr conn, const Request& request) {
                                {"ring_seconds", deps_.config.calls.ringSeconds},
                                {"ice_servers", iceServersFor(*subject)},
                                {"recording", deps_.config.recording.enabled}});
-    logger()->info("call {}: {} rings {}", callId, user.id, subjectId);
+    callHandlersLog()->info("call {}: {} rings {}", callId, user.id, subjectId);
     // `recording` tells both parties' pages whether to show that the call is recorded.
     co_return json{{"call", callId},
                    {"ice_servers", iceServersFor(user)},
@@ -123,7 +123,7 @@ Task<json> ClassHub::onCallAccept(ConnPtr conn, const Request& request) {
         // The subject's other tabs stop ringing.
         if (c->user && c->user->id == conn->user->id && c->id != conn->id) push(c, state);
     }
-    logger()->info("call {}: accepted", callId);
+    callHandlersLog()->info("call {}: accepted", callId);
     co_return json{{"call", callId},
                    {"ice_servers", iceServersFor(*conn->user)},
                    {"recording", deps_.config.recording.enabled}};
@@ -163,7 +163,7 @@ Task<void> ClassHub::finishCall(std::string callId, std::string state, std::stri
     json message{{"type", "call_state"}, {"call", callId}, {"state", state}, {"by", by}};
     pushToUser(officer, message);
     pushToUser(subject, message);
-    logger()->info("call {}: {} ({})", callId, state, by);
+    callHandlersLog()->info("call {}: {} ({})", callId, state, by);
     co_await deps_.redis.cmd("HSET", keys::call(callId), "state", state, "ended",
                              std::to_string(now), "by", by);
     if (state == "missed") {

@@ -1,6 +1,7 @@
 #include "vigil/signaling/CheckinRecords.hpp"
 
 #include "vigil/common/Crypto.hpp"
+#include "vigil/common/RedisValue.hpp"
 #include "vigil/signaling/Keys.hpp"
 
 namespace vigil::signaling {
@@ -25,13 +26,9 @@ std::string runKey(const std::string& subject) {
     return "vigil:checkinrun:" + subject;
 }
 
-std::string field(const std::map<std::string, std::string>& h, const std::string& name) {
-    auto it = h.find(name);
-    return it == h.end() ? std::string() : it->second;
-}
 long long number(const std::map<std::string, std::string>& h, const std::string& name) {
     try {
-        return std::stoll(field(h, name));
+        return std::stoll(common::fieldOf(h, name));
     } catch (const std::exception&) {
         return 0;
     }
@@ -40,30 +37,30 @@ long long number(const std::map<std::string, std::string>& h, const std::string&
 std::optional<Checkin> checkinFromHash(const std::map<std::string, std::string>& h) {
     if (h.empty()) return std::nullopt;
     Checkin c;
-    c.id = field(h, "id");
-    c.subject = field(h, "subject");
-    c.unit = field(h, "unit");
-    c.kind = field(h, "kind");
-    c.window = field(h, "window");
-    c.order = field(h, "order");
-    c.outcome = field(h, "outcome");
-    c.reason = field(h, "reason");
-    c.message = field(h, "message");
-    c.challenge = field(h, "challenge");
+    c.id = common::fieldOf(h, "id");
+    c.subject = common::fieldOf(h, "subject");
+    c.unit = common::fieldOf(h, "unit");
+    c.kind = common::fieldOf(h, "kind");
+    c.window = common::fieldOf(h, "window");
+    c.order = common::fieldOf(h, "order");
+    c.outcome = common::fieldOf(h, "outcome");
+    c.reason = common::fieldOf(h, "reason");
+    c.message = common::fieldOf(h, "message");
+    c.challenge = common::fieldOf(h, "challenge");
     try {
-        c.score = std::stod(field(h, "score"));
+        c.score = std::stod(common::fieldOf(h, "score"));
     } catch (const std::exception&) {
         c.score = -1;
     }
     c.startedAt = number(h, "started_at");
     c.decidedAt = number(h, "decided_at");
     c.attempt = static_cast<int>(number(h, "attempt"));
-    auto location = json::parse(field(h, "location"), nullptr, false);
+    auto location = json::parse(common::fieldOf(h, "location"), nullptr, false);
     if (auto parsed = parseCheckinLocation(location)) c.location = parsed;
-    c.locationRefused = field(h, "location_refused") == "1";
-    c.outOfArea = field(h, "out_of_area") == "1";
-    c.report = field(h, "report");
-    auto frames = json::parse(field(h, "frames"), nullptr, false);
+    c.locationRefused = common::fieldOf(h, "location_refused") == "1";
+    c.outOfArea = common::fieldOf(h, "out_of_area") == "1";
+    c.report = common::fieldOf(h, "report");
+    auto frames = json::parse(common::fieldOf(h, "frames"), nullptr, false);
     if (frames.is_array()) {
         for (const auto& f : frames)
             if (f.is_string()) c.frames.push_back(f.get<std::string>());
@@ -74,13 +71,13 @@ std::optional<Checkin> checkinFromHash(const std::map<std::string, std::string>&
 std::optional<CheckinOrder> orderFromHash(const std::map<std::string, std::string>& h) {
     if (h.empty()) return std::nullopt;
     CheckinOrder o;
-    o.id = field(h, "id");
-    o.subject = field(h, "subject");
-    o.unit = field(h, "unit");
+    o.id = common::fieldOf(h, "id");
+    o.subject = common::fieldOf(h, "subject");
+    o.unit = common::fieldOf(h, "unit");
     o.deadline = number(h, "deadline");
-    o.orderedBy = field(h, "ordered_by");
+    o.orderedBy = common::fieldOf(h, "ordered_by");
     o.orderedAt = number(h, "ordered_at");
-    o.state = field(h, "state");
+    o.state = common::fieldOf(h, "state");
     return o;
 }
 
@@ -202,7 +199,7 @@ Task<std::optional<std::string>> CheckinRecords::frame(std::string id, int index
 
 Task<WindowState> CheckinRecords::window(std::string subject, std::string windowKey) {
     auto h = (co_await redis_.cmd("HGETALL", windowKeyOf(subject, windowKey))).asMap();
-    co_return WindowState{static_cast<int>(number(h, "attempts")), field(h, "verified")};
+    co_return WindowState{static_cast<int>(number(h, "attempts")), common::fieldOf(h, "verified")};
 }
 
 Task<int> CheckinRecords::countAttempt(std::string subject, std::string windowKey) {

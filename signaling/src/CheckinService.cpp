@@ -18,7 +18,7 @@ using nlohmann::json;
 
 namespace {
 
-VIGIL_LOG_CATEGORY("checkin")
+VIGIL_LOG_CATEGORY(checkinServiceLog, "checkin")
 
 // How long the page has, after the ok reply, to get its camera to the server.
 constexpr Millis kCameraWaitMs = 30'000;
@@ -61,7 +61,7 @@ void CheckinService::spawnLogged(Task<void> task, const std::string& what) {
         try {
             if (e) std::rethrow_exception(e);
         } catch (const std::exception& ex) {
-            logger()->error("{} failed: {}", what, ex.what());
+            checkinServiceLog()->error("{} failed: {}", what, ex.what());
         }
     });
 }
@@ -202,8 +202,9 @@ Task<json> CheckinService::onStart(WsCaller caller, const Request& request) {
             decide(id, {"failed", "camera_off"}, messageFor("camera_off"), nullptr);
     });
     running_[id] = std::move(running);
-    logger()->info("check-in {} of {}: attempt {} ({} {}), challenge {}", id, user.id, attempt,
-                   record.kind, record.kind == "ordered" ? record.order : record.window, challenge);
+    checkinServiceLog()->info("check-in {} of {}: attempt {} ({} {}), challenge {}", id, user.id,
+                              attempt, record.kind,
+                              record.kind == "ordered" ? record.order : record.window, challenge);
 
     const int fps =
         challenge == "blink" ? deps_.config.presence.blinkBurstFps : deps_.config.presence.burstFps;
@@ -272,7 +273,8 @@ void CheckinService::cameraReady(const std::string& checkinId) {
                 decide(id, {"failed", "camera_off"}, "no decision came from the camera's frames",
                        nullptr);
         });
-    logger()->info("check-in {}: camera ready, watching for {}", checkinId, r.record.challenge);
+    checkinServiceLog()->info("check-in {}: camera ready, watching for {}", checkinId,
+                              r.record.challenge);
 }
 
 void CheckinService::cameraLeft(const std::string& checkinId, const std::string& reason) {
@@ -363,9 +365,9 @@ Task<void> CheckinService::finish(Checkin record, std::string windowKey, int att
                 {"reason", record.reason},   {"challenge", record.challenge},
                 {"score", record.score},     {"frames", record.frames}};
     co_await deps_.audit.append("system", "checkin_decided", record.id, detail.dump());
-    logger()->info("check-in {} of {}: {}{}{} ({} ms after the start)", record.id, record.subject,
-                   record.outcome, record.reason.empty() ? "" : "/", record.reason,
-                   record.decidedAt - record.startedAt);
+    checkinServiceLog()->info("check-in {} of {}: {}{}{} ({} ms after the start)", record.id,
+                              record.subject, record.outcome, record.reason.empty() ? "" : "/",
+                              record.reason, record.decidedAt - record.startedAt);
     // The last attempt failed: the officer hears of it now, not only when the window closes.
     if (!verified && left <= 0 &&
         co_await records_.flagOnce(record.subject, windowKey, "failed_alerted")) {
@@ -404,7 +406,7 @@ Task<void> CheckinService::recordMissed(const User& subject, std::string kind, s
     co_await deps_.alerts.raise(alert, "missed_checkin:" + subject.id + ":" + record.windowKey());
     std::string detail = json{{"subject", subject.id}, {"window", record.windowKey()}}.dump();
     co_await deps_.audit.append("system", "checkin_missed", record.id, detail);
-    logger()->info("check-in of {} missed: {}", subject.id, message);
+    checkinServiceLog()->info("check-in of {} missed: {}", subject.id, message);
 }
 
 Task<void> CheckinService::sweep(Millis now) {

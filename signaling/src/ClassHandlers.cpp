@@ -18,7 +18,7 @@ using common::Task;
 using nlohmann::json;
 
 namespace {
-VIGIL_LOG_CATEGORY("classes")
+VIGIL_LOG_CATEGORY(classHandlersLog, "classes")
 
 constexpr int kHeartbeatIntervalSeconds = 10;
 }  // namespace
@@ -38,7 +38,8 @@ Task<json> ClassHub::onAuth(ConnPtr conn, const Request& request) {
     conn->authTimer.cancel();
     endSessionAt(conn, state.until);
     names_[user->id] = user->name;
-    logger()->info("conn {}: authenticated as {} ({})", conn->key, user->id, toString(user->role));
+    classHandlersLog()->info("conn {}: authenticated as {} ({})", conn->key, user->id,
+                             toString(user->role));
     co_return json{{"user", user->publicJson()}, {"conn", conn->key}};
 }
 
@@ -427,8 +428,8 @@ Task<json> ClassHub::onEndClass(ConnPtr conn, const Request& request) {
     json message{{"type", "class_ended"}, {"class", cls.id}, {"ts", now}};
     json event10{{"event", "class_ended"}, {"class", cls.id}, {"message", message}};
     co_await publish(std::move(event10));
-    logger()->info("class {} ended by {}; {} open interval(s) closed", cls.id, conn->user->id,
-                   open.size());
+    classHandlersLog()->info("class {} ended by {}; {} open interval(s) closed", cls.id,
+                             conn->user->id, open.size());
     co_return json{{"class", cls.toJson(deps_.config.utcOffsetMinutes())}, {"closed", open.size()}};
 }
 

@@ -16,7 +16,7 @@ using common::Task;
 using nlohmann::json;
 
 namespace {
-VIGIL_LOG_CATEGORY("classhub")
+VIGIL_LOG_CATEGORY(classHubLog, "classhub")
 
 // ICE candidates a connection may send per second, as a multiple of the message limit.
 constexpr int kCandidateAllowance = 10;
@@ -70,12 +70,12 @@ void ClassHub::OnWsOpen(std::uint64_t connId, const std::string& peer) {
         std::chrono::seconds(deps_.config.auth.wsAuthTimeoutSeconds), [this, weak]() {
             auto c = weak.lock();
             if (!c || c->user || c->closed) return;
-            logger()->info("conn {}: no auth within {} s; closing", c->key,
-                           deps_.config.auth.wsAuthTimeoutSeconds);
+            classHubLog()->info("conn {}: no auth within {} s; closing", c->key,
+                                deps_.config.auth.wsAuthTimeoutSeconds);
             push(c, errorReply(nullptr, "unauthenticated", "authentication timed out"));
             if (server_ != nullptr) server_->close(c->id, 1008, "authentication timed out");
         });
-    logger()->debug("conn {}: open from {}", conn->key, peer);
+    classHubLog()->debug("conn {}: open from {}", conn->key, peer);
 }
 
 void ClassHub::strike(const ConnPtr& conn) {
@@ -85,8 +85,8 @@ void ClassHub::strike(const ConnPtr& conn) {
         conn->strikes = 0;
     }
     if (++conn->strikes >= deps_.config.protocol.abuseStrikes && server_ != nullptr) {
-        logger()->warn("conn {} ({}): {} protocol violations in a minute; closing", conn->key,
-                       conn->peer, conn->strikes);
+        classHubLog()->warn("conn {} ({}): {} protocol violations in a minute; closing", conn->key,
+                            conn->peer, conn->strikes);
         server_->close(conn->id, 1008, "too many invalid messages");
     }
 }
@@ -123,8 +123,8 @@ void ClassHub::OnWsMessage(std::uint64_t connId, std::string text, bool tooLarge
     }
     if (auto* error = std::get_if<ParseError>(&parsed)) {
         // The message quotes what the client sent (an unknown type, say): escaped.
-        logger()->info("conn {}: {}: {}", conn->key, error->code,
-                       common::logText(error->message, 200));
+        classHubLog()->info("conn {}: {}: {}", conn->key, error->code,
+                            common::logText(error->message, 200));
         push(conn, errorReply(error->id, error->code, error->message));
         strike(conn);
         return;
@@ -146,10 +146,10 @@ Task<void> ClassHub::handle(ConnPtr conn, Request request) {
         if (e.code() == "unauthenticated" || e.code() == "forbidden") strike(conn);
         refusedRead = e.code() == "forbidden" && messageRule(request.type).read && conn->user;
     } catch (const common::RedisError& e) {
-        logger()->error("conn {}: {} failed: {}", conn->key, toString(request.type), e.what());
+        classHubLog()->error("conn {}: {} failed: {}", conn->key, toString(request.type), e.what());
         reply = errorReply(request.id, "internal", "the record store is unavailable; try again");
     } catch (const std::exception& e) {
-        logger()->error("conn {}: {} failed: {}", conn->key, toString(request.type), e.what());
+        classHubLog()->error("conn {}: {} failed: {}", conn->key, toString(request.type), e.what());
         reply = errorReply(request.id, "internal", "internal error");
     }
     if (refusedRead && audit_ != nullptr) {
@@ -261,7 +261,7 @@ Task<void> ClassHub::shutdown() {
             classes.insert(conn->classId);
         } catch (const std::exception& e) {
             // Left open: the next start (or another node's sweep) closes it at its last heartbeat.
-            logger()->error("conn {}: recording shutdown failed: {}", conn->key, e.what());
+            classHubLog()->error("conn {}: recording shutdown failed: {}", conn->key, e.what());
         }
     }
     for (const auto& classId : classes) {
@@ -278,7 +278,7 @@ Task<void> ClassHub::onClosed(ConnPtr conn) {
         co_await leaveClass(conn, "disconnect");
     } catch (const std::exception& e) {
         // The sweeper closes the interval at its last heartbeat instead.
-        logger()->error("conn {}: recording disconnect failed: {}", conn->key, e.what());
+        classHubLog()->error("conn {}: recording disconnect failed: {}", conn->key, e.what());
     }
 }
 
@@ -326,7 +326,7 @@ void ClassHub::scheduleRoster(const std::string& classId) {
             try {
                 if (e) std::rethrow_exception(e);
             } catch (const std::exception& ex) {
-                logger()->warn("class {}: roster refresh failed: {}", classId, ex.what());
+                classHubLog()->warn("class {}: roster refresh failed: {}", classId, ex.what());
             }
         });
         rosterTimers_.erase(classId);
@@ -426,7 +426,7 @@ void ClassHub::sendToUser(const std::string& userId, json message) {
         try {
             if (e) std::rethrow_exception(e);
         } catch (const std::exception& ex) {
-            logger()->error("a message for {} was not sent: {}", userId, ex.what());
+            classHubLog()->error("a message for {} was not sent: {}", userId, ex.what());
         }
     });
 }

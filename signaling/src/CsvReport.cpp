@@ -81,7 +81,7 @@ const char* wordOf(const Column& c, CsvHeaders headers) {
 }
 
 // RFC 4180: quote a field holding a separator, a quote or a line break; double the quotes.
-std::string quoted(const std::string& field) {
+std::string csvQuoted(const std::string& field) {
     if (field.find_first_of(",\"\r\n") == std::string::npos) return field;
     std::string out = "\"";
     for (char ch : field) {
@@ -96,9 +96,9 @@ std::string quoted(const std::string& field) {
 // by spreadsheets (CSV injection, e.g. "=HYPERLINK(...)"); the apostrophe makes it text.
 std::string textCell(const std::string& field) {
     if (!field.empty() && std::string_view("=+-@\t\r").find(field.front()) != std::string::npos) {
-        return quoted("'" + field);
+        return csvQuoted("'" + field);
     }
-    return quoted(field);
+    return csvQuoted(field);
 }
 
 std::string timeCell(common::Millis t, int utcOffsetMinutes) {
@@ -213,7 +213,7 @@ std::string buildProgrammeCsv(const std::vector<ProgrammeCsvRow>& rows, CsvHeade
             textCell(r.subjectName),
             r.month,
             statusWord(r.status, headers),
-            quoted(levels),
+            csvQuoted(levels),
             hoursCell(r.requiredHours),
             hoursCell(r.creditedHours),
             std::to_string(r.checkinsDue),

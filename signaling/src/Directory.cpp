@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "vigil/common/Error.hpp"
+#include "vigil/common/RedisValue.hpp"
 #include "vigil/signaling/Access.hpp"
 #include "vigil/signaling/Keys.hpp"
 
@@ -19,14 +20,9 @@ bool validText(const std::string& s, size_t maxBytes) {
                         [](char c) { return static_cast<unsigned char>(c) < 0x20; });
 }
 
-std::string field(const std::map<std::string, std::string>& h, const char* name) {
-    auto it = h.find(name);
-    return it == h.end() ? std::string() : it->second;
-}
-
 common::Millis millisField(const std::map<std::string, std::string>& h, const char* name) {
     try {
-        return std::stoll(field(h, name));
+        return std::stoll(common::fieldOf(h, name));
     } catch (const std::exception&) {
         return 0;
     }
@@ -67,33 +63,33 @@ bool Directory::validUsername(const std::string& name) {
 
 User userFromHash(const std::map<std::string, std::string>& h) {
     User u;
-    u.id = field(h, "id");
-    u.username = field(h, "username");
-    u.name = field(h, "name");
-    u.role = parseRole(field(h, "role")).value_or(Role::Subject);
-    u.unit = field(h, "unit");
-    u.officer = field(h, "officer");
-    u.disabled = field(h, "disabled") == "1";
+    u.id = common::fieldOf(h, "id");
+    u.username = common::fieldOf(h, "username");
+    u.name = common::fieldOf(h, "name");
+    u.role = parseRole(common::fieldOf(h, "role")).value_or(Role::Subject);
+    u.unit = common::fieldOf(h, "unit");
+    u.officer = common::fieldOf(h, "officer");
+    u.disabled = common::fieldOf(h, "disabled") == "1";
     return u;
 }
 
 ClassSession classFromHash(const std::map<std::string, std::string>& h) {
     ClassSession c;
-    c.id = field(h, "id");
-    c.title = field(h, "title");
-    c.unit = field(h, "unit");
-    c.officer = field(h, "officer");
+    c.id = common::fieldOf(h, "id");
+    c.title = common::fieldOf(h, "title");
+    c.unit = common::fieldOf(h, "unit");
+    c.officer = common::fieldOf(h, "officer");
     c.start = millisField(h, "start");
     c.end = millisField(h, "end");
-    c.required = field(h, "required") != "0";
-    c.enrolUnit = field(h, "enrol_unit");
-    auto tags = nlohmann::json::parse(field(h, "enrol_tags"), nullptr, false);
+    c.required = common::fieldOf(h, "required") != "0";
+    c.enrolUnit = common::fieldOf(h, "enrol_unit");
+    auto tags = nlohmann::json::parse(common::fieldOf(h, "enrol_tags"), nullptr, false);
     if (tags.is_array()) {
         for (const auto& t : tags) {
             if (t.is_string()) c.enrolTags.push_back(t.get<std::string>());
         }
     }
-    c.state = parseState(field(h, "state"));
+    c.state = parseState(common::fieldOf(h, "state"));
     c.startedAt = millisField(h, "started_at");
     c.endedAt = millisField(h, "ended_at");
     return c;
@@ -124,7 +120,8 @@ Task<OrgUnit> Directory::addUnit(std::string id, std::string name, std::string p
 Task<std::optional<OrgUnit>> Directory::findUnit(std::string id) {
     auto h = (co_await redis_.cmd("HGETALL", keys::unit(id))).asMap();
     if (h.empty()) co_return std::nullopt;
-    co_return OrgUnit{field(h, "id"), field(h, "name"), field(h, "parent")};
+    co_return OrgUnit{common::fieldOf(h, "id"), common::fieldOf(h, "name"),
+                      common::fieldOf(h, "parent")};
 }
 
 Task<std::vector<OrgUnit>> Directory::listUnits() {

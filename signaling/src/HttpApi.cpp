@@ -17,7 +17,7 @@ using common::Task;
 using nlohmann::json;
 
 namespace {
-VIGIL_LOG_CATEGORY("http")
+VIGIL_LOG_CATEGORY(httpApiLog, "http")
 
 int statusFor(const std::string& code) {
     if (code == "bad_json" || code == "bad_request" || code == "weak_password") return 400;
@@ -101,14 +101,16 @@ HttpResponse HttpApi::failure(const HttpRequest& request) {
         if (e.retryAfterSeconds() > 0)
             response.headers.emplace_back("retry-after", std::to_string(e.retryAfterSeconds()));
     } catch (const common::RedisError& e) {
-        logger()->error("{} {}: {}", request.method, common::logText(request.path, 200), e.what());
+        httpApiLog()->error("{} {}: {}", request.method, common::logText(request.path, 200),
+                            e.what());
         response = errorResponse("unavailable", "the record store is unavailable; try again");
     } catch (const std::exception& e) {
-        logger()->error("{} {}: {}", request.method, common::logText(request.path, 200), e.what());
+        httpApiLog()->error("{} {}: {}", request.method, common::logText(request.path, 200),
+                            e.what());
         response = errorResponse("internal", "internal error");
     } catch (...) {
-        logger()->error("{} {}: unknown exception", request.method,
-                        common::logText(request.path, 200));
+        httpApiLog()->error("{} {}: unknown exception", request.method,
+                            common::logText(request.path, 200));
         response = errorResponse("internal", "internal error");
     }
     return response;
@@ -283,7 +285,6 @@ std::string queryValue(const HttpRequest& request, const char* name) {
 }
 
 Millis timeParam(const HttpRequest& request, const char* name, int offset, Millis fallback) {
-    constexpr Millis kDayMs = 86400000;
     const std::string text = queryValue(request, name);
     if (text.empty()) return fallback;
     auto t = parseQueryTime(text, offset);
@@ -291,7 +292,7 @@ Millis timeParam(const HttpRequest& request, const char* name, int offset, Milli
         throw ApiError("bad_request",
                        std::string("'") + name + "' must be an ISO 8601 date or time");
     // A date as the end of a range includes that whole day.
-    if (std::string(name) == "to" && text.size() == 10) return *t + kDayMs;
+    if (std::string(name) == "to" && text.size() == 10) return *t + common::kDayMs;
     return *t;
 }
 

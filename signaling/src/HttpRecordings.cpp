@@ -28,9 +28,7 @@ using common::Task;
 using nlohmann::json;
 
 namespace {
-VIGIL_LOG_CATEGORY("http-recordings")
-
-constexpr Millis kDayMs = 86400000;
+VIGIL_LOG_CATEGORY(httpRecordingsLog, "http-recordings")
 
 // A whole number in [lo, hi] from the query, or `fallback` when absent.
 long long numberParam(const HttpRequest& request, const char* name, long long fallback,
@@ -153,11 +151,11 @@ Task<HttpResponse> HttpApi::recordingList(const User& user, const HttpRequest& r
     const bool byOwner = !query.classId.empty() || !query.callId.empty();
     // A class's or call's recordings: all of them by default. Otherwise the last 30 days.
     const Millis now = common::nowMillis();
-    query.from = timeParam(request, "from", offset, byOwner ? 0 : now - 30 * kDayMs);
-    query.to = timeParam(request, "to", offset, byOwner ? 0 : now + kDayMs);
+    query.from = timeParam(request, "from", offset, byOwner ? 0 : now - 30 * common::kDayMs);
+    query.to = timeParam(request, "to", offset, byOwner ? 0 : now + common::kDayMs);
     if (query.to != 0 && query.to <= query.from)
         throw ApiError("bad_request", "'to' must come after 'from'");
-    if (!byOwner && (query.to == 0 || query.to - query.from > 400 * kDayMs))
+    if (!byOwner && (query.to == 0 || query.to - query.from > 400 * common::kDayMs))
         throw ApiError("bad_request", "a range covers at most 400 days");
     const auto limit = static_cast<size_t>(numberParam(request, "limit", 50, 1, 500));
     const auto skip = static_cast<size_t>(numberParam(request, "offset", 0, 0, 1000000000));
@@ -223,8 +221,8 @@ Task<HttpResponse> HttpApi::recordingChunk(const std::string& id, const std::str
     auto path = servablePath(chunk->path, deps_.config.recording.dir);
     struct stat st {};
     if (!path || ::stat(path->c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-        logger()->error("recording {} chunk {}: file {} is missing or outside {}", id, n,
-                        chunk->path, deps_.config.recording.dir);
+        httpRecordingsLog()->error("recording {} chunk {}: file {} is missing or outside {}", id, n,
+                                   chunk->path, deps_.config.recording.dir);
         throw ApiError("file_missing", "the file of this chunk is missing; tell an administrator");
     }
     const auto size = static_cast<std::uint64_t>(st.st_size);
@@ -270,14 +268,14 @@ Task<HttpResponse> HttpApi::recordingChunk(const std::string& id, const std::str
                          std::uint64_t sent, bool complete) mutable {
         detail["sent"] = sent;
         detail["complete"] = complete;
-        common::spawn(auditPlay(*audit, actor, id, detail.dump()),
-                      [id](const std::exception_ptr& e) {
-                          try {
-                              if (e) std::rethrow_exception(e);
-                          } catch (const std::exception& ex) {
-                              logger()->error("recording {}: play not audited: {}", id, ex.what());
-                          }
-                      });
+        common::spawn(
+            auditPlay(*audit, actor, id, detail.dump()), [id](const std::exception_ptr& e) {
+                try {
+                    if (e) std::rethrow_exception(e);
+                } catch (const std::exception& ex) {
+                    httpRecordingsLog()->error("recording {}: play not audited: {}", id, ex.what());
+                }
+            });
     };
     co_return r;
 }

@@ -30,7 +30,6 @@ std::optional<Millis> parseQueryTime(std::string text, int offset) {
 }
 
 namespace {
-constexpr Millis kDayMs = 86400000;
 
 // from/to query parameters (ISO 8601, or a date at the configured offset).
 std::pair<Millis, Millis> rangeOf(const HttpRequest& request, int offset, Millis defaultBack,
@@ -47,10 +46,11 @@ std::pair<Millis, Millis> rangeOf(const HttpRequest& request, int offset, Millis
         auto t = parseQueryTime(it->second, offset);
         if (!t) throw ApiError("bad_request", "'to' must be an ISO 8601 date or time");
         to = *t;
-        if (it->second.size() == 10) to += kDayMs;  // A date includes that whole day.
+        if (it->second.size() == 10) to += common::kDayMs;  // A date includes that whole day.
     }
     if (to <= from) throw ApiError("bad_request", "'to' must come after 'from'");
-    if (to - from > 400 * kDayMs) throw ApiError("bad_request", "a range covers at most 400 days");
+    if (to - from > 400 * common::kDayMs)
+        throw ApiError("bad_request", "a range covers at most 400 days");
     return {from, to};
 }
 
@@ -180,7 +180,7 @@ Task<HttpResponse> HttpApi::users(const User& user, const HttpRequest& request) 
 
 Task<HttpResponse> HttpApi::classes(const User& user, const HttpRequest& request) {
     int offset = deps_.config.utcOffsetMinutes();
-    auto [from, to] = rangeOf(request, offset, 30 * kDayMs, 30 * kDayMs);
+    auto [from, to] = rangeOf(request, offset, 30 * common::kDayMs, 30 * common::kDayMs);
     auto tree = co_await deps_.directory.unitTree();
     json out = json::array();
     for (const auto& cls : co_await deps_.directory.listClasses(from, to)) {
@@ -275,7 +275,7 @@ Task<std::vector<HttpApi::SubjectSession>> HttpApi::subjectSessions(const User& 
 Task<HttpResponse> HttpApi::subjectAttendance(const User& user, const std::string& subjectId,
                                               const HttpRequest& request) {
     int offset = deps_.config.utcOffsetMinutes();
-    auto [from, to] = rangeOf(request, offset, 90 * kDayMs, kDayMs);
+    auto [from, to] = rangeOf(request, offset, 90 * common::kDayMs, common::kDayMs);
     auto sessions = co_await subjectSessions(user, subjectId, from, to);
     json rows = json::array();
     for (const auto& s : sessions) {
@@ -356,7 +356,7 @@ Task<HttpResponse> HttpApi::attendanceCsv(const User& user, const HttpRequest& r
     auto tree = co_await deps_.directory.unitTree();
     const std::string unit = scopedUnit(user, request, tree, "export reports");
     int offset = deps_.config.utcOffsetMinutes();
-    auto [from, to] = rangeOf(request, offset, 31 * kDayMs, kDayMs);
+    auto [from, to] = rangeOf(request, offset, 31 * common::kDayMs, common::kDayMs);
     const auto headers = csvHeadersFor(queryValue(request, "lang"), queryValue(request, "headers"));
     if (!headers)
         throw ApiError("bad_request", "'lang' must be zh-CN or en, 'headers' labels or machine");

@@ -20,8 +20,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr Millis kDayMs = 86400000;
-
 // Risk flags of the last month of a compliance report, and their thresholds.
 constexpr int kMissedRequiredClassesFlag = 3;
 constexpr int kRepeatedMismatchFlag = 2;
@@ -59,10 +57,11 @@ Task<HttpResponse> HttpApi::attendanceTable(const User& user, const HttpRequest&
     const std::string unit = scopedUnit(user, request, tree, "read attendance tables");
     const int tz = deps_.config.utcOffsetMinutes();
     const Millis now = common::nowMillis();
-    const Millis from = timeParam(request, "from", tz, now - 31 * kDayMs);
-    const Millis to = timeParam(request, "to", tz, now + kDayMs);
+    const Millis from = timeParam(request, "from", tz, now - 31 * common::kDayMs);
+    const Millis to = timeParam(request, "to", tz, now + common::kDayMs);
     if (to <= from) throw ApiError("bad_request", "'to' must come after 'from'");
-    if (to - from > 400 * kDayMs) throw ApiError("bad_request", "a range covers at most 400 days");
+    if (to - from > 400 * common::kDayMs)
+        throw ApiError("bad_request", "a range covers at most 400 days");
     const long long limit = intParam(request, "limit", 50, 1, 500);
     const long long offset = intParam(request, "offset", 0, 0, 1000000000);
     const std::string classId = queryValue(request, "class");
@@ -137,8 +136,8 @@ Task<HttpResponse> HttpApi::complianceReport(const User& user, const HttpRequest
 
     // `not_matched` alerts; the stream is ordered by when an alert was written, which is at
     // or shortly after its `ts`: read a day either side and keep those whose `ts` is inside.
-    std::string start = std::to_string(windowStart - kDayMs);
-    const std::string end = std::to_string(windowEnd + kDayMs);
+    std::string start = std::to_string(windowStart - common::kDayMs);
+    const std::string end = std::to_string(windowEnd + common::kDayMs);
     for (;;) {
         auto page = co_await deps_.redis.cmd("XRANGE", keys::kAlerts, start, end, "COUNT", "5000");
         for (const auto& entry : page.elements) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "vigil/common/Error.hpp"
+#include "vigil/common/RedisValue.hpp"
 #include "vigil/signaling/Access.hpp"
 #include "vigil/signaling/HttpApi.hpp"
 #include "vigil/signaling/Keys.hpp"
@@ -77,11 +78,6 @@ Millis timeField(const json& body, const char* name, int offset) {
                                           "milliseconds");
     }
     return *t;
-}
-
-std::string field(const std::map<std::string, std::string>& f, const char* name) {
-    auto it = f.find(name);
-    return it == f.end() ? std::string() : it->second;
 }
 
 Millis millisOf(const std::string& text) {
@@ -252,27 +248,28 @@ Task<HttpResponse> HttpApi::classTimeline(const User& user, const std::string& c
     auto iso = [offset](Millis t) { return common::formatIso8601(t, offset); };
     for (const auto& f : entries) {
         AttendanceEvent e;
-        e.streamId = field(f, "_id");
-        e.kind = field(f, "kind");
-        e.subject = field(f, "subject");
-        e.ts = millisOf(field(f, "ts"));
-        e.reason = field(f, "reason");
-        e.conn = field(f, "conn");
-        e.outcome = field(f, "outcome");
+        e.streamId = common::fieldOf(f, "_id");
+        e.kind = common::fieldOf(f, "kind");
+        e.subject = common::fieldOf(f, "subject");
+        e.ts = millisOf(common::fieldOf(f, "ts"));
+        e.reason = common::fieldOf(f, "reason");
+        e.conn = common::fieldOf(f, "conn");
+        e.outcome = common::fieldOf(f, "outcome");
         if (e.subject.empty() || (!only.empty() && e.subject != only)) continue;
         TimelineRow& row = rows[e.subject];
         if (e.kind == "presence") {
             json sample{{"ts", iso(e.ts)},
                         {"t", e.ts},
-                        {"state", field(f, "state")},
+                        {"state", common::fieldOf(f, "state")},
                         {"outcome", e.outcome},
                         {"score", nullptr},
-                        {"faces", std::atoi(field(f, "faces").c_str())}};
-            if (!field(f, "score").empty()) sample["score"] = std::atof(field(f, "score").c_str());
+                        {"faces", std::atoi(common::fieldOf(f, "faces").c_str())}};
+            if (!common::fieldOf(f, "score").empty())
+                sample["score"] = std::atof(common::fieldOf(f, "score").c_str());
             row.samples.push_back(std::move(sample));
         } else if (e.kind == "spot_check") {
-            const std::string check = field(f, "check");
-            const Millis deadline = millisOf(field(f, "deadline"));
+            const std::string check = common::fieldOf(f, "check");
+            const Millis deadline = millisOf(common::fieldOf(f, "deadline"));
             row.checkIndex[check] = row.spotChecks.size();
             row.spotChecks.push_back({{"check", check},
                                       {"ts", iso(e.ts)},
@@ -282,12 +279,12 @@ Task<HttpResponse> HttpApi::classTimeline(const User& user, const std::string& c
                                       {"resolved", nullptr}});
         } else if (e.kind == "spot_check_result") {
             // answered | passed | failed | missed.
-            auto it = row.checkIndex.find(field(f, "check"));
+            auto it = row.checkIndex.find(common::fieldOf(f, "check"));
             if (it != row.checkIndex.end()) {
                 row.spotChecks[it->second]["outcome"] = e.reason;
                 row.spotChecks[it->second]["resolved"] = iso(e.ts);
             } else {
-                row.spotChecks.push_back({{"check", field(f, "check")},
+                row.spotChecks.push_back({{"check", common::fieldOf(f, "check")},
                                           {"ts", iso(e.ts)},
                                           {"t", e.ts},
                                           {"deadline", nullptr},
@@ -297,7 +294,7 @@ Task<HttpResponse> HttpApi::classTimeline(const User& user, const std::string& c
         } else if (e.kind == "alert") {
             row.alerts.push_back({{"ts", iso(e.ts)},
                                   {"t", e.ts},
-                                  {"kind", field(f, "alert")},
+                                  {"kind", common::fieldOf(f, "alert")},
                                   {"message", e.reason}});
         }
         events.push_back(std::move(e));

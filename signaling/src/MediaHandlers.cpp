@@ -18,7 +18,7 @@ using media::StreamKind;
 using nlohmann::json;
 
 namespace {
-VIGIL_LOG_CATEGORY("media-signaling")
+VIGIL_LOG_CATEGORY(mediaHandlersLog, "media-signaling")
 
 const std::string kClassPrefix = "class:";
 const std::string kCallPrefix = "call:";
@@ -143,8 +143,8 @@ Task<json> ClassHub::onOffer(ConnPtr conn, const Request& request) {
         co_await media.closeSession(session);
         co_return json::object();
     }
-    logger()->info("conn {}: publishing {} in {} as session {}", conn->key, media::toString(stream),
-                   room, session);
+    mediaHandlersLog()->info("conn {}: publishing {} in {} as session {}", conn->key,
+                             media::toString(stream), room, session);
     co_return json{{"session", session}, {"sdp", answer}};
 }
 
@@ -209,7 +209,7 @@ Task<json> ClassHub::onIce(ConnPtr conn, const Request& request) {
     // Never let a client point the media server at addresses it must not contact.
     const std::string refused = CandidateFilter::fromConfig(deps_.config).rejectReason(candidate);
     if (!refused.empty()) {
-        logger()->debug("session {}: candidate dropped ({})", session, refused);
+        mediaHandlersLog()->debug("session {}: candidate dropped ({})", session, refused);
         co_return json{{"ignored", refused}};
     }
     co_await media.addIceCandidate(session, mline, std::move(candidate));
@@ -264,7 +264,7 @@ void ClassHub::closeMediaRoom(const std::string& room) {
         try {
             if (e) std::rethrow_exception(e);
         } catch (const std::exception& ex) {
-            logger()->warn("room {}: closing failed: {}", room, ex.what());
+            mediaHandlersLog()->warn("room {}: closing failed: {}", room, ex.what());
         }
     });
 }
@@ -397,7 +397,8 @@ void ClassHub::noteFrameSampled(const std::string& room, const std::string& subj
         try {
             if (e) std::rethrow_exception(e);
         } catch (const std::exception& ex) {
-            logger()->warn("class {}: recording a camera sample failed: {}", classId, ex.what());
+            mediaHandlersLog()->warn("class {}: recording a camera sample failed: {}", classId,
+                                     ex.what());
         }
     });
 }

@@ -14,7 +14,7 @@
 namespace vigil::signaling {
 
 namespace {
-VIGIL_LOG_CATEGORY("notify")
+VIGIL_LOG_CATEGORY(notifierLog, "notify")
 
 // The longest response body kept for the log: a gateway's error text, not a page.
 constexpr size_t kMaxErrorBody = 200;
@@ -53,7 +53,7 @@ struct Notifier::Shared {
 };
 
 namespace {
-struct Request {
+struct WebhookRequest {
     std::string url;
     std::string body;
     std::string deliveryId;
@@ -62,7 +62,8 @@ struct Request {
 };
 
 // One POST, blocking: runs on a worker thread.
-std::pair<long, std::string> post(const Request& request, const std::atomic<bool>& stopping) {
+std::pair<long, std::string> post(const WebhookRequest& request,
+                                  const std::atomic<bool>& stopping) {
     CURL* curl = curl_easy_init();
     if (curl == nullptr) return {0, "curl_easy_init failed"};
     curl_slist* headers = nullptr;
@@ -129,7 +130,7 @@ Notifier::Notifier(common::EventLoop& loop, common::RedisClient& redis, Options 
 Notifier::~Notifier() {
     shared_->stopping = true;
     if (!deliveries_.empty()) {
-        logger()->warn("stopping with {} event(s) not delivered", deliveries_.size());
+        notifierLog()->warn("stopping with {} event(s) not delivered", deliveries_.size());
     }
     // pool_ is destroyed first: it finishes (quickly, the transfers abort) the jobs it holds.
 }
@@ -142,12 +143,13 @@ void Notifier::notify(nlohmann::json event) {  // NOLINT(performance-unnecessary
     delivery->name = stringField(event, "event");
     delivery->subject = stringField(event, "subject");
     if (options_.webhookUrl.empty()) {
-        logger()->debug("no webhook_url: {} for {} not sent", delivery->name, delivery->subject);
+        notifierLog()->debug("no webhook_url: {} for {} not sent", delivery->name,
+                             delivery->subject);
         return;
     }
     if (deliveries_.size() >= options_.maxInFlight) {
         ++dropped_;
-        logger()->error(
+        notifierLog()->error(
             "notify_dropped: {} events in flight (the limit); {} for {} (delivery {}) is NOT "
             "sent; {} dropped since start",
             deliveries_.size(), delivery->name, delivery->subject, delivery->id, dropped_);
@@ -162,8 +164,8 @@ void Notifier::notify(nlohmann::json event) {  // NOLINT(performance-unnecessary
 
 void Notifier::startAttempt(Delivery& delivery) {
     ++delivery.attempt;
-    Request request{options_.webhookUrl, delivery.body, delivery.id, delivery.attempt,
-                    static_cast<long>(options_.timeout.count())};
+    WebhookRequest request{options_.webhookUrl, delivery.body, delivery.id, delivery.attempt,
+                           static_cast<long>(options_.timeout.count())};
     pool_.submit([this, shared = shared_, request = std::move(request), id = delivery.id]() {
         if (shared->stopping) return;
         auto [status, error] = post(request, shared->stopping);
@@ -180,23 +182,23 @@ void Notifier::onAttemptDone(const std::string& id, AttemptResult result) {
     if (it == deliveries_.end()) return;
     Delivery& d = *it->second;
     if (result.error.empty()) {
-        logger()->info("{} for {} delivered (delivery {}, attempt {}, HTTP {})", d.name, d.subject,
-                       d.id, d.attempt, result.status);
+        notifierLog()->info("{} for {} delivered (delivery {}, attempt {}, HTTP {})", d.name,
+                            d.subject, d.id, d.attempt, result.status);
         record(d, "delivered", result.status, "");
         deliveries_.erase(it);
         return;
     }
     if (d.attempt >= options_.attempts) {
-        logger()->error("{} for {} given up after {} attempts (delivery {}): {}", d.name, d.subject,
-                        d.attempt, d.id, result.error);
+        notifierLog()->error("{} for {} given up after {} attempts (delivery {}): {}", d.name,
+                             d.subject, d.attempt, d.id, result.error);
         record(d, "gave_up", result.status, result.error);
         deliveries_.erase(it);
         return;
     }
     // attempt 1 failed: wait backoff; attempt 2 failed: 2 * backoff; ...
     auto delay = options_.backoff * (1LL << std::min(d.attempt - 1, 20));
-    logger()->warn("{} for {} attempt {} failed (delivery {}): {}; retry in {} ms", d.name,
-                   d.subject, d.attempt, d.id, result.error, delay.count());
+    notifierLog()->warn("{} for {} attempt {} failed (delivery {}): {}; retry in {} ms", d.name,
+                        d.subject, d.attempt, d.id, result.error, delay.count());
     record(d, "retry", result.status, result.error);
     d.retry = loop_.after(delay, [this, id = d.id]() {
         auto found = deliveries_.find(id);

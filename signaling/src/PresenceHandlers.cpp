@@ -15,7 +15,7 @@ using nlohmann::json;
 
 namespace {
 
-VIGIL_LOG_CATEGORY("presence")
+VIGIL_LOG_CATEGORY(presenceHandlersLog, "presence")
 
 std::string formatScore(double score) {
     char buf[32];
@@ -29,7 +29,7 @@ void spawnRecord(Task<void> task, const std::string& what) {
         try {
             if (e) std::rethrow_exception(e);
         } catch (const std::exception& ex) {
-            logger()->error("{}: NOT RECORDED: {}", what, ex.what());
+            presenceHandlersLog()->error("{}: NOT RECORDED: {}", what, ex.what());
         }
     });
 }
@@ -95,7 +95,7 @@ Task<void> ClassHub::recordAlert(std::string classId, std::string subject, std::
     alert.raisedAt = ts;
     std::string key = dedupe ? "class:" + classId + ":" + kind + ":" + subject : std::string();
     std::string id = co_await raiseAlert(std::move(alert), std::move(key));
-    logger()->warn("class {}: alert {} for {}: {}", classId, kind, subject, message);
+    presenceHandlersLog()->warn("class {}: alert {} for {}: {}", classId, kind, subject, message);
     if (!*alive) co_return;
     json push{{"type", "alert"}, {"id", id},           {"class", classId}, {"subject", subject},
               {"kind", kind},    {"message", message}, {"ts", ts}};
@@ -139,14 +139,15 @@ void ClassHub::onLivenessProgress(LivenessProgressReport progress) {
                {"subject", progress.subject},
                {"message", message}};
     auto task = [](ClassHub* self, json e) -> Task<void> { co_await self->publish(std::move(e)); };
-    common::spawn(
-        task(this, std::move(event)), [check = progress.check](const std::exception_ptr& e) {
-            try {
-                if (e) std::rethrow_exception(e);
-            } catch (const std::exception& ex) {
-                logger()->warn("spot check {}: guidance not delivered: {}", check, ex.what());
-            }
-        });
+    common::spawn(task(this, std::move(event)),
+                  [check = progress.check](const std::exception_ptr& e) {
+                      try {
+                          if (e) std::rethrow_exception(e);
+                      } catch (const std::exception& ex) {
+                          presenceHandlersLog()->warn("spot check {}: guidance not delivered: {}",
+                                                      check, ex.what());
+                      }
+                  });
 }
 
 }  // namespace vigil::signaling

@@ -12,7 +12,7 @@ using common::Task;
 
 namespace {
 
-VIGIL_LOG_CATEGORY("programme")
+VIGIL_LOG_CATEGORY(programmeMonitorLog, "programme")
 
 constexpr Millis kSweepEveryMs = 60'000;
 // Call periods that ended this many days before today are still looked at, so that a node
@@ -181,7 +181,7 @@ Task<int> ProgrammeMonitor::sweep(Millis now) {
                 ++raised;
         }
     }
-    if (raised > 0) logger()->info("programme sweep raised {} alerts", raised);
+    if (raised > 0) programmeMonitorLog()->info("programme sweep raised {} alerts", raised);
     co_return raised;
 }
 

@@ -11,7 +11,7 @@ using common::Millis;
 using common::Task;
 
 namespace {
-VIGIL_LOG_CATEGORY("recording-recovery")
+VIGIL_LOG_CATEGORY(recordingRecoveryLog, "recording-recovery")
 
 // How long after its class or call ended a segment may still wait for its last chunk: the
 // recorder gives the muxer 10 s to close the file, then it is hashed and stored.
@@ -69,7 +69,8 @@ Task<int> RecordingRecovery::run(bool startup) {
             if (wasOpen) ++closed;
         }
     }
-    if (closed > 0) logger()->warn("closed {} recording segment(s) nobody will end", closed);
+    if (closed > 0)
+        recordingRecoveryLog()->warn("closed {} recording segment(s) nobody will end", closed);
     co_return closed;
 }
 

@@ -7,6 +7,7 @@
 #include "vigil/common/Crypto.hpp"
 #include "vigil/common/Error.hpp"
 #include "vigil/common/Log.hpp"
+#include "vigil/common/RedisValue.hpp"
 #include "vigil/signaling/Keys.hpp"
 
 namespace vigil::signaling {
@@ -17,7 +18,7 @@ using common::Task;
 using nlohmann::json;
 
 namespace {
-VIGIL_LOG_CATEGORY("recordings")
+VIGIL_LOG_CATEGORY(recordingStoreLog, "recordings")
 
 // After a segment changed: the recording's state follows its segments (recording while one
 // is open; otherwise interrupted if one was cut short, else complete), and the set of open
@@ -142,15 +143,10 @@ const char* kindName(media::RoomKind kind) {
     return kind == media::RoomKind::Call ? "call" : "class";
 }
 
-std::string field(const std::map<std::string, std::string>& h, const char* name) {
-    auto it = h.find(name);
-    return it == h.end() ? std::string() : it->second;
-}
-
 long long integerField(const std::map<std::string, std::string>& h, const char* name,
                        long long fallback) {
     try {
-        return std::stoll(field(h, name));
+        return std::stoll(common::fieldOf(h, name));
     } catch (const std::exception&) {
         return fallback;
     }
@@ -193,16 +189,16 @@ std::string chunkField(Millis segment, int index) {
 
 Recording recordingFromHash(const std::map<std::string, std::string>& h) {
     Recording r;
-    r.id = field(h, "id");
-    r.room = field(h, "room");
-    r.kind = field(h, "kind") == "call" ? media::RoomKind::Call : media::RoomKind::Class;
-    r.classId = field(h, "class");
-    r.callId = field(h, "call");
-    r.unit = field(h, "unit");
-    r.source = field(h, "source");
+    r.id = common::fieldOf(h, "id");
+    r.room = common::fieldOf(h, "room");
+    r.kind = common::fieldOf(h, "kind") == "call" ? media::RoomKind::Call : media::RoomKind::Class;
+    r.classId = common::fieldOf(h, "class");
+    r.callId = common::fieldOf(h, "call");
+    r.unit = common::fieldOf(h, "unit");
+    r.source = common::fieldOf(h, "source");
     r.start = integerField(h, "start", 0);
     r.end = integerField(h, "end", 0);
-    r.state = parseState(field(h, "state"));
+    r.state = parseState(common::fieldOf(h, "state"));
     r.chunkCount = static_cast<int>(integerField(h, "chunks", 0));
     r.bytes = static_cast<std::uint64_t>(std::max(0LL, integerField(h, "bytes", 0)));
     return r;
@@ -219,8 +215,8 @@ std::vector<RecordingSegment> segmentsFromHash(const std::map<std::string, std::
         try {
             bySegment[std::stoll(name.substr(0, colon))][name.substr(colon + 1)] = value;
         } catch (const std::exception&) {
-            logger()->error("recording {}: segment field '{}' does not parse", field(rec, "id"),
-                            name);
+            recordingStoreLog()->error("recording {}: segment field '{}' does not parse",
+                                       common::fieldOf(rec, "id"), name);
         }
     }
     std::vector<RecordingSegment> out;
@@ -230,7 +226,7 @@ std::vector<RecordingSegment> segmentsFromHash(const std::map<std::string, std::
         legacy.end = integerField(rec, "end", 0);
         legacy.chunkCount = static_cast<int>(integerField(rec, "chunks", 0));
         legacy.lastIndex = static_cast<int>(integerField(rec, "last_index", -1));
-        legacy.state = parseState(field(rec, "state"));
+        legacy.state = parseState(common::fieldOf(rec, "state"));
         legacy.number = 1;
         out.push_back(legacy);
         return out;
@@ -243,8 +239,8 @@ std::vector<RecordingSegment> segmentsFromHash(const std::map<std::string, std::
         seg.end = integerField(fields, "end", 0);
         seg.chunkCount = static_cast<int>(integerField(fields, "chunks", 0));
         seg.lastIndex = static_cast<int>(integerField(fields, "last", -1));
-        seg.state = parseState(field(fields, "state"));
-        seg.node = field(fields, "node");
+        seg.state = parseState(common::fieldOf(fields, "state"));
+        seg.node = common::fieldOf(fields, "node");
         out.push_back(std::move(seg));
     }
     return out;
@@ -369,8 +365,9 @@ Task<void> RecordingStore::addChunk(media::RecordingChunk chunk, std::string uni
     const bool isCall = chunk.kind == media::RoomKind::Call;
     if (unit.empty()) unit = co_await unitOf(chunk, ownerId);
     if (unit.empty()) {
-        logger()->error("recording {}: no org unit found for room {}; stored without one",
-                        chunk.recording, chunk.room);
+        recordingStoreLog()->error(
+            "recording {}: no org unit found for room {}; stored without one", chunk.recording,
+            chunk.room);
     }
     RecordedChunk stored{chunk.segment, chunk.index,   chunk.path, chunk.sha256,
                          chunk.bytes,   chunk.startMs, chunk.endMs};
@@ -421,7 +418,7 @@ Task<void> RecordingStore::addChunk(media::RecordingChunk chunk, std::string uni
                                         {"stored_sha256", before ? before->sha256 : std::string()}}
                                        .dump();
         co_await audit_.append("media", "recording_chunk_conflict", chunk.recording, detail);
-        logger()->error(
+        recordingStoreLog()->error(
             "recording {}: chunk {} of segment {} reported again with other content ({}); kept "
             "the first",
             chunk.recording, chunk.index, chunk.segment, chunk.sha256);
@@ -448,7 +445,7 @@ Task<void> RecordingStore::addChunk(media::RecordingChunk chunk, std::string uni
          chunk.interrupted}}.dump();
     co_await audit_.append("media", "recording_chunk", chunk.recording, detail);
     co_await redis_.cmd("SADD", keys::recordingAudited(chunk.recording), name);
-    logger()->info(
+    recordingStoreLog()->info(
         "recording {}: chunk {} of segment {} stored ({} bytes, sha256 {}){}", chunk.recording,
         chunk.index, chunk.segment, chunk.bytes, chunk.sha256,
         chunk.interrupted ? "; segment interrupted" : (chunk.last ? "; segment ended" : ""));
@@ -475,7 +472,7 @@ Task<std::vector<RecordedChunk>> RecordingStore::chunks(std::string id) {
     for (const auto& [name, text] : h) {
         auto c = RecordedChunk::fromJson(text);
         if (!c) {
-            logger()->error("recording {}: chunk {} record does not parse", id, name);
+            recordingStoreLog()->error("recording {}: chunk {} record does not parse", id, name);
             continue;
         }
         out.push_back(std::move(*c));
@@ -518,8 +515,9 @@ Task<bool> RecordingStore::interruptSegment(std::string id, Millis segment, std:
     if (reply.asInteger() != 1) co_return false;
     const std::string detail = json{{"segment", segment}, {"reason", reason}}.dump();
     co_await audit_.append("system", "recording_interrupted", id, detail);
-    logger()->warn("recording {}: segment {} closed as interrupted at its last chunk ({})", id,
-                   segment, reason);
+    recordingStoreLog()->warn(
+        "recording {}: segment {} closed as interrupted at its last chunk ({})", id, segment,
+        reason);
     co_return true;
 }
 

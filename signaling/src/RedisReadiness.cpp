@@ -5,7 +5,7 @@
 namespace vigil::signaling {
 
 namespace {
-VIGIL_LOG_CATEGORY("readiness")
+VIGIL_LOG_CATEGORY(redisReadinessLog, "readiness")
 using Clock = std::chrono::steady_clock;
 }  // namespace
 
@@ -50,7 +50,7 @@ void RedisReadiness::probe() {
             auto pong = co_await self->redis_.cmd("PING");
             answered = pong.kind == common::RedisValue::Kind::Status;
         } catch (const std::exception& e) {
-            if (*alive) logger()->debug("PING failed: {}", e.what());
+            if (*alive) redisReadinessLog()->debug("PING failed: {}", e.what());
         }
         if (!*alive) co_return;
         self->inFlight_ = false;

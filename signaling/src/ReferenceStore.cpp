@@ -15,7 +15,7 @@ using nlohmann::json;
 
 namespace {
 
-VIGIL_LOG_CATEGORY("references")
+VIGIL_LOG_CATEGORY(referenceStoreLog, "references")
 
 // Embeddings are stored as base64 of little-endian float32, as every supported host is.
 std::string encodeEmbedding(const std::vector<float>& embedding) {
@@ -74,8 +74,8 @@ std::optional<FaceReference> ReferenceStore::decode(const std::string& subject,
         auto sealed = common::base64Decode(j.value("embedding_sealed", ""));
         auto opened = sealed ? common::openSecret(*sealed, dataKey_) : std::nullopt;
         if (!opened) {
-            logger()->error("subject {}: reference {} does not open with the reference key",
-                            subject, r.id);
+            referenceStoreLog()->error(
+                "subject {}: reference {} does not open with the reference key", subject, r.id);
             return std::nullopt;
         }
         r.embedding = decodeEmbedding(*opened);
@@ -116,7 +116,8 @@ Task<FaceReference> ReferenceStore::add(std::string subject, ReferenceCheck chec
                 {"face_px", r.faceWidth},
                 {"image_kept", r.hasImage}};
     co_await audit_.append(actor, "reference_enrol", subject, detail.dump());
-    logger()->info("subject {}: reference {} enrolled from {} by {}", subject, r.id, source, actor);
+    referenceStoreLog()->info("subject {}: reference {} enrolled from {} by {}", subject, r.id,
+                              source, actor);
     co_return r;
 }
 

@@ -8,7 +8,7 @@ using common::Task;
 using nlohmann::json;
 
 namespace {
-VIGIL_LOG_CATEGORY("refusal-audit")
+VIGIL_LOG_CATEGORY(refusalAuditLog, "refusal-audit")
 
 constexpr size_t kMaxValue = 128;
 
@@ -40,7 +40,7 @@ Task<void> RefusalAudit::restRead(const User& user, const HttpRequest& request,
         co_await audit_.append(user.id, "read_refused", target,
                                detail.dump(-1, ' ', false, json::error_handler_t::replace));
     } catch (const std::exception& e) {
-        logger()->error("refused GET by {} not audited: {}", user.id, e.what());
+        refusalAuditLog()->error("refused GET by {} not audited: {}", user.id, e.what());
     }
 }
 
@@ -52,7 +52,7 @@ Task<void> RefusalAudit::wsRead(const User& user, std::string message, std::stri
                                detail.dump(-1, ' ', false, json::error_handler_t::replace));
     } catch (const std::exception& e) {
         // The refusal still goes out; the log says what the audit log lacks.
-        logger()->error("refused {} by {} not audited: {}", message, user.id, e.what());
+        refusalAuditLog()->error("refused {} by {} not audited: {}", message, user.id, e.what());
     }
 }
 

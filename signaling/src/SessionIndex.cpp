@@ -13,7 +13,7 @@ using common::Task;
 using nlohmann::json;
 
 namespace {
-VIGIL_LOG_CATEGORY("sessions")
+VIGIL_LOG_CATEGORY(sessionIndexLog, "sessions")
 
 SessionRecord parseRecord(const std::string& text) {
     SessionRecord record;
@@ -97,7 +97,7 @@ Task<int> SessionIndex::endAll(std::string userId, std::string reason) {
     // Announced even when none was found live here: a node may hold sockets whose session
     // ended by other means and is still cached.
     co_await announce(userId, "", reason);
-    logger()->info("account {}: {} session(s) ended ({})", userId, ended, reason);
+    sessionIndexLog()->info("account {}: {} session(s) ended ({})", userId, ended, reason);
     co_return ended;
 }
 

@@ -15,7 +15,7 @@ using common::ApiError;
 using common::Task;
 
 namespace {
-VIGIL_LOG_CATEGORY("sessions")
+VIGIL_LOG_CATEGORY(sessionsLog, "sessions")
 
 // Retry-After of a login refused because the hashing queue is full.
 constexpr int kBusyRetrySeconds = 2;
@@ -49,7 +49,7 @@ Task<bool> Sessions::verifyOnWorkers(std::string hash, std::string password) {
         co_return co_await check;
     } catch (const common::WorkerPool::Full&) {
         // Refused, not queued: a flood of logins must not grow the queue or everyone's wait.
-        logger()->warn("password check refused: the hashing queue is full");
+        sessionsLog()->warn("password check refused: the hashing queue is full");
     }
     throw ApiError("busy", "the server is busy; try again in a moment", kBusyRetrySeconds);
 }
@@ -60,7 +60,7 @@ Task<std::string> Sessions::hashPassword(std::string password) {
             loop_, [password = std::move(password)]() { return common::hashPassword(password); });
         co_return co_await hash;
     } catch (const common::WorkerPool::Full&) {
-        logger()->warn("password hashing refused: the hashing queue is full");
+        sessionsLog()->warn("password hashing refused: the hashing queue is full");
     }
     throw ApiError("busy", "the server is busy; try again in a moment", kBusyRetrySeconds);
 }
@@ -73,8 +73,8 @@ Task<LoginResult> Sessions::login(std::string username, std::string password, st
     const std::string userId = user ? user->id : std::string();
     const int wait = co_await throttle_.secondsToWait(origin, username, userId);
     if (wait > 0) {
-        logger()->info("login for {} from {} throttled ({} s)", common::logText(username), origin,
-                       wait);
+        sessionsLog()->info("login for {} from {} throttled ({} s)", common::logText(username),
+                            origin, wait);
         throw ApiError(
             "rate_limited",
             "too many failed sign-ins; try again in " + std::to_string(wait) + " second(s)", wait);
@@ -86,7 +86,7 @@ Task<LoginResult> Sessions::login(std::string username, std::string password, st
         // Not in the audit log (a flood of made-up names would grow it without limit): a
         // per-hour count by address, and the log line.
         co_await throttle_.countUnknown(origin, common::nowMillis());
-        logger()->info("login for unknown user {} from {}", common::logText(username), origin);
+        sessionsLog()->info("login for unknown user {} from {}", common::logText(username), origin);
         throw ApiError("unauthenticated", "wrong username or password");
     }
     std::string hash = co_await directory_.passwordHash(user->id);
@@ -107,7 +107,7 @@ Task<LoginResult> Sessions::login(std::string username, std::string password, st
     result.expiresInSeconds = config_.sessionIdleMinutes * 60;
     const std::string detail4 = nlohmann::json{{"from", origin}}.dump();
     co_await audit_.append(user->id, "login", user->id, detail4);
-    logger()->info("user {} logged in from {}", user->id, origin);
+    sessionsLog()->info("user {} logged in from {}", user->id, origin);
     co_return result;
 }
 
@@ -123,8 +123,8 @@ Task<void> Sessions::recordFailure(const User& user, const std::string& username
     co_await audit_.append(user.id, "login_failed", user.id, detail5);
     if (LoginThrottle::waitAfter(failures, config_.throttleAccountFailures,
                                  config_.throttleBaseSeconds, config_.throttleMaxSeconds) > 0)
-        logger()->warn("account {}: {} failed logins, the last from {}; throttled", user.id,
-                       failures, origin);
+        sessionsLog()->warn("account {}: {} failed logins, the last from {}; throttled", user.id,
+                            failures, origin);
 }
 
 Task<std::optional<User>> Sessions::resolve(std::string token) {

@@ -17,7 +17,7 @@
 namespace vigil::signaling {
 
 namespace {
-VIGIL_LOG_CATEGORY("node")
+VIGIL_LOG_CATEGORY(signalingNodeLog, "node")
 
 common::RedisClient::Options redisOptions(const common::Config& config, const std::string& name) {
     common::RedisClient::Options o;
@@ -130,8 +130,8 @@ void SignalingNode::storeChunk(media::RecordingChunk chunk) {
                 co_return;
             } catch (const common::RedisError& e) {
                 if (attempt >= 10) throw;
-                logger()->warn("recording {} chunk {}: store failed ({}); retrying", c.recording,
-                               c.index, e.what());
+                signalingNodeLog()->warn("recording {} chunk {}: store failed ({}); retrying",
+                                         c.recording, c.index, e.what());
             }
             co_await self->loop_.sleep(std::chrono::milliseconds(500 * attempt));
         }
@@ -142,7 +142,7 @@ void SignalingNode::storeChunk(media::RecordingChunk chunk) {
         try {
             if (e) std::rethrow_exception(e);
         } catch (const std::exception& ex) {
-            logger()->error("recording {}: NOT STORED: {}", what, ex.what());
+            signalingNodeLog()->error("recording {}: NOT STORED: {}", what, ex.what());
         }
     });
 }
@@ -162,7 +162,7 @@ SignalingNode::~SignalingNode() {
 common::Task<void> SignalingNode::shutdown() {
     sweepTimer_.cancel();
     co_await hub_.shutdown();
-    logger()->info("node {} stopped", nodeId_);
+    signalingNodeLog()->info("node {} stopped", nodeId_);
 }
 
 common::Task<void> SignalingNode::start() {
@@ -210,7 +210,7 @@ common::Task<void> SignalingNode::start() {
         runSweep();
         return true;
     });
-    logger()->info("node {} ready on port {}", nodeId_, web_->port());
+    signalingNodeLog()->info("node {} ready on port {}", nodeId_, web_->port());
 }
 
 void SignalingNode::runSweep() {
@@ -229,7 +229,7 @@ void SignalingNode::runSweep() {
         try {
             if (e) std::rethrow_exception(e);
         } catch (const std::exception& ex) {
-            logger()->warn("sweep failed: {}", ex.what());
+            signalingNodeLog()->warn("sweep failed: {}", ex.what());
         }
     });
 }

@@ -10,7 +10,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr common::Millis kDayMs = 86'400'000;
 constexpr double kEarthRadiusM = 6'371'008.8;  // mean radius
 constexpr double kRadPerDeg = 3.14159265358979323846 / 180.0;
 
@@ -116,11 +115,12 @@ bool Supervision::releasedOn(Day day) const {
 }
 
 Day dayOf(common::Millis ms, int utcOffsetMinutes) {
-    return static_cast<Day>(floorDiv(ms + common::Millis{utcOffsetMinutes} * 60'000, kDayMs));
+    return static_cast<Day>(
+        floorDiv(ms + common::Millis{utcOffsetMinutes} * 60'000, common::kDayMs));
 }
 
 common::Millis startOfDay(Day day, int utcOffsetMinutes) {
-    return common::Millis{day} * kDayMs - common::Millis{utcOffsetMinutes} * 60'000;
+    return common::Millis{day} * common::kDayMs - common::Millis{utcOffsetMinutes} * 60'000;
 }
 
 std::optional<Day> parseDay(const std::string& text) {

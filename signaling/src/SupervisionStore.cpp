@@ -6,6 +6,7 @@
 
 #include "vigil/common/Error.hpp"
 #include "vigil/common/Log.hpp"
+#include "vigil/common/RedisValue.hpp"
 #include "vigil/signaling/Keys.hpp"
 
 namespace vigil::signaling {
@@ -16,7 +17,7 @@ using nlohmann::json;
 
 namespace {
 
-VIGIL_LOG_CATEGORY("supervision")
+VIGIL_LOG_CATEGORY(supervisionStoreLog, "supervision")
 
 constexpr size_t kMaxDecisionChars = 500;
 constexpr size_t kMaxReasonChars = 500;
@@ -112,11 +113,6 @@ std::vector<std::string> tagsFromJson(const std::string& text) {
     return out;
 }
 
-std::string field(const std::map<std::string, std::string>& h, const std::string& name) {
-    auto it = h.find(name);
-    return it == h.end() ? std::string() : it->second;
-}
-
 }  // namespace
 
 void SupervisionStore::validateTerm(std::optional<Day> start, std::optional<Day> end,
@@ -156,11 +152,11 @@ Task<Supervision> SupervisionStore::get(std::string subject) {
     Supervision s;
     s.subject = subject;
     auto record = (co_await redis_.cmd("HGETALL", keys::supervision(subject))).asMap();
-    s.termStart = parseDay(field(record, "term_start"));
-    s.termEnd = parseDay(field(record, "term_end"));
-    s.decision = field(record, "decision");
-    s.tags = tagsFromJson(field(record, "tags"));
-    if (auto area = field(record, "area"); !area.empty()) {
+    s.termStart = parseDay(common::fieldOf(record, "term_start"));
+    s.termEnd = parseDay(common::fieldOf(record, "term_end"));
+    s.decision = common::fieldOf(record, "decision");
+    s.tags = tagsFromJson(common::fieldOf(record, "tags"));
+    if (auto area = common::fieldOf(record, "area"); !area.empty()) {
         auto j = json::parse(area, nullptr, false);
         s.area = areaFromJson(j);
     }
@@ -214,8 +210,8 @@ Task<void> SupervisionStore::changeLevel(std::string subject, LevelChange change
     validateLevelChange(change);
     if (change.at == 0) change.at = common::nowMillis();
     co_await redis_.cmd("RPUSH", keys::levelHistory(subject), toJson(change).dump());
-    logger()->info("subject {}: level {} from {} by {}", subject, toString(change.level),
-                   formatDay(change.from), change.by);
+    supervisionStoreLog()->info("subject {}: level {} from {} by {}", subject,
+                                toString(change.level), formatDay(change.from), change.by);
 }
 
 Task<std::set<std::string>> SupervisionStore::tagged(std::string tag) {
@@ -234,12 +230,12 @@ Task<std::optional<Contact>> SupervisionStore::lastContact(std::string subject) 
     if (h.empty()) co_return std::nullopt;
     Contact c;
     try {
-        c.ts = std::stoll(field(h, "ts"));
+        c.ts = std::stoll(common::fieldOf(h, "ts"));
     } catch (const std::exception&) {
         co_return std::nullopt;
     }
-    c.kind = field(h, "kind");
-    c.ref = field(h, "ref");
+    c.kind = common::fieldOf(h, "kind");
+    c.ref = common::fieldOf(h, "ref");
     co_return c;
 }
 

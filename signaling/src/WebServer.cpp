@@ -21,7 +21,7 @@
 namespace vigil::signaling {
 
 namespace {
-VIGIL_LOG_CATEGORY("web")
+VIGIL_LOG_CATEGORY(webServerLog, "web")
 
 constexpr const char* kProtocolName = "vigil.v1";
 constexpr size_t kBodyChunk = size_t{32} * 1024;
@@ -43,7 +43,7 @@ int lwsCallback(lws* wsi, lws_callback_reasons reason, void* user, void* in, siz
         return self->onCallback(wsi, static_cast<int>(reason), user, in, len);
     } catch (const std::exception& e) {
         // No exception may cross into lws.
-        logger()->error("callback {} threw: {}", static_cast<int>(reason), e.what());
+        webServerLog()->error("callback {} threw: {}", static_cast<int>(reason), e.what());
         return -1;
     }
 }
@@ -52,11 +52,11 @@ void lwsLog(int level, const char* line) {
     std::string text(line);
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
     if (level & LLL_ERR) {
-        logger()->error("lws: {}", text);
+        webServerLog()->error("lws: {}", text);
     } else if (level & LLL_WARN) {
-        logger()->warn("lws: {}", text);
+        webServerLog()->warn("lws: {}", text);
     } else {
-        logger()->debug("lws: {}", text);
+        webServerLog()->debug("lws: {}", text);
     }
 }
 
@@ -121,7 +121,7 @@ void WebServer::start() {
     std::string chartJs = resolve(options_.vendorRoot) + "/chart.js/dist";
     struct stat st {};
     if (::stat(chartJs.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-        logger()->warn(
+        webServerLog()->warn(
             "{} is missing (server.vendor_root = \"{}\"; run npm install): "
             "/vendor/chart.js/ answers 404",
             chartJs, options_.vendorRoot);
@@ -239,8 +239,8 @@ void WebServer::start() {
         closeSlowRequests();
         return true;
     });
-    logger()->info("serving {} on {}://{}:{}", root, tls() ? "https" : "http", options_.listen,
-                   boundPort_);
+    webServerLog()->info("serving {} on {}://{}:{}", root, tls() ? "https" : "http",
+                         options_.listen, boundPort_);
 }
 
 int WebServer::onCallback(lws* wsi, int reason, void* user, void* in, size_t len) {
@@ -386,8 +386,8 @@ int WebServer::onHttpBody(SessionData* pss, void* in, size_t len) {
     PendingHttp& p = it->second;
     // lws restarts its own timeout with each piece: a body that trickles in is cut here.
     if (std::chrono::steady_clock::now() >= p.bodyDeadline) {
-        logger()->warn("request {} {}: body not in within {} s; closing", pss->id, p.request.path,
-                       options_.bodyTimeoutSeconds);
+        webServerLog()->warn("request {} {}: body not in within {} s; closing", pss->id,
+                             p.request.path, options_.bodyTimeoutSeconds);
         return -1;
     }
     // Answered without its body (lws drains the rest unread), or a body no handler wants
@@ -455,8 +455,8 @@ bool WebServer::admitConnection(int fd) {
                     sizeof text);
     }
     if (!quota_.allows(text)) {
-        logger()->warn("{} holds {} connections already: refused another", text,
-                       quota_.openFrom(text));
+        webServerLog()->warn("{} holds {} connections already: refused another", text,
+                             quota_.openFrom(text));
         return false;
     }
     acceptedAddress_ = text;
@@ -469,8 +469,8 @@ void WebServer::closeSlowRequests() {
         const bool waiting =
             p.body == PendingHttp::Body::Held || p.body == PendingHttp::Body::Reading;
         if (!waiting || p.bodyIn || p.answered || now < p.bodyDeadline) continue;
-        logger()->warn("request {} {}: body not in within {} s; closing", id, p.request.path,
-                       options_.bodyTimeoutSeconds);
+        webServerLog()->warn("request {} {}: body not in within {} s; closing", id, p.request.path,
+                             options_.bodyTimeoutSeconds);
         p.answered = true;  // Nothing more goes to the handler.
         lws_set_timeout(p.wsi, PENDING_TIMEOUT_HTTP_CONTENT, LWS_TO_KILL_ASYNC);
     }
@@ -509,8 +509,8 @@ void WebServer::respond(std::uint64_t requestId, HttpResponse response) {
         const int fd = lws_get_socket_fd(it->second.wsi);
         if (fd >= 0 &&
             ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &kFileSendBuffer, sizeof kFileSendBuffer) != 0)
-            logger()->warn("request {}: SO_SNDBUF: {}", it->second.request.path,
-                           std::strerror(errno));
+            webServerLog()->warn("request {}: SO_SNDBUF: {}", it->second.request.path,
+                                 std::strerror(errno));
     }
     lws_callback_on_writable(it->second.wsi);
 }
@@ -519,15 +519,15 @@ bool WebServer::openFileBody(PendingHttp& pending) {
     const HttpResponse::File& f = *pending.response.file;
     FileDescriptor fd(::open(f.path.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) {
-        logger()->warn("request {}: cannot open {}: {}", pending.request.path, f.path,
-                       std::strerror(errno));
+        webServerLog()->warn("request {}: cannot open {}: {}", pending.request.path, f.path,
+                             std::strerror(errno));
         return false;
     }
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) ||
         static_cast<std::uint64_t>(st.st_size) < f.offset + f.length) {
-        logger()->warn("request {}: {} is not a regular file of at least {} bytes",
-                       pending.request.path, f.path, f.offset + f.length);
+        webServerLog()->warn("request {}: {} is not a regular file of at least {} bytes",
+                             pending.request.path, f.path, f.offset + f.length);
         return false;
     }
     pending.file = std::move(fd);
@@ -587,8 +587,8 @@ int WebServer::onHttpWriteable(lws* wsi, SessionData* pss) {
             if (k < 0 && errno == EINTR) continue;
             if (k <= 0) {
                 // Headers are out: all that is left is to cut the connection short.
-                logger()->error("request {}: reading {} failed at byte {}", p.request.path,
-                                r.file->path, r.file->offset + p.sent + got);
+                webServerLog()->error("request {}: reading {} failed at byte {}", p.request.path,
+                                      r.file->path, r.file->offset + p.sent + got);
                 return -1;
             }
             got += static_cast<size_t>(k);
@@ -646,7 +646,7 @@ bool WebServer::send(std::uint64_t connId, std::string text) {
     auto it = conns_.find(connId);
     if (it == conns_.end() || it->second.closing) return false;
     if (it->second.outbox.size() >= options_.maxQueuedMessages) {
-        logger()->warn("conn {}: send queue full; closing", connId);
+        webServerLog()->warn("conn {}: send queue full; closing", connId);
         close(connId, 1008, "not reading");
         return false;
     }

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "Fixtures.hpp"
+#include "Replies.hpp"
 
 using namespace vigil::testing;
 using namespace std::chrono_literals;
@@ -29,11 +30,6 @@ JsonResult post(int port, const std::string& path, const json& body, const std::
     auto j = json::parse(r.body, nullptr, false);
     if (!j.is_discarded()) out.body = j;
     return out;
-}
-
-std::string code(const JsonResult& r) {
-    if (!r.body.is_object() || !r.body.contains("error")) return "";
-    return r.body["error"].value("code", "");
 }
 
 // The alert with `id` in a GET /api/alerts reply, or null.
@@ -146,7 +142,7 @@ TEST_F(AlertsApiTest, MissedCallAlertIsAcknowledgedThenResolvedWithANote) {
     EXPECT_TRUE(acked.body["acknowledged_at"].is_string());
     auto again = post(port(), "/api/alerts/" + id + "/acknowledge", json::object(), wang);
     EXPECT_EQ(again.status, 409) << again.raw;
-    EXPECT_EQ(code(again), "conflict");
+    EXPECT_EQ(errorCode(again), "conflict");
 
     auto noNote = post(port(), "/api/alerts/" + id + "/resolve", json::object(), wang);
     EXPECT_EQ(noNote.status, 400) << noNote.raw;
@@ -165,7 +161,7 @@ TEST_F(AlertsApiTest, MissedCallAlertIsAcknowledgedThenResolvedWithANote) {
     EXPECT_EQ(resolved.body["note"], note);
     EXPECT_EQ(resolved.body["resolved_by"], demo::kOfficerWang);
     auto twice = post(port(), "/api/alerts/" + id + "/resolve", json{{"note", "again"}}, wang);
-    EXPECT_EQ(code(twice), "conflict") << twice.raw;
+    EXPECT_EQ(errorCode(twice), "conflict") << twice.raw;
 
     EXPECT_TRUE(findAlert(getJson(port(), "/api/alerts?state=open", wang), id).is_null());
     json stored = findAlert(getJson(port(), "/api/alerts?state=resolved", wang), id);
@@ -181,12 +177,12 @@ TEST_F(AlertsApiTest, MissedCallAlertIsAcknowledgedThenResolvedWithANote) {
 }
 
 TEST_F(AlertsApiTest, BadRequestsGetStableCodes) {
-    EXPECT_EQ(code(getJson(port(), "/api/alerts?state=closed", wang)), "bad_request");
-    EXPECT_EQ(code(getJson(port(), "/api/alerts?escalated=yes", wang)), "bad_request");
-    EXPECT_EQ(code(getJson(port(), "/api/alerts?limit=many", wang)), "bad_request");
-    EXPECT_EQ(code(post(port(), "/api/alerts/al999999/acknowledge", json::object(), wang)),
+    EXPECT_EQ(errorCode(getJson(port(), "/api/alerts?state=closed", wang)), "bad_request");
+    EXPECT_EQ(errorCode(getJson(port(), "/api/alerts?escalated=yes", wang)), "bad_request");
+    EXPECT_EQ(errorCode(getJson(port(), "/api/alerts?limit=many", wang)), "bad_request");
+    EXPECT_EQ(errorCode(post(port(), "/api/alerts/al999999/acknowledge", json::object(), wang)),
               "not_found");
-    EXPECT_EQ(code(post(port(), "/api/alerts/al999999/resolve", json{{"note", "x"}}, wang)),
+    EXPECT_EQ(errorCode(post(port(), "/api/alerts/al999999/resolve", json{{"note", "x"}}, wang)),
               "not_found");
     HttpResult notJson = httpRequest(port(), "POST", "/api/alerts/al1/resolve", "{note", wang);
     EXPECT_EQ(notJson.status, 400) << notJson.body;

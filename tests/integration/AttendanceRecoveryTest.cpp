@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "Fixtures.hpp"
+#include "Replies.hpp"
 
 using namespace vigil::testing;
 using namespace std::chrono_literals;
@@ -26,22 +27,11 @@ protected:
 
 class ServerRestartTest : public DemoOrgTest {};
 
-json joinMsg(const std::string& classId) {
-    return {{"type", "join"}, {"class", classId}};
-}
-
 long long lastHeartbeat(const RedisServer& redis, const std::string& classId,
                         const std::string& subject) {
     auto open = openInterval(redis, classId, subject);
     return open.is_object() && open["hb"].is_string() ? std::stoll(open["hb"].get<std::string>())
                                                       : -1;
-}
-
-json attendanceRow(const json& body, const std::string& subject) {
-    for (const auto& row : body["attendance"]) {
-        if (row.value("subject", "") == subject) return row;
-    }
-    return json();
 }
 
 std::string readAll(const std::string& path) {

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "Fixtures.hpp"
+#include "Replies.hpp"
 
 using namespace vigil::testing;
 using namespace std::chrono_literals;
@@ -51,15 +52,6 @@ json sendBad(WsClient& ws, const std::string& frame, const json& re) {
     ws.sendText(frame);
     auto reply = ws.waitFor([&](const json& m) { return m.contains("re") && m["re"] == re; }, 5s);
     return reply ? *reply : json{{"type", "(no reply)"}};
-}
-
-void expectError(const json& reply, const std::string& code, const std::string& mentions = "") {
-    EXPECT_EQ(reply.value("type", ""), "error") << reply.dump();
-    EXPECT_EQ(reply.value("code", ""), code) << reply.dump();
-    if (!mentions.empty()) {
-        EXPECT_NE(reply.value("message", "").find(mentions), std::string::npos)
-            << "the message should name " << mentions << ": " << reply.dump();
-    }
 }
 
 std::string nested(int depth) {

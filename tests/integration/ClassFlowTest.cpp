@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "Fixtures.hpp"
+#include "Replies.hpp"
 
 using namespace vigil::testing;
 using namespace std::chrono_literals;
@@ -17,18 +18,8 @@ namespace {
 
 class ClassFlowTest : public DemoOrgTest {};
 
-json joinMsg(const std::string& classId) {
-    return {{"type", "join"}, {"class", classId}};
-}
-
 bool isReplyTo(const json& m, const std::string& id) {
     return m.contains("re") && m["re"] == id;
-}
-
-void expectError(const json& reply, const std::string& code) {
-    EXPECT_EQ(reply.value("type", ""), "error") << reply.dump();
-    EXPECT_EQ(reply.value("code", ""), code) << reply.dump();
-    EXPECT_FALSE(reply.value("message", "").empty()) << reply.dump();
 }
 
 long long millisField(const json& j, const char* name) {
@@ -40,13 +31,6 @@ const json* participant(const json& participants, const std::string& id) {
         if (p.value("id", "") == id) return &p;
     }
     return nullptr;
-}
-
-json attendanceRow(const json& body, const std::string& subject) {
-    for (const auto& row : body["attendance"]) {
-        if (row.value("subject", "") == subject) return row;
-    }
-    return json();
 }
 
 }  // namespace
@@ -280,7 +264,8 @@ TEST_F(ClassFlowTest, RefusedRequestsGetTheirErrorCodeAndRecordNothing) {
     expectError(s01->request({{"type", "start_class"}, {"class", "c1"}}), "forbidden");
     expectError(s01->request({{"type", "end_class"}, {"class", "c1"}}), "forbidden");
     expectError(s01->request({{"type", "roster"}, {"class", "c1"}}), "forbidden");
-    expectError(s01->request({{"type", "start_class"}, {"class", "no-such-class"}}), "not_found");
+    // A subject's role may not start any class: that is judged before the class is looked up.
+    expectError(s01->request({{"type", "start_class"}, {"class", "no-such-class"}}), "forbidden");
 
     // officer.wang's unit (zj-hz-xh-zt) is below c2's unit (zj-hz-xh): outside his scope.
     auto wang = connectAs(port(), "officer.wang");
@@ -288,6 +273,7 @@ TEST_F(ClassFlowTest, RefusedRequestsGetTheirErrorCodeAndRecordNothing) {
     expectError(wang->request({{"type", "start_class"}, {"class", "c2"}}), "forbidden");
     expectError(wang->request({{"type", "end_class"}, {"class", "c2"}}), "forbidden");
     expectError(wang->request({{"type", "roster"}, {"class", "c2"}}), "forbidden");
+    expectError(wang->request({{"type", "start_class"}, {"class", "no-such-class"}}), "not_found");
     // ...while officer.li above c1's unit and the administrator may teach it.
     auto li = connectAs(port(), "officer.li");
     auto liJoin = li->request(joinMsg("c1"));

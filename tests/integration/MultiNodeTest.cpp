@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "Fixtures.hpp"
+#include "Replies.hpp"
 
 using namespace vigil::testing;
 using namespace std::chrono_literals;
@@ -27,10 +28,6 @@ protected:
     std::unique_ptr<VigilServer> nodeA;
     std::unique_ptr<VigilServer> nodeB;
 };
-
-json joinMsg(const std::string& classId) {
-    return {{"type", "join"}, {"class", classId}};
-}
 
 }  // namespace
 

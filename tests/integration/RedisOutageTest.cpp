@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "Fixtures.hpp"
+#include "Replies.hpp"
 
 using namespace vigil::testing;
 using namespace std::chrono_literals;
@@ -20,10 +21,6 @@ protected:
         return {{"VIGIL_ATTENDANCE_HEARTBEAT_TIMEOUT_SECONDS", "5"}};
     }
 };
-
-json joinMsg(const std::string& classId) {
-    return {{"type", "join"}, {"class", classId}};
-}
 
 }  // namespace
 

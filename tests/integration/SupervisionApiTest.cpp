@@ -7,6 +7,7 @@
 #include <set>
 
 #include "Fixtures.hpp"
+#include "Replies.hpp"
 
 using namespace vigil::testing;
 using nlohmann::json;
@@ -24,11 +25,6 @@ JsonResult send(int port, const std::string& method, const std::string& path, co
     auto j = json::parse(r.body, nullptr, false);
     if (!j.is_discarded()) out.body = j;
     return out;
-}
-
-std::string code(const JsonResult& r) {
-    if (!r.body.is_object() || !r.body.contains("error")) return "";
-    return r.body["error"].value("code", "");
 }
 
 // The agency's date (+08:00) `days` from today.
@@ -198,7 +194,7 @@ TEST_F(SupervisionApiTest, BadInputIsRefusedWhole) {
     for (const auto& c : cases) {
         auto r = put(demo::kSubject01, c.body, wang);
         EXPECT_EQ(r.status, 400) << c.what << ": " << r.raw;
-        EXPECT_EQ(code(r), "bad_request") << c.what;
+        EXPECT_EQ(errorCode(r), "bad_request") << c.what;
     }
     auto now = getJson(port(), path(demo::kSubject01), wang);
     EXPECT_EQ(now.body, before.body) << "a refused change writes nothing";
@@ -222,7 +218,7 @@ TEST_F(SupervisionApiTest, SubjectSeesOnlyOwnAndStaffOnlyInScope) {
 
     auto other = getJson(port(), path(demo::kSubject02), s01);
     EXPECT_EQ(other.status, 403) << other.raw;
-    EXPECT_EQ(code(other), "forbidden");
+    EXPECT_EQ(errorCode(other), "forbidden");
     EXPECT_EQ(put(demo::kSubject01, json{{"decision", "mine"}}, s01).status, 403);
     EXPECT_EQ(send(port(), "POST", path(demo::kSubject01, "level"),
                    json{{"level", "lenient"}, {"reason", "x"}}, s01)
@@ -232,7 +228,7 @@ TEST_F(SupervisionApiTest, SubjectSeesOnlyOwnAndStaffOnlyInScope) {
     // Officer Wang (township zj-hz-xh-zt) and subject 04 of the county office above him.
     auto outside = getJson(port(), path(demo::kSubject04), wang);
     EXPECT_EQ(outside.status, 403) << outside.raw;
-    EXPECT_EQ(code(outside), "forbidden");
+    EXPECT_EQ(errorCode(outside), "forbidden");
     EXPECT_EQ(put(demo::kSubject04, json{{"decision", "x"}}, wang).status, 403);
     EXPECT_EQ(send(port(), "POST", path(demo::kSubject04, "level"),
                    json{{"level", "strict"}, {"reason", "x"}}, wang)

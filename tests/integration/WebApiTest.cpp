@@ -11,6 +11,7 @@
 #include <set>
 
 #include "Fixtures.hpp"
+#include "Replies.hpp"
 
 using namespace vigil::testing;
 using nlohmann::json;
@@ -33,11 +34,6 @@ JsonResult post(int port, const std::string& path, const std::string& body,
 
 JsonResult post(int port, const std::string& path, const json& body, const std::string& token) {
     return post(port, path, body.dump(), token);
-}
-
-std::string code(const JsonResult& r) {
-    if (!r.body.is_object() || !r.body.contains("error")) return "";
-    return r.body["error"].value("code", "");
 }
 
 std::set<std::string> ids(const json& list, const char* key = "id") {
@@ -186,15 +182,15 @@ TEST_F(WebApiTest, ScheduleClassValidatesScopeAndAudits) {
     for (const auto& c : cases) {
         auto e = post(port(), "/api/classes", c.body, c.token);
         EXPECT_EQ(e.status, c.status) << c.what << ": " << e.raw;
-        EXPECT_EQ(code(e), c.code) << c.what << ": " << e.raw;
+        EXPECT_EQ(errorCode(e), c.code) << c.what << ": " << e.raw;
     }
     EXPECT_EQ(redis.cli({"ZCARD", "vigil:classes"}), classesBefore) << "a refusal left a class";
 
     auto notJson = post(port(), "/api/classes", std::string("{title"), wang);
     EXPECT_EQ(notJson.status, 400);
-    EXPECT_EQ(code(notJson), "bad_json");
+    EXPECT_EQ(errorCode(notJson), "bad_json");
     auto array = post(port(), "/api/classes", std::string("[1, 2]"), wang);
-    EXPECT_EQ(code(array), "bad_request");
+    EXPECT_EQ(errorCode(array), "bad_request");
     EXPECT_EQ(post(port(), "/api/classes", classBody(start, start + kHourMs), "").status, 401);
     auto put = httpRequest(port(), "PUT", "/api/classes", "{}", wang);
     EXPECT_EQ(put.status, 400) << put.body;
@@ -230,7 +226,7 @@ TEST_F(WebApiTest, EnrolmentIsScopedAndRefusedOnceTheClassEnded) {
     auto wangTry = post(port(), "/api/classes/" + id + "/enrolments",
                         json{{"subjects", {demo::kSubject02}}}, wang);
     EXPECT_EQ(wangTry.status, 403) << wangTry.raw;
-    EXPECT_EQ(code(wangTry), "forbidden");
+    EXPECT_EQ(errorCode(wangTry), "forbidden");
     // The class's own officer cannot reach past his scope either.
     const long long soon = nowMs() + kHourMs;
     auto wangClass = post(port(), "/api/classes", classBody(soon, soon + kHourMs), wang);
@@ -239,7 +235,7 @@ TEST_F(WebApiTest, EnrolmentIsScopedAndRefusedOnceTheClassEnded) {
     auto outside = post(port(), "/api/classes/" + wangId + "/enrolments",
                         json{{"subjects", {demo::kSubject05}}}, wang);
     EXPECT_EQ(outside.status, 403) << outside.raw;
-    EXPECT_EQ(code(outside), "forbidden");
+    EXPECT_EQ(errorCode(outside), "forbidden");
 
     for (const auto& bad : {json{{"subjects", json::array()}}, json{{"subjects", "u4"}},
                             json{{"subjects", {1, 2}}}, json::object()}) {
@@ -262,7 +258,7 @@ TEST_F(WebApiTest, EnrolmentIsScopedAndRefusedOnceTheClassEnded) {
     auto ended = post(port(), "/api/classes/" + past + "/enrolments",
                       json{{"subjects", {demo::kSubject05}}}, li);
     EXPECT_EQ(ended.status, 409) << ended.raw;
-    EXPECT_EQ(code(ended), "class_ended");
+    EXPECT_EQ(errorCode(ended), "class_ended");
     EXPECT_EQ(redis.cli({"SCARD", "vigil:class:" + past + ":enrolled"}), "0");
 }
 
@@ -544,25 +540,25 @@ TEST_F(WebApiTest, AccountsAndUnitsAreCreatedWithinScope) {
         post(port(), "/api/users",
              json{{"username", "subject01"}, {"name", "重名"}, {"password", "Strong#2026"}}, admin);
     EXPECT_EQ(taken.status, 409) << taken.raw;
-    EXPECT_EQ(code(taken), "username_taken");
+    EXPECT_EQ(errorCode(taken), "username_taken");
     auto weak = post(port(), "/api/users",
                      json{{"username", "weak.pw"}, {"name", "弱"}, {"password", "abc"}}, admin);
     EXPECT_EQ(weak.status, 400) << weak.raw;
-    EXPECT_EQ(code(weak), "weak_password");
+    EXPECT_EQ(errorCode(weak), "weak_password");
     auto badName =
         post(port(), "/api/users",
              json{{"username", "Bad Name"}, {"name", "X"}, {"password", "Strong#2026"}}, admin);
     EXPECT_EQ(badName.status, 400);
-    EXPECT_EQ(code(badName), "bad_request");
+    EXPECT_EQ(errorCode(badName), "bad_request");
     auto badRole = post(port(), "/api/users",
                         json{{"username", "warden.x"},
                              {"name", "X"},
                              {"role", "warden"},
                              {"password", "Strong#2026"}},
                         admin);
-    EXPECT_EQ(code(badRole), "bad_request");
+    EXPECT_EQ(errorCode(badRole), "bad_request");
     auto noPassword = post(port(), "/api/users", json{{"username", "no.pw"}, {"name", "X"}}, admin);
-    EXPECT_EQ(code(noPassword), "bad_request");
+    EXPECT_EQ(errorCode(noPassword), "bad_request");
 
     // An officer adds subjects to his own caseload, within his scope, and nothing else.
     auto subject =
@@ -634,7 +630,7 @@ TEST_F(WebApiTest, AccountsAndUnitsAreCreatedWithinScope) {
     EXPECT_TRUE(ids(getJson(port(), "/api/units", li).body["units"]).count("zj-hz-xh-lx"));
     auto again = post(port(), "/api/units", unit, admin);
     EXPECT_EQ(again.status, 409) << again.raw;
-    EXPECT_EQ(code(again), "unit_exists");
+    EXPECT_EQ(errorCode(again), "unit_exists");
     EXPECT_EQ(post(port(), "/api/units", json{{"id", "x1"}, {"name", "X"}}, admin).status, 400);
     EXPECT_EQ(
         post(port(), "/api/units", json{{"id", "x1"}, {"name", "X"}, {"parent", "nowhere"}}, admin)

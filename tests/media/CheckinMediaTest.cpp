@@ -336,11 +336,12 @@ TEST_F(CheckinMediaTest, AnOrderIsToldAtOnceAndMissedPastItsDeadlineAndRecordsAr
     EXPECT_EQ(missed.value("outcome", ""), "missed") << missed.dump();
     EXPECT_TRUE(waitUntil([&] { return openAlerts("missed_checkin", demo::kSubject02) >= 1; }, 5s));
 
-    // A subject reads only his own check-ins.
+    // A subject reads only his own check-ins: another's exist, so they are forbidden.
     std::string id = missed["id"];
     std::string token01 = login(port(), "subject01", kDemoPassword);
-    EXPECT_EQ(getJson(port(), "/api/checkins/" + id, token01).status, 404);
-    EXPECT_EQ(getJson(port(), "/api/checkins?subject=" + demo::kSubject02, token01).status, 404);
+    EXPECT_EQ(getJson(port(), "/api/checkins/" + id, token01).status, 403);
+    EXPECT_EQ(getJson(port(), "/api/checkins?subject=" + demo::kSubject02, token01).status, 403);
+    EXPECT_EQ(getJson(port(), "/api/checkins/ck-no-such-id", token01).status, 404);
     EXPECT_EQ(getJson(port(), "/api/checkins/" + id, token02).status, 200);
     auto own = getJson(port(), "/api/checkins", token01);
     ASSERT_EQ(own.status, 200) << own.raw;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "DayText.hpp"
 #include "vigil/signaling/CsvReport.hpp"
 #include "vigil/signaling/ProgrammeMonitor.hpp"
 #include "vigil/signaling/ProgrammeReport.hpp"
@@ -13,13 +14,11 @@ namespace {
 
 constexpr int kTz = 480;  // +08:00
 
-Day day(const char* text) {
-    return *parseDay(text);
-}
+using test::dayFromText;
 
 // Noon of a day at +08:00.
 common::Millis noon(const char* text) {
-    return startOfDay(day(text), kTz) + 12 * 3600 * 1000;
+    return startOfDay(dayFromText(text), kTz) + 12 * 3600 * 1000;
 }
 
 LevelPolicy policy() {
@@ -31,14 +30,14 @@ LevelPolicy policy() {
 Supervision term(const char* start, const char* end) {
     Supervision s;
     s.subject = "u4";
-    s.termStart = day(start);
-    s.termEnd = day(end);
+    s.termStart = dayFromText(start);
+    s.termEnd = dayFromText(end);
     return s;
 }
 
 TEST(ProgrammeMonitorTest, WithoutContactTheGapRunsFromTheTermStart) {
     const Supervision s = term("2026-11-01", "2027-10-31");
-    auto st = contactStatus(s, std::nullopt, policy(), day("2026-11-15"), kTz);
+    auto st = contactStatus(s, std::nullopt, policy(), dayFromText("2026-11-15"), kTz);
     ASSERT_TRUE(st);
     EXPECT_EQ(st->level, Level::Ordinary) << "the default level without a level change";
     EXPECT_EQ(formatDay(st->dueBy), "2026-11-11");
@@ -49,13 +48,14 @@ TEST(ProgrammeMonitorTest, WithoutContactTheGapRunsFromTheTermStart) {
 TEST(ProgrammeMonitorTest, TheGapRunsFromTheLastContactDayInTheAgencyZone) {
     const Supervision s = term("2026-11-01", "2027-10-31");
     // 2026-11-09T23:30+08:00 is still 2026-11-09 there (15:30 UTC).
-    const Contact late{startOfDay(day("2026-11-09"), kTz) + (23 * 60 + 30) * 60000, "class", "c1"};
-    auto st = contactStatus(s, late, policy(), day("2026-11-19"), kTz);
+    const Contact late{startOfDay(dayFromText("2026-11-09"), kTz) + (23 * 60 + 30) * 60000, "class",
+                       "c1"};
+    auto st = contactStatus(s, late, policy(), dayFromText("2026-11-19"), kTz);
     ASSERT_TRUE(st);
     EXPECT_EQ(formatDay(st->dueBy), "2026-11-19");
     EXPECT_EQ(st->daysLate, 0);
     EXPECT_FALSE(st->overdue) << "due today is not late yet";
-    st = contactStatus(s, late, policy(), day("2026-11-20"), kTz);
+    st = contactStatus(s, late, policy(), dayFromText("2026-11-20"), kTz);
     EXPECT_TRUE(st->overdue);
     EXPECT_EQ(st->daysLate, 1);
 }
@@ -63,7 +63,7 @@ TEST(ProgrammeMonitorTest, TheGapRunsFromTheLastContactDayInTheAgencyZone) {
 TEST(ProgrammeMonitorTest, AContactBeforeTheTermCountsFromTheTermStart) {
     const Supervision s = term("2026-11-01", "2027-10-31");
     const Contact before{noon("2026-10-20"), "call", "k1"};
-    auto st = contactStatus(s, before, policy(), day("2026-11-05"), kTz);
+    auto st = contactStatus(s, before, policy(), dayFromText("2026-11-05"), kTz);
     ASSERT_TRUE(st);
     EXPECT_EQ(formatDay(st->dueBy), "2026-11-11");
     EXPECT_EQ(st->lastContact->ref, "k1");
@@ -71,12 +71,12 @@ TEST(ProgrammeMonitorTest, AContactBeforeTheTermCountsFromTheTermStart) {
 
 TEST(ProgrammeMonitorTest, TheGapIsTheLevelInForceToday) {
     Supervision s = term("2026-11-01", "2027-10-31");
-    s.levels.push_back({day("2026-11-10"), Level::Strict, "absconded once", "u3", 0});
+    s.levels.push_back({dayFromText("2026-11-10"), Level::Strict, "absconded once", "u3", 0});
     const Contact c{noon("2026-11-08"), "checkin", "q1"};
-    auto before = contactStatus(s, c, policy(), day("2026-11-09"), kTz);
+    auto before = contactStatus(s, c, policy(), dayFromText("2026-11-09"), kTz);
     EXPECT_EQ(formatDay(before->dueBy), "2026-11-18") << "ordinary: 10 days";
     EXPECT_FALSE(before->overdue);
-    auto after = contactStatus(s, c, policy(), day("2026-11-12"), kTz);
+    auto after = contactStatus(s, c, policy(), dayFromText("2026-11-12"), kTz);
     EXPECT_EQ(after->level, Level::Strict);
     EXPECT_EQ(formatDay(after->dueBy), "2026-11-11") << "strict: 3 days";
     EXPECT_TRUE(after->overdue);
@@ -84,14 +84,15 @@ TEST(ProgrammeMonitorTest, TheGapIsTheLevelInForceToday) {
 
 TEST(ProgrammeMonitorTest, OutsideTheTermNothingIsDue) {
     const Supervision s = term("2026-11-01", "2026-11-30");
-    EXPECT_FALSE(contactStatus(s, std::nullopt, policy(), day("2026-10-31"), kTz))
+    EXPECT_FALSE(contactStatus(s, std::nullopt, policy(), dayFromText("2026-10-31"), kTz))
         << "the term has not started";
-    EXPECT_FALSE(contactStatus(s, std::nullopt, policy(), day("2026-12-01"), kTz)) << "released";
-    EXPECT_TRUE(contactStatus(s, std::nullopt, policy(), day("2026-11-30"), kTz))
+    EXPECT_FALSE(contactStatus(s, std::nullopt, policy(), dayFromText("2026-12-01"), kTz))
+        << "released";
+    EXPECT_TRUE(contactStatus(s, std::nullopt, policy(), dayFromText("2026-11-30"), kTz))
         << "the last day of the term is inside it";
     Supervision none;
     none.subject = "u5";
-    EXPECT_FALSE(contactStatus(none, std::nullopt, policy(), day("2026-11-15"), kTz));
+    EXPECT_FALSE(contactStatus(none, std::nullopt, policy(), dayFromText("2026-11-15"), kTz));
 }
 
 TEST(ProgrammeMonitorTest, TheListStartsWithTheLatest) {
@@ -115,13 +116,14 @@ TEST(ProgrammeMonitorTest, CallPeriodsWithoutAnAcceptedCallAreMissed) {
     // Ordinary: a call every two ISO weeks. 2026-11-09 and 2026-11-23 are Mondays that start a
     // pair of weeks counted from Monday 1970-01-05.
     const Supervision s = term("2026-11-01", "2027-10-31");
-    const auto periods = policy().callPeriods(s, day("2026-11-01"), day("2026-12-06"));
+    const auto periods =
+        policy().callPeriods(s, dayFromText("2026-11-01"), dayFromText("2026-12-06"));
     ASSERT_GE(periods.size(), 2U);
-    std::vector<Day> calls{day("2026-11-25")};
+    std::vector<Day> calls{dayFromText("2026-11-25")};
     const auto missed = periodsWithout(periods, calls);
     ASSERT_EQ(missed.size(), periods.size() - 1);
     for (const auto& p : missed) {
-        EXPECT_FALSE(p.first <= day("2026-11-25") && day("2026-11-25") <= p.last);
+        EXPECT_FALSE(p.first <= dayFromText("2026-11-25") && dayFromText("2026-11-25") <= p.last);
     }
     EXPECT_EQ(periodsWithout(periods, {}).size(), periods.size());
     EXPECT_EQ(missed.front().first, s.termStart) << "the first period is cut to the term";
@@ -129,9 +131,10 @@ TEST(ProgrammeMonitorTest, CallPeriodsWithoutAnAcceptedCallAreMissed) {
 
 TEST(ProgrammeMonitorTest, LevelSpansOfAMonthFollowTheChangesAndTheTerm) {
     Supervision s = term("2026-11-05", "2027-10-31");
-    s.levels.push_back({day("2026-11-05"), Level::Strict, "start", "u3", 0});
-    s.levels.push_back({day("2026-11-16"), Level::Lenient, "good conduct", "u3", 0});
-    const auto spans = levelSpans(s, day("2026-11-01"), day("2026-11-30"), Level::Ordinary);
+    s.levels.push_back({dayFromText("2026-11-05"), Level::Strict, "start", "u3", 0});
+    s.levels.push_back({dayFromText("2026-11-16"), Level::Lenient, "good conduct", "u3", 0});
+    const auto spans =
+        levelSpans(s, dayFromText("2026-11-01"), dayFromText("2026-11-30"), Level::Ordinary);
     ASSERT_EQ(spans.size(), 2U);
     EXPECT_EQ(formatDay(spans[0].from), "2026-11-05");
     EXPECT_EQ(formatDay(spans[0].to), "2026-11-15");
@@ -139,7 +142,8 @@ TEST(ProgrammeMonitorTest, LevelSpansOfAMonthFollowTheChangesAndTheTerm) {
     EXPECT_EQ(formatDay(spans[1].from), "2026-11-16");
     EXPECT_EQ(formatDay(spans[1].to), "2026-11-30");
     EXPECT_EQ(spans[1].level, Level::Lenient);
-    EXPECT_TRUE(levelSpans(s, day("2026-10-01"), day("2026-10-31"), Level::Ordinary).empty());
+    EXPECT_TRUE(levelSpans(s, dayFromText("2026-10-01"), dayFromText("2026-10-31"), Level::Ordinary)
+                    .empty());
 }
 
 TEST(ProgrammeMonitorTest, ProgrammeCsvHasItsHeaderAndLevelsInTheReadersLanguage) {

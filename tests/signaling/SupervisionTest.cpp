@@ -1,15 +1,12 @@
 #include <gtest/gtest.h>
 
+#include "DayText.hpp"
 #include "vigil/signaling/Supervision.hpp"
 
 namespace vigil::signaling {
 namespace {
 
-Day day(const std::string& text) {
-    auto d = parseDay(text);
-    EXPECT_TRUE(d) << text;
-    return d.value_or(0);
-}
+using test::dayFromText;
 
 // About 111 km per degree of latitude; 0.001 degree is about 111 m.
 Area circle(double radiusM) {
@@ -38,11 +35,11 @@ TEST(SupervisionTest, LevelsHaveStableNames) {
 }
 
 TEST(SupervisionTest, DaysRoundTripAndRejectOtherText) {
-    EXPECT_EQ(day("1970-01-01"), 0);
-    EXPECT_EQ(day("1970-01-05"), 4);
-    EXPECT_EQ(day("2026-12-05"), 20792);
+    EXPECT_EQ(dayFromText("1970-01-01"), 0);
+    EXPECT_EQ(dayFromText("1970-01-05"), 4);
+    EXPECT_EQ(dayFromText("2026-12-05"), 20792);
     EXPECT_EQ(formatDay(20792), "2026-12-05");
-    EXPECT_EQ(formatDay(day("2024-02-29")), "2024-02-29");
+    EXPECT_EQ(formatDay(dayFromText("2024-02-29")), "2024-02-29");
     for (const char* bad : {"2026-02-30", "2026-13-01", "2026-1-01", "2026-12-05T00:00", "",
                             "yesterday", "2023-02-29"}) {
         EXPECT_FALSE(parseDay(bad)) << bad;
@@ -55,7 +52,7 @@ TEST(SupervisionTest, DayOfUsesTheAgencyOffset) {
     EXPECT_EQ(formatDay(dayOf(t, 0)), "2026-12-04");
     EXPECT_EQ(formatDay(dayOf(t, 480)), "2026-12-05");
     EXPECT_EQ(formatDay(dayOf(t, -600)), "2026-12-04");
-    EXPECT_EQ(startOfDay(day("2026-12-05"), 480),
+    EXPECT_EQ(startOfDay(dayFromText("2026-12-05"), 480),
               common::parseIso8601("2026-12-05T00:00:00+08:00", 0).value());
     // Before 1970 a day still starts at its own midnight.
     EXPECT_EQ(dayOf(-1, 0), -1);
@@ -63,11 +60,11 @@ TEST(SupervisionTest, DayOfUsesTheAgencyOffset) {
 }
 
 TEST(SupervisionTest, MonthBounds) {
-    EXPECT_EQ(formatDay(monthStart(day("2026-02-17"))), "2026-02-01");
-    EXPECT_EQ(formatDay(monthEnd(day("2026-02-17"))), "2026-02-28");
-    EXPECT_EQ(formatDay(monthEnd(day("2024-02-01"))), "2024-02-29");
-    EXPECT_EQ(formatDay(monthEnd(day("2026-12-31"))), "2026-12-31");
-    EXPECT_EQ(formatDay(monthStart(day("2027-01-01"))), "2027-01-01");
+    EXPECT_EQ(formatDay(monthStart(dayFromText("2026-02-17"))), "2026-02-01");
+    EXPECT_EQ(formatDay(monthEnd(dayFromText("2026-02-17"))), "2026-02-28");
+    EXPECT_EQ(formatDay(monthEnd(dayFromText("2024-02-01"))), "2024-02-29");
+    EXPECT_EQ(formatDay(monthEnd(dayFromText("2026-12-31"))), "2026-12-31");
+    EXPECT_EQ(formatDay(monthStart(dayFromText("2027-01-01"))), "2027-01-01");
 }
 
 TEST(SupervisionTest, CircleOutsideOnlyWhenTheWholeAccuracyCircleIs) {

@@ -24,8 +24,6 @@ namespace keys = signaling::keys;
 constexpr Millis kT0 = 1'795'950'000'000;
 const std::string kClass = "c7";
 
-void ignoreError(std::exception_ptr) {}
-
 // "1732860000000-3" -> {1732860000000, 3}
 std::pair<long long, long long> parseStreamId(const std::string& id) {
     auto dash = id.find('-');

@@ -24,8 +24,6 @@ using signaling::ChainBreak;
 using signaling::kChainGenesis;
 namespace keys = signaling::keys;
 
-void ignoreError(std::exception_ptr) {}
-
 Task<void> appendMany(AuditLog* log, std::string actor, int count, std::vector<std::string>* ids) {
     for (int i = 0; i < count; ++i) {
         ids->push_back(co_await log->append(actor, "test.append", "t" + std::to_string(i),

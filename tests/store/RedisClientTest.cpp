@@ -124,8 +124,6 @@ Task<void> waitUntilZero(EventLoop* loop, const int* remaining, milliseconds lim
     while (*remaining > 0 && Clock::now() < deadline) co_await loop->sleep(milliseconds(10));
 }
 
-void ignoreError(std::exception_ptr) {}
-
 class RedisClientTest : public RedisFixture {};
 
 TEST_F(RedisClientTest, ParsesUrls) {

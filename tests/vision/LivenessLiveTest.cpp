@@ -17,6 +17,7 @@
 
 #include "FaceClipMovements.hpp"
 #include "HeldPhoto.hpp"
+#include "VisionTestData.hpp"
 #include "vigil/vision/Liveness.hpp"
 #include "vigil/vision/PresenceVerifier.hpp"
 
@@ -26,15 +27,8 @@ namespace {
 constexpr int kBurstFps = 5;  // [presence] burst_fps in config/vigil.toml.
 const clips::BurstShape kBurst{8.0, kBurstFps, 0.4, 2.0};
 
-std::string assets() {
-    return VIGIL_ASSETS_DIR;
-}
-
-std::string framePath(const std::string& clip, int index) {
-    char name[16];
-    std::snprintf(name, sizeof name, "%05d.jpg", index);
-    return assets() + "/testdata/video/" + clip + "/" + name;
-}
+using test::assets;
+using test::framePath;
 
 class LivenessLiveTest : public ::testing::Test {
 protected:

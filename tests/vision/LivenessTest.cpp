@@ -6,14 +6,14 @@
 #include <set>
 #include <vector>
 
+#include "VisionTestData.hpp"
 #include "vigil/vision/Liveness.hpp"
 
 namespace vigil::vision {
 namespace {
 
 constexpr float kOpen = 0.30f;  // Eye openness of open eyes.
-const std::vector<Challenge> kAll{Challenge::TurnLeft, Challenge::TurnRight, Challenge::LookUp,
-                                  Challenge::Blink};
+using test::kAllChallenges;
 
 FaceAnalysis frame(float yaw, float pitch = 0, float eyes = kOpen, float similarity = -1) {
     FaceAnalysis f;
@@ -89,7 +89,7 @@ TEST(LivenessTest, ChallengeNamesRoundTrip) {
     EXPECT_EQ(toString(Challenge::TurnRight), "turn_right");
     EXPECT_EQ(toString(Challenge::LookUp), "look_up");
     EXPECT_EQ(toString(Challenge::Blink), "blink");
-    for (Challenge c : kAll) EXPECT_EQ(challengeFromString(toString(c)), c);
+    for (Challenge c : kAllChallenges) EXPECT_EQ(challengeFromString(toString(c)), c);
     EXPECT_FALSE(challengeFromString("").has_value());
     EXPECT_FALSE(challengeFromString("Turn_Left").has_value());
     EXPECT_FALSE(challengeFromString("nod").has_value());
@@ -97,12 +97,13 @@ TEST(LivenessTest, ChallengeNamesRoundTrip) {
 
 TEST(LivenessTest, RandomChallengeDrawsEveryOne) {
     std::set<Challenge> seen;
-    for (int i = 0; i < 400 && seen.size() < kAll.size(); ++i) seen.insert(randomChallenge());
-    EXPECT_EQ(seen.size(), kAll.size());
+    for (int i = 0; i < 400 && seen.size() < kAllChallenges.size(); ++i)
+        seen.insert(randomChallenge());
+    EXPECT_EQ(seen.size(), kAllChallenges.size());
 }
 
 TEST(LivenessTest, EachChallengePassesWithItsMovement) {
-    for (Challenge c : kAll) {
+    for (Challenge c : kAllChallenges) {
         LivenessTracker tracker(c);
         EXPECT_EQ(tracker.challenge(), c);
         const int decidedAt = feed(tracker, rightMovementFor(c));
@@ -163,7 +164,7 @@ TEST(LivenessTest, WrongDirectionDoesNotFollow) {
 
 TEST(LivenessTest, AStillPhotoFollowsNoChallenge) {
     // A photo held up to the camera: the same pose in every frame.
-    for (Challenge c : kAll) {
+    for (Challenge c : kAllChallenges) {
         LivenessTracker tracker(c);
         const std::vector<FaceAnalysis> still(30, frame(0.05f, 0.02f, 0.27f, 0.8f));
         EXPECT_LT(feed(tracker, still), 0) << toString(c);
@@ -181,7 +182,7 @@ TEST(LivenessTest, JitterBelowTheThresholdsDoesNotPass) {
         const float w = wobble[i % 8];
         jitter.push_back(frame(w, w * 0.8f, kOpen * (1.0f + w)));
     }
-    for (Challenge c : kAll) {
+    for (Challenge c : kAllChallenges) {
         LivenessTracker tracker(c);
         EXPECT_LT(feed(tracker, jitter), 0) << toString(c);
         EXPECT_EQ(tracker.finish().code, "did_not_follow") << toString(c);
@@ -211,7 +212,7 @@ TEST(LivenessTest, OneBlinkIsNotTwo) {
 }
 
 TEST(LivenessTest, MostlyNoFaceIsNoFace) {
-    for (Challenge c : kAll) {
+    for (Challenge c : kAllChallenges) {
         LivenessTracker tracker(c);
         std::vector<FaceAnalysis> frames(20, faces(0));
         frames[3] = frame(0);
@@ -225,7 +226,7 @@ TEST(LivenessTest, MostlyNoFaceIsNoFace) {
 
 TEST(LivenessTest, SeveralFacesFail) {
     // Someone beside the subject turns their head: several-face frames are not judged.
-    for (Challenge c : kAll) {
+    for (Challenge c : kAllChallenges) {
         LivenessTracker tracker(c);
         std::vector<FaceAnalysis> frames = rightMovementFor(c);
         for (auto& f : frames) f.faces = 2;
@@ -250,7 +251,7 @@ LivenessOptions withReferences() {
 }
 
 TEST(LivenessTest, AnotherPersonsFaceIsNotMatched) {
-    for (Challenge c : kAll) {
+    for (Challenge c : kAllChallenges) {
         LivenessTracker tracker(c, withReferences());
         std::vector<FaceAnalysis> frames = rightMovementFor(c);
         for (auto& f : frames) f.similarity = 0.12f;
@@ -275,7 +276,7 @@ TEST(LivenessTest, NegativeSimilarityIsAComparisonToo) {
 // The subject sits still and matches; someone else, in the frames between, makes the movement.
 // Half the face frames match, yet the movement was never made by the enrolled face.
 TEST(LivenessTest, TheMovementMustBeMadeByTheEnrolledFace) {
-    for (Challenge c : kAll) {
+    for (Challenge c : kAllChallenges) {
         std::vector<FaceAnalysis> frames;
         for (const FaceAnalysis& other : rightMovementFor(c)) {
             FaceAnalysis subject = frame(0, 0, kOpen, 0.8f);

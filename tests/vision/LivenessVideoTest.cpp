@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "HeldPhoto.hpp"
+#include "VisionTestData.hpp"
 #include "vigil/vision/Liveness.hpp"
 #include "vigil/vision/PresenceVerifier.hpp"
 
@@ -24,14 +25,8 @@ namespace {
 
 using spoof::heldPhoto;
 
-const std::vector<Challenge> kAll{Challenge::TurnLeft, Challenge::TurnRight, Challenge::LookUp,
-                                  Challenge::Blink};
-
-std::string framePath(const std::string& video, int index) {
-    char name[16];
-    std::snprintf(name, sizeof name, "%05d.jpg", index);
-    return std::string(VIGIL_ASSETS_DIR) + "/testdata/video/" + video + "/" + name;
-}
+using test::framePath;
+using test::kAllChallenges;
 
 class LivenessVideoTest : public ::testing::Test {
 protected:
@@ -196,7 +191,7 @@ TEST_F(LivenessVideoTest, AStillFrameRepeatedFailsEveryChallenge) {
         ASSERT_EQ(still.faces, 1) << video << "/" << index;
         ASSERT_TRUE(still.pose.has_value());
         const std::vector<FaceAnalysis> frames(30, still);
-        for (Challenge c : kAll) {
+        for (Challenge c : kAllChallenges) {
             LivenessVerdict v = run(c, frames);
             EXPECT_FALSE(v.passed) << video << "/" << index << " " << toString(c);
             EXPECT_EQ(v.code, "did_not_follow") << video << "/" << index << " " << toString(c);
@@ -222,7 +217,7 @@ TEST_F(LivenessVideoTest, APhotoTurnedAndTiltedInTheHandFollowsNoChallenge) {
                 frames.push_back(verifier_->analyze(heldPhoto(photo, 0, deg), {}));
             }
         }
-        for (Challenge c : kAll) {
+        for (Challenge c : kAllChallenges) {
             LivenessVerdict v = run(c, frames);
             EXPECT_EQ(v.code, "did_not_follow") << toString(c) << ": " << v.reason;
         }
@@ -233,7 +228,7 @@ TEST_F(LivenessVideoTest, SittingStillFailsEveryChallenge) {
     // cap12 0.0-2.9 s: the man faces the camera without moving; landmark jitter alone moved
     // yaw by 0.01, pitch by 0.05 and eye openness by 5% from the start.
     const auto frames = analyse("cap12", 0, 29, referenceFrom("cap13", 0), "cap13/0");
-    for (Challenge c : kAll) {
+    for (Challenge c : kAllChallenges) {
         LivenessVerdict v = run(c, frames);
         EXPECT_EQ(v.code, "did_not_follow") << toString(c) << ": " << v.reason;
     }

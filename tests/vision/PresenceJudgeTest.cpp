@@ -9,11 +9,11 @@
 namespace vigil::vision {
 namespace {
 
-constexpr std::int64_t kSec = 1000;
+constexpr std::int64_t kSecondMs = 1000;
 constexpr std::int64_t kJoin = 1795950000000;  // Any instant: the judge only uses differences.
 
 std::int64_t at(std::int64_t seconds) {
-    return kJoin + seconds * kSec;
+    return kJoin + seconds * kSecondMs;
 }
 
 std::vector<AlertKind> none() {
@@ -144,7 +144,7 @@ TEST(PresenceJudgeTest, AbsentStraightFromPresentWhenSamplesAreSparse) {
 
 TEST(PresenceJudgeTest, NotAbsentWhileTheLastSampleIsVerified) {
     JudgeOptions options;
-    options.noFrameMs = 600 * kSec;
+    options.noFrameMs = 600 * kSecondMs;
     PresenceJudge judge(kJoin, options);
     judge.onSample(Outcome::Verified, at(0));
     JudgeUpdate u = judge.onTick(at(45));
@@ -224,7 +224,7 @@ TEST(PresenceJudgeTest, NeverVerifiedAlertsAMinuteAfterTheJoin) {
     // Even when `absent` itself would take longer, a subject never recognised since the join
     // is reported.
     JudgeOptions options;
-    options.absentAfterMs = 600 * kSec;
+    options.absentAfterMs = 600 * kSecondMs;
     options.notMatchedAlertAfter = 1000;
     PresenceJudge judge(kJoin, options);
     for (std::int64_t s = 10; s < 60; s += 10) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "vigil/vision/Liveness.hpp"
 #include "vigil/vision/VisionOptions.hpp"
 
 namespace vigil::vision::test {
@@ -24,6 +25,17 @@ inline std::string modelsDir() {
 inline std::string photo(const std::string& name) {
     return assets() + "/testdata/photos/" + name;
 }
+
+// Frame `index` (00001.jpg, ...) of a labelled clip under testdata/video/.
+inline std::string framePath(const std::string& clip, int index) {
+    char name[16];
+    std::snprintf(name, sizeof name, "%05d.jpg", index);
+    return assets() + "/testdata/video/" + clip + "/" + name;
+}
+
+// Every challenge a subject can be given.
+inline const std::vector<Challenge> kAllChallenges{Challenge::TurnLeft, Challenge::TurnRight,
+                                                   Challenge::LookUp, Challenge::Blink};
 
 inline VisionOptions defaultOptions() {
     VisionOptions options;

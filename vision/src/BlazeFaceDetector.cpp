@@ -8,7 +8,7 @@
 namespace vigil::vision {
 
 namespace {
-constexpr int kSide = 128;
+constexpr int kBlazeSide = 128;
 constexpr int kValues = 16;  // Box (cx, cy, w, h) then six keypoints (x, y).
 
 // The front model's anchor layout: a 16x16 grid (stride 8) with 2 anchors per cell, then an
@@ -23,14 +23,14 @@ float sigmoid(float x) {
     return 1.0f / (1.0f + std::exp(-std::clamp(x, -100.0f, 100.0f)));
 }
 
-cv::Mat inputBlob(const cv::Mat& square) {
+cv::Mat blazeInput(const cv::Mat& square) {
     // NHWC, RGB scaled to [-1, 1].
     cv::Mat rgb;
     cv::cvtColor(square, rgb, cv::COLOR_BGR2RGB);
-    cv::resize(rgb, rgb, cv::Size(kSide, kSide), 0, 0, cv::INTER_AREA);
+    cv::resize(rgb, rgb, cv::Size(kBlazeSide, kBlazeSide), 0, 0, cv::INTER_AREA);
     cv::Mat scaled;
     rgb.convertTo(scaled, CV_32FC3, 1.0 / 127.5, -1.0);
-    const int shape[] = {1, kSide, kSide, 3};
+    const int shape[] = {1, kBlazeSide, kBlazeSide, 3};
     return cv::Mat(4, shape, CV_32F, scaled.data).clone();
 }
 
@@ -58,7 +58,7 @@ BlazeFaceDetector::BlazeFaceDetector(const std::string& modelPath, float thresho
     try {
         net_ = cv::dnn::readNetFromONNX(modelPath);
         outputs_ = net_.getUnconnectedOutLayersNames();
-        net_.setInput(inputBlob(cv::Mat::zeros(kSide, kSide, CV_8UC3)));
+        net_.setInput(blazeInput(cv::Mat::zeros(kBlazeSide, kBlazeSide, CV_8UC3)));
         std::vector<cv::Mat> outs;
         net_.forward(outs, outputs_);
         // Four outputs: scores and regressors for each of the two grids, in any order.
@@ -100,10 +100,10 @@ std::vector<Face> BlazeFaceDetector::decode(const std::vector<cv::Mat>& outs, fl
             if (score < threshold_) continue;
             const Anchor& anchor = anchors_[first + static_cast<size_t>(i)];
             const float* r = b + static_cast<ptrdiff_t>(i) * kValues;
-            const float cx = (r[0] / kSide + anchor.cx) * side;
-            const float cy = (r[1] / kSide + anchor.cy) * side;
-            const float w = r[2] / kSide * side;
-            const float h = r[3] / kSide * side;
+            const float cx = (r[0] / kBlazeSide + anchor.cx) * side;
+            const float cy = (r[1] / kBlazeSide + anchor.cy) * side;
+            const float w = r[2] / kBlazeSide * side;
+            const float h = r[3] / kBlazeSide * side;
             if (!(w > 1) || !(h > 1)) continue;
             Face face;
             face.box = cv::Rect2f(cx - w / 2, cy - h / 2, w, h);
@@ -122,7 +122,7 @@ std::vector<Face> BlazeFaceDetector::detect(const cv::Mat& bgr) {
     cv::Mat square;
     cv::copyMakeBorder(bgr, square, 0, side - bgr.rows, 0, side - bgr.cols, cv::BORDER_CONSTANT,
                        cv::Scalar(0, 0, 0));
-    net_.setInput(inputBlob(square));
+    net_.setInput(blazeInput(square));
     std::vector<cv::Mat> outs;
     net_.forward(outs, outputs_);
     std::vector<Face> faces = suppressOverlaps(decode(outs, static_cast<float>(side)), nmsIou_);

@@ -9,7 +9,7 @@
 namespace vigil::vision {
 
 namespace {
-constexpr int kSide = 64;
+constexpr int kLandmarkSide = 64;
 constexpr int kPoints = 68;
 
 // The crop the model was trained on: the detector's box, moved (not shrunk) to lie inside the
@@ -37,7 +37,8 @@ cv::Point2f mean(const std::vector<cv::Point2f>& p, int from, int to) {
 LandmarkModel::LandmarkModel(const std::string& modelPath) {
     try {
         net_ = cv::dnn::readNetFromONNX(modelPath);
-        net_.setInput(cv::dnn::blobFromImage(cv::Mat::zeros(kSide, kSide, CV_8UC1)), "input");
+        net_.setInput(cv::dnn::blobFromImage(cv::Mat::zeros(kLandmarkSide, kLandmarkSide, CV_8UC1)),
+                      "input");
         const cv::Mat out = net_.forward();
         if (out.total() != 2 * static_cast<size_t>(kPoints)) {
             throw VisionError("model_invalid", "landmark model " + modelPath +
@@ -54,7 +55,7 @@ std::vector<cv::Point2f> LandmarkModel::locate(const cv::Mat& gray, const cv::Re
     const cv::Rect crop = cropFor(box, gray.size());
     if (crop.empty()) return {};
     cv::Mat patch;
-    cv::resize(gray(crop), patch, cv::Size(kSide, kSide), 0, 0, cv::INTER_LINEAR);
+    cv::resize(gray(crop), patch, cv::Size(kLandmarkSide, kLandmarkSide), 0, 0, cv::INTER_LINEAR);
     net_.setInput(cv::dnn::blobFromImage(patch, 1.0 / 256.0), "input");
     const cv::Mat out = net_.forward();
     const auto* v = out.ptr<float>();

@@ -11,7 +11,7 @@ constexpr int kWidth = 320;
 constexpr int kHeight = 240;
 constexpr int kPriors = 4420;
 
-cv::Mat inputBlob(const cv::Mat& bgr) {
+cv::Mat ultraFaceInput(const cv::Mat& bgr) {
     // (pixel - 127) / 128 in BGR order, as the model's own JavaScript ends up feeding it (an
     // RGBA canvas put through BGR2RGB). Measured on the labelled photos, BGR and RGB find the
     // same faces; BGR keeps faces a little better at small sizes and gives fewer doubles.
@@ -31,7 +31,7 @@ UltraFaceDetector::UltraFaceDetector(const std::string& modelPath, float thresho
         net_ = cv::dnn::readNetFromONNX(modelPath);
         // One pass on a blank picture checks the outputs' names and shapes now rather than on
         // the first subject's frame.
-        net_.setInput(inputBlob(cv::Mat::zeros(kHeight, kWidth, CV_8UC3)), "input");
+        net_.setInput(ultraFaceInput(cv::Mat::zeros(kHeight, kWidth, CV_8UC3)), "input");
         std::vector<cv::Mat> outs;
         net_.forward(outs, outputs_);
         if (outs.size() != 2 || !hasShape(outs[0], kPriors, 4) || !hasShape(outs[1], kPriors, 2)) {
@@ -46,7 +46,7 @@ UltraFaceDetector::UltraFaceDetector(const std::string& modelPath, float thresho
 }
 
 std::vector<Face> UltraFaceDetector::detect(const cv::Mat& bgr) {
-    net_.setInput(inputBlob(bgr), "input");
+    net_.setInput(ultraFaceInput(bgr), "input");
     std::vector<cv::Mat> outs;
     net_.forward(outs, outputs_);
     const auto* boxes = outs[0].ptr<float>();

@@ -8,6 +8,7 @@
 namespace vigil::common {
 
 using Millis = std::int64_t;
+inline constexpr Millis kDayMs = 86'400'000;
 
 Millis nowMillis();
 

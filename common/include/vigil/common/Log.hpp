@@ -16,10 +16,11 @@ void setLogLevel(const std::string& level);
 
 }  // namespace vigil::common
 
-// Declares `logger()`, this source file's category, inside an anonymous namespace:
-// namespace { VIGIL_LOG_CATEGORY("web") }
-#define VIGIL_LOG_CATEGORY(name)                                                     \
-    const std::shared_ptr<spdlog::logger>& logger() {                                \
+// Declares `fn()`, this source file's logger of category `name`, in an anonymous namespace:
+// namespace { VIGIL_LOG_CATEGORY(webServerLog, "web") }
+// The name is the file's own so that sources compiled together (a unity build) do not clash.
+#define VIGIL_LOG_CATEGORY(fn, name)                                                 \
+    const std::shared_ptr<spdlog::logger>& fn() {                                    \
         static const std::shared_ptr<spdlog::logger> l = ::vigil::common::log(name); \
         return l;                                                                    \
     }

@@ -43,4 +43,11 @@ struct RedisValue {
     std::vector<std::string> asStrings() const;
 };
 
+// The value of `name` in a hash read with HGETALL (asMap), empty when the field is absent.
+inline std::string fieldOf(const std::map<std::string, std::string>& hash,
+                           const std::string& name) {
+    auto it = hash.find(name);
+    return it == hash.end() ? std::string() : it->second;
+}
+
 }  // namespace vigil::common

@@ -22,8 +22,13 @@ enum class RoomKind { Class, Call };
 // camera: a subject's small presence camera in a class, for the officer and the frame tap only.
 enum class StreamKind { Main, Camera };
 
-const char* toString(StreamKind kind);
-const char* toString(RoomKind kind);
+// Inline: the interface library (vigil_media_api) has no sources of its own.
+inline const char* toString(StreamKind kind) {
+    return kind == StreamKind::Camera ? "camera" : "main";
+}
+inline const char* toString(RoomKind kind) {
+    return kind == RoomKind::Call ? "call" : "class";
+}
 
 struct RoomSpec {
     std::string id;  // "class:c3", "call:k7": unique across kinds
