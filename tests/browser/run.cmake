@@ -1,6 +1,7 @@
 # Runs the browser tests with Node's test runner, one file at a time, after checking that
 # what they need is installed. Called by ctest (tests/browser/CMakeLists.txt) with
-# -DVIGIL_BIN=... -DVIGIL_BROWSER_ARTIFACTS=... -DVIGIL_SOURCE_DIR=...
+# -DVIGIL_BIN=... -DVIGIL_BROWSER_ARTIFACTS=... -DVIGIL_SOURCE_DIR=... and
+# -DVIGIL_BROWSER_TEST=<name>.test.mjs for one file; every file without it.
 cmake_minimum_required(VERSION 3.25)
 
 set(dir "${VIGIL_SOURCE_DIR}/tests/browser")
@@ -23,8 +24,12 @@ endif()
 
 set(ENV{VIGIL_BIN} "${VIGIL_BIN}")
 set(ENV{VIGIL_BROWSER_ARTIFACTS} "${VIGIL_BROWSER_ARTIFACTS}")
-file(GLOB tests "${dir}/*.test.mjs")
-list(SORT tests)
+if(DEFINED VIGIL_BROWSER_TEST)
+  set(tests "${dir}/${VIGIL_BROWSER_TEST}")  # one file, as ctest runs them
+else()
+  file(GLOB tests "${dir}/*.test.mjs")
+  list(SORT tests)
+endif()
 file(MAKE_DIRECTORY "${VIGIL_BROWSER_ARTIFACTS}")
 execute_process(
   COMMAND "${NODE}" --test --test-concurrency=1 ${tests}

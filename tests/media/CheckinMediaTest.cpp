@@ -91,8 +91,11 @@ protected:
     // Frames 180..259 of the first clip (10 fps), numbered from 0: the man looks ahead, then
     // turns right at 1.4-2.6 s (tests/data/face_clip_movements.csv: cap12 194-206), in an 8 s
     // loop, so that the challenge is met within its 12 s.
+    // Made once per test: a second attempt plays the same clip.
     std::string turningRightClip() {
+        if (!clipDir.empty()) return clipDir + "/%05d.jpg";
         clipDir = fs::temp_directory_path() / ("vigil-checkin-clip-" + std::to_string(::getpid()));
+        fs::remove_all(clipDir);  // Left by a test of this process that stopped half-way.
         fs::create_directories(clipDir);
         for (int i = 0; i < 80; ++i) {
             char from[64];
