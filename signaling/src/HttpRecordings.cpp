@@ -126,9 +126,9 @@ Task<Recording> HttpApi::visibleRecording(const User& user, const std::string& i
     }
     auto recording = co_await recordings_.find(id);
     auto tree = co_await deps_.directory.unitTree();
-    // Not "forbidden": whether a recording exists outside one's scope is not to be told.
-    if (!recording || !mayReview(user, *recording, tree))
-        throw ApiError("not_found", "no recording '" + id + "'");
+    if (!recording) throw ApiError("not_found", "no recording '" + id + "'");
+    // Like every record outside the caller's scope: refused, and the refusal audited.
+    if (!mayReview(user, *recording, tree)) access::refuseOutOfScope(user, "recording");
     co_return *recording;
 }
 

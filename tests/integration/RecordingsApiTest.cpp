@@ -286,8 +286,8 @@ TEST_F(RecordingsApiTest, MetadataWithChunkDigests) {
     EXPECT_TRUE(call.body["class_session"].is_null()) << call.raw;
 
     auto outside = getJson(port(), "/api/recordings/rc1", zhao);
-    EXPECT_EQ(outside.status, 404) << outside.raw;
-    EXPECT_EQ(outside.body["error"]["code"], "not_found");
+    EXPECT_EQ(outside.status, 403) << outside.raw;
+    EXPECT_EQ(outside.body["error"]["code"], "forbidden");
     EXPECT_EQ(getJson(port(), "/api/recordings/rc1", s01).status, 403);
     EXPECT_EQ(getJson(port(), "/api/recordings/nope", admin).status, 404);
     EXPECT_EQ(getJson(port(), "/api/recordings/..%2f..%2fetc", admin).status, 404);
@@ -345,7 +345,7 @@ TEST_F(RecordingsApiTest, ChunkDownloadWithRanges) {
     EXPECT_EQ(chunk(url + "?token=" + wang, "").status, 401);
     EXPECT_EQ(chunk(url + "?play=not-a-token", "").status, 401);
     EXPECT_EQ(chunk(url, "").status, 401);
-    EXPECT_EQ(chunk(url, zhao).status, 404);
+    EXPECT_EQ(chunk(url, zhao).status, 403);
     EXPECT_EQ(chunk(url, s01).status, 403);
 
     auto second = chunk("/api/recordings/rc1/chunks/1", li);
