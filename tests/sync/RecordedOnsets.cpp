@@ -265,17 +265,25 @@ std::vector<double> flashOnsets(const std::vector<Frame>& frames,
 
 // Times at which a beep starts: the first loud sample of a loud millisecond after at least
 // kBeepQuietSeconds of quiet ones (the recording's start counts as loud: a beep that is
-// already sounding when the recording starts has no known onset).
-std::vector<double> beepOnsets(const std::vector<Block>& blocks) {
+// already sounding when the recording starts has no known onset); and, if `leads` is given,
+// the sound missing right before that millisecond (a hole in the audio).
+std::vector<double> beepOnsets(const std::vector<Block>& blocks,
+                               std::vector<double>* leads = nullptr) {
+    constexpr double kBlockSeconds = static_cast<double>(kBlockSamples) / kRate;
     std::vector<double> onsets;
     if (blocks.empty()) return onsets;
     double quietFrom = blocks.front().seconds;
+    double previousEnd = blocks.front().seconds;
     for (const auto& b : blocks) {
+        const double missing = b.seconds - previousEnd;
+        previousEnd = b.seconds + kBlockSeconds;
         if (b.rms <= kBeepRms) continue;
         if (b.seconds - quietFrom >= kBeepQuietSeconds) {
             onsets.push_back(b.firstLoud >= 0 ? b.firstLoud : b.seconds);
+            // Half a sample of rounding is no hole.
+            if (leads != nullptr) leads->push_back(missing > 0.5 / kRate ? missing : 0.0);
         }
-        quietFrom = b.seconds + static_cast<double>(kBlockSamples) / kRate;
+        quietFrom = previousEnd;
     }
     return onsets;
 }
@@ -335,7 +343,7 @@ RecordedOnsets findOnsets(const std::vector<std::string>& files, int timeoutSeco
     std::stable_sort(frames.begin(), frames.end(), byTime);
     std::stable_sort(blocks.begin(), blocks.end(), byTime);
     out.flashes = flashOnsets(frames, &out.flashLeads);
-    out.beeps = beepOnsets(blocks);
+    out.beeps = beepOnsets(blocks, &out.beepLeads);
     return out;
 }
 

@@ -36,6 +36,9 @@ struct RecordedOnsets {
     // where frames were lost, in which case the flash may have begun anywhere in that gap.
     std::vector<double> flashLeads;
     std::vector<double> beeps;
+    // For each beep, seconds of sound lost just before the millisecond it is heard in (0 when
+    // none): the beep may have begun anywhere in that hole.
+    std::vector<double> beepLeads;
     std::vector<RecordedChunk> chunks;
     std::string error;  // Empty if every chunk decoded to its end.
 };

@@ -72,7 +72,8 @@ std::vector<int> alignToSchedule(const std::vector<double>& onsets, const std::v
 
 SyncReport analyseSync(const std::vector<double>& flashes, const std::vector<double>& beeps,
                        const SyncSchedule& schedule, int flashesSent,
-                       const std::vector<double>& flashLeads) {
+                       const std::vector<double>& flashLeads,
+                       const std::vector<double>& beepLeads) {
     SyncReport r;
     r.flashesSent = flashesSent;
     r.flashesFound = static_cast<int>(flashes.size());
@@ -98,7 +99,8 @@ SyncReport analyseSync(const std::vector<double>& flashes, const std::vector<dou
         const int k = nearest(beeps, flashes[i]);
         if (k < 0 || std::fabs(beeps[k] - flashes[i]) > kPairWindowSeconds) continue;
         const double lost = i < flashLeads.size() ? flashLeads[i] - kFramePeriodSeconds : 0.0;
-        r.pairs.push_back({flashes[i], beeps[k], events[i], std::max(0.0, lost)});
+        const double silent = static_cast<size_t>(k) < beepLeads.size() ? beepLeads[k] : 0.0;
+        r.pairs.push_back({flashes[i], beeps[k], events[i], std::max(0.0, lost), silent});
         offsets.push_back(r.pairs.back().offsetMs());
         if (events[i] >= 0) paired.insert(events[i]);
     }

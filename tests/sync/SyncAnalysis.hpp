@@ -16,12 +16,15 @@ struct SyncPair {
     // Seconds of picture lost just before the flash frame (beyond one frame period): the
     // flash may have begun that much earlier than it is seen.
     double videoLost{0};
+    // Seconds of sound lost just before the beep: it may have begun that much earlier.
+    double audioLost{0};
     double offsetMs() const { return (audio - video) * 1000.0; }
-    // The offset nearest to zero that the lost picture allows: a flash seen late after lost
-    // frames measures the loss, not the sync; the loss itself is counted apart.
+    // The offset nearest to zero that the lost picture or sound allows: a flash or a beep
+    // found late after a hole measures the loss, not the sync; losses are counted apart.
     double leastOffsetMs() const {
         const double offset = offsetMs();
-        return offset < 0 ? std::min(0.0, offset + videoLost * 1000.0) : offset;
+        return offset < 0 ? std::min(0.0, offset + videoLost * 1000.0)
+                          : std::max(0.0, offset - audioLost * 1000.0);
     }
 };
 
@@ -62,9 +65,11 @@ inline constexpr double kPairWindowSeconds = 0.5;
 std::vector<int> alignToSchedule(const std::vector<double>& onsets, const std::vector<double>& sent,
                                  double toleranceSeconds = 0.25);
 
-// `flashLeads` (optional, parallel to `flashes`): seconds since the frame before each flash.
+// `flashLeads` (optional, parallel to `flashes`): seconds since the frame before each flash;
+// `beepLeads` (optional, parallel to `beeps`): seconds of sound lost just before each beep.
 SyncReport analyseSync(const std::vector<double>& flashes, const std::vector<double>& beeps,
                        const SyncSchedule& schedule, int flashesSent,
-                       const std::vector<double>& flashLeads = {});
+                       const std::vector<double>& flashLeads = {},
+                       const std::vector<double>& beepLeads = {});
 
 }  // namespace vigil::testing
