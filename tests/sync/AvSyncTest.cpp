@@ -160,9 +160,8 @@ TEST_F(AvSyncTest, RecordingKeepsAudioAndVideoWithin100Milliseconds) {
                    << " s), " << c.backwardSteps << " steps back\n";
     }
 
-    SyncReport report =
-        analyseSync(onsets.flashes, onsets.beeps, *schedule, flashesSent, onsets.flashLeads,
-                    onsets.beepLeads);
+    SyncReport report = analyseSync(onsets.flashes, onsets.beeps, *schedule, flashesSent,
+                                    onsets.flashLeads, onsets.beepLeads);
     std::cout << "A/V sync over " << seconds << " s in " << files.size() << " chunks "
               << "(load average at start " << loadAtStart << ", at end " << loadAverage() << "):\n"
               << chunkLines.str() << report.summary() << std::endl;
