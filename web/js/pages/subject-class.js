@@ -25,6 +25,8 @@ export default {
     const offs = [];
     let left = false;
     let joined = null; // the join reply
+    // The teacher's stream announced while the join was still on its way: viewed once it is in.
+    let teacherReadyEarly = false;
     let cameraStream = null;
     let cameraSession = null;
     let teacherSession = null;
@@ -112,6 +114,10 @@ export default {
 
     async function viewTeacher() {
       if (left || teacherSession) return;
+      if (!joined) {
+        teacherReadyEarly = true; // the ICE servers come with the join reply
+        return;
+      }
       const session = new MediaSession(signal, {
         kind: 'view', stream: 'main', iceServers: joined.ice_servers,
         onTrack: async (stream) => {
@@ -165,7 +171,8 @@ export default {
       updateHand();
       stopMedia();
       startCamera();
-      if ((joined.publishers ?? []).some((p) => p.stream === 'main')) viewTeacher();
+      if (teacherReadyEarly || (joined.publishers ?? []).some((p) => p.stream === 'main')) viewTeacher();
+      teacherReadyEarly = false;
     }
 
     function updateHand() {
@@ -194,6 +201,7 @@ export default {
     }));
     offs.push(signal.on('publisher_left', (msg) => {
       if (msg.class !== classId || msg.stream !== 'main') return;
+      teacherReadyEarly = false;
       teacherSession?.close();
       teacherSession = null;
       teacherVideo.srcObject = null;
